@@ -1,0 +1,130 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/**
+ * The daemon's one Prometheus registry and its core metrics. Names are the original daemon's where it had
+ * them (mm_ws_connected, mm_seq_gaps_total, …); all are mm_-prefixed with unit suffixes.
+ */
+export function createCoreMetrics(registry: Registry) {
+  const r = [registry]
+  return {
+    wsConnected: new Gauge({
+      name: 'mm_ws_connected',
+      help: 'Market/user WebSocket connections up (1) or down (0)',
+      labelNames: ['channel', 'shard'],
+      registers: r,
+    }),
+    wsReconnects: new Counter({
+      name: 'mm_ws_reconnects_total',
+      help: 'WebSocket reconnects (not the first connect)',
+      labelNames: ['channel'],
+      registers: r,
+    }),
+    seqGaps: new Counter({
+      name: 'mm_seq_gaps_total',
+      help: 'Book inconsistencies detected (the feed has no sequence numbers)',
+      labelNames: ['token_id'],
+      registers: r,
+    }),
+    snapshotReloads: new Counter({
+      name: 'mm_snapshot_reload_total',
+      help: 'Books re-seeded from REST /book',
+      labelNames: ['token_id'],
+      registers: r,
+    }),
+    tradesPerMin: new Gauge({
+      name: 'mm_trades_per_min',
+      help: 'Trades per minute seen on the market channel',
+      labelNames: ['token_id'],
+      registers: r,
+    }),
+    ordersTotal: new Counter({ name: 'mm_orders_total', help: 'Orders sent', labelNames: ['side'], registers: r }),
+    fillsTotal: new Counter({ name: 'mm_fills_total', help: 'Fills received', labelNames: ['side'], registers: r }),
+    inventoryShares: new Gauge({
+      name: 'mm_inventory_shares',
+      help: 'Shares held per token',
+      labelNames: ['token_id'],
+      registers: r,
+    }),
+    stageErrors: new Counter({
+      name: 'mm_stage_errors_total',
+      help: 'Stage plugin errors (the market was pulled)',
+      labelNames: ['stage', 'plugin'],
+      registers: r,
+    }),
+    quoteComputations: new Counter({
+      name: 'mm_quote_computations_total',
+      help: 'Quote-plane runs',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
+    quotePulls: new Counter({
+      name: 'mm_quote_pulls_total',
+      help: 'Markets pulled from quoting, by reason kind',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    quoteLatency: new Histogram({
+      name: 'mm_quote_to_order_seconds',
+      help: 'From market dirty to the execute stage done',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: r,
+    }),
+    marketsActive: new Gauge({ name: 'mm_markets_active', help: 'Markets in the traded universe', registers: r }),
+    pipelineGeneration: new Gauge({ name: 'mm_pipeline_generation', help: 'Config generation running', registers: r }),
+    configReloads: new Counter({
+      name: 'mm_config_reload_total',
+      help: 'Config reloads by outcome',
+      labelNames: ['outcome'],
+      registers: r,
+    }),
+    buildInfo: new Gauge({
+      name: 'mm_build_info',
+      help: 'Build information',
+      labelNames: ['version', 'bun'],
+      registers: r,
+    }),
+  }
+}
+
+export type CoreMetrics = ReturnType<typeof createCoreMetrics>
+
+/** Metrics a plugin may create; every name gets the mm_ prefix and registration is idempotent across reloads. */
+export interface PluginMetrics {
+  readonly core: CoreMetrics
+  readonly registry: Registry
+  counter<L extends string>(name: string, help: string, labelNames?: readonly L[]): Counter<L>
+  gauge<L extends string>(name: string, help: string, labelNames?: readonly L[]): Gauge<L>
+  histogram<L extends string>(name: string, help: string, labelNames?: readonly L[], buckets?: number[]): Histogram<L>
+}
+
+export function createPluginMetrics(registry: Registry, core: CoreMetrics): PluginMetrics {
+  const full = (name: string) => (name.startsWith('mm_') ? name : `mm_${name}`)
+  function reuse<T>(name: string, make: () => T): T {
+    return (registry.getSingleMetric(full(name)) as T | undefined) ?? make()
+  }
+  return {
+    core,
+    registry,
+    counter: (name, help, labelNames = []) =>
+      reuse(name, () => new Counter({ name: full(name), help, labelNames: [...labelNames], registers: [registry] })),
+    gauge: (name, help, labelNames = []) =>
+      reuse(name, () => new Gauge({ name: full(name), help, labelNames: [...labelNames], registers: [registry] })),
+    histogram: (name, help, labelNames = [], buckets) =>
+      reuse(
+        name,
+        () =>
+          new Histogram({
+            name: full(name),
+            help,
+            labelNames: [...labelNames],
+            registers: [registry],
+            ...(buckets ? { buckets } : {}),
+          }),
+      ),
+  }
+}
+
+export function createMetricsRegistry(): { registry: Registry; core: CoreMetrics } {
+  const registry = new Registry()
+  return { registry, core: createCoreMetrics(registry) }
+}

@@ -1,0 +1,223 @@
+import type {
+  BookView,
+  HealthView,
+  LiveOrder,
+  Market,
+  MarketPosition,
+  OrderIntent,
+  RiskState,
+  SelectionRow,
+  YesQuote,
+} from '../schemas/domain.ts'
+import type { DaemonEvent } from './events.ts'
+import type { Stage } from './index.ts'
+
+/**
+ * Typed contracts of every stage: what its plugin receives and returns. The engine never passes untyped
+ * bags of fields; a stage reads exactly what its input names.
+ */
+
+/** Any quote-plane stage may return this instead of its output: the market gets no quotes, for `reason`. */
+export interface PullQuotes {
+  readonly pull: string
+}
+
+export function pull(reason: string): PullQuotes {
+  return { pull: reason }
+}
+
+export function isPull(value: unknown): value is PullQuotes {
+  return typeof value === 'object' && value !== null && 'pull' in value
+}
+
+// ---- universe plane ----------------------------------------------------------------------------------------
+
+export interface SourceInput {
+  readonly now: number
+  readonly signal: AbortSignal
+}
+export interface SourceOutput {
+  readonly rows: readonly SelectionRow[]
+  /** Rows left out, each with the reason (bad row, below a threshold). */
+  readonly rejected: readonly { readonly origin: string; readonly reason: string }[]
+}
+
+export interface EnrichInput {
+  readonly rows: readonly SelectionRow[]
+  /** Markets built by the enrich plugins before this one (empty for the first). */
+  readonly markets: readonly Market[]
+  readonly signal: AbortSignal
+}
+export interface EnrichOutput {
+  readonly markets: readonly Market[]
+  readonly excluded: readonly { readonly origin: string; readonly reason: string }[]
+}
+
+// ---- quote plane -------------------------------------------------------------------------------------------
+
+export interface BookPair {
+  readonly yes: BookView
+  readonly no: BookView
+}
+
+export interface BookInput {
+  readonly market: Market
+}
+export type BookOutput = BookPair
+
+export interface FairValueInput {
+  readonly market: Market
+  readonly books: BookPair
+  readonly now: number
+}
+export interface FairValueOutput {
+  /** YES probability. NO's fair value is 1 − fair. */
+  readonly fair: number
+}
+
+export interface SpreadInput {
+  readonly market: Market
+  readonly books: BookPair
+  readonly fair: number
+  readonly now: number
+}
+export interface SpreadOutput {
+  /** Half-spread in price units, at least one tick. */
+  readonly halfSpread: number
+  /** Volatility of the mid in price units, for status and metrics. */
+  readonly sigma: number
+}
+
+export interface SkewInput {
+  readonly market: Market
+  readonly fair: number
+  readonly halfSpread: number
+  readonly position: MarketPosition
+  readonly capitalUsd: number
+  readonly now: number
+}
+export type SkewOutput = YesQuote
+
+/** How one side of the quote may be placed. */
+export interface SideAllowance {
+  readonly allowed: boolean
+  /** Multiplies the half-spread on this side (≥ 1 widens). */
+  readonly spreadMultiplier: number
+  /** Multiplies layer sizes on this side (≤ 1 shrinks). */
+  readonly sizeMultiplier: number
+}
+
+export interface RiskInput {
+  readonly market: Market
+  readonly books: BookPair
+  readonly quote: YesQuote
+  readonly position: MarketPosition
+  readonly capitalUsd: number
+  readonly health: HealthView
+  readonly now: number
+}
+export interface RiskVerdict {
+  readonly state: RiskState
+  /** Why the state is not ACTIVE or why a side is restricted; empty when nothing applies. */
+  readonly reason: string
+  readonly bid: SideAllowance
+  readonly ask: SideAllowance
+}
+export type RiskOutput = RiskVerdict
+
+export interface LayerInput {
+  readonly market: Market
+  readonly books: BookPair
+  readonly quote: YesQuote
+  readonly verdict: RiskVerdict
+  readonly position: MarketPosition
+  readonly now: number
+}
+export interface LayerOutput {
+  readonly orders: readonly OrderIntent[]
+  /** The quote after risk adjustments, for /status. */
+  readonly quote: YesQuote
+}
+
+export interface ExecuteInput {
+  readonly market: Market
+  readonly books: BookPair
+  readonly quote: YesQuote
+  readonly orders: readonly OrderIntent[]
+  readonly now: number
+}
+export interface ExecuteReport {
+  readonly placed: number
+  readonly cancelled: number
+  readonly kept: number
+}
+
+// ---- handlers: what create() returns for each stage -------------------------------------------------------
+
+/** Optional lifecycle every handler may implement. */
+export interface Lifecycle<C = unknown> {
+  /** Called once before the first run; a throw fails the build (and rolls back a reload). */
+  start?(): Promise<void> | void
+  /** Idempotent. An execute plugin leaves no live orders behind. */
+  stop?(): Promise<void> | void
+  /** Apply changed reloadable fields in place; return false to ask for a rebuild instead. */
+  reconfigure?(next: C): boolean
+  /** State carried across a reload into the replacing instance. */
+  snapshot?(): unknown
+  restore?(state: unknown): void
+}
+
+export interface SourceHandler<C = unknown> extends Lifecycle<C> {
+  run(input: SourceInput): Promise<SourceOutput>
+  /** How often the universe plane re-reads this source, in ms. */
+  readonly refreshMs?: number
+}
+
+export interface EnrichHandler<C = unknown> extends Lifecycle<C> {
+  run(input: EnrichInput): Promise<EnrichOutput>
+}
+
+export interface BookHandler<C = unknown> extends Lifecycle<C> {
+  /** The traded markets changed: subscribe new tokens, drop removed ones (without reconnecting). */
+  track(markets: readonly Market[]): Promise<void>
+  run(input: BookInput): BookOutput | PullQuotes
+  /** Every book this plugin keeps, for /status. */
+  books(): Iterable<BookView>
+}
+
+export interface QuoteHandler<I, O, C = unknown> extends Lifecycle<C> {
+  run(input: I): O | PullQuotes
+}
+
+export interface ExecuteHandler<C = unknown> extends Lifecycle<C> {
+  /** The traded markets changed: cancel orders of removed markets. */
+  track(markets: readonly Market[]): Promise<void>
+  /** Make the market's resting orders match `orders`, changing only what must change. */
+  run(input: ExecuteInput): Promise<ExecuteReport>
+  /** Cancel every order of one market, for `reason`. */
+  pull(market: Market, reason: string): Promise<void>
+  /** Orders currently tracked for a market (or all). */
+  liveOrders(conditionId?: string): readonly LiveOrder[]
+}
+
+export interface PersistHandler<C = unknown> extends Lifecycle<C> {
+  /** Called for every daemon event; must not block (queue and write in batches). */
+  write(event: DaemonEvent): void
+  /** Resolve once everything written so far is durable. */
+  flush?(): Promise<void>
+}
+
+export interface StageHandlers<C = unknown> {
+  source: SourceHandler<C>
+  enrich: EnrichHandler<C>
+  book: BookHandler<C>
+  'fair-value': QuoteHandler<FairValueInput, FairValueOutput, C>
+  spread: QuoteHandler<SpreadInput, SpreadOutput, C>
+  skew: QuoteHandler<SkewInput, SkewOutput, C>
+  risk: QuoteHandler<RiskInput, RiskOutput, C>
+  layer: QuoteHandler<LayerInput, LayerOutput, C>
+  execute: ExecuteHandler<C>
+  persist: PersistHandler<C>
+}
+
+export type StageHandler<S extends Stage, C = unknown> = StageHandlers<C>[S]
