@@ -1,0 +1,566 @@
+// The exchange core: markets, accounts, price-time matching across the YES/NO pair (mint and merge), balance
+// reservation by open orders, taker fees and settlement. Pure and synchronous: time comes from `now()`, ids from a
+// seeded PRNG, and every state change is reported through `onEvent` in the order the wire should show it.
+import { type BookNode, type BookSide, type LevelChange, YesBook } from './book.ts'
+import { createPrng, type Prng } from './prng.ts'
+import type { MarketSpec } from './scenario.ts'
+import { cashFor, PRICE_SCALE, sharesToMicro, tickToUnits } from './units.ts'
+
+export type Side = 'BUY' | 'SELL'
+export type OrderType = 'GTC' | 'GTD' | 'FOK' | 'FAK'
+export type OrderStatus = 'LIVE' | 'MATCHED' | 'CANCELED' | 'INVALID'
+export type TradeStatus = 'MATCHED' | 'MINED' | 'CONFIRMED' | 'RETRYING' | 'FAILED'
+
+export const ERR = {
+  tick: 'order is invalid. Price breaks minimum tick size rules',
+  minSize: 'order is invalid. Size lower than the minimum',
+  duplicated: "order is invalid. Duplicated. Same order has already been placed, can't be placed again",
+  balance: 'not enough balance / allowance',
+  expiration: 'invalid expiration',
+  insert: 'could not insert order',
+  postOnlyType: 'invalid post-only order: only GTC and GTD order types are allowed',
+  postOnlyCross: 'invalid post-only order: order crosses book',
+  fok: "order couldn't be fully filled, FOK orders are fully filled/killed",
+  notReady: 'the market is not yet ready to process new orders',
+} as const
+
+export type Position = { size: number; avgPrice: number; totalBought: number; realizedPnl: number }
+
+export type Account = {
+  address: string
+  /** pUSD, micro units. */
+  cash: number
+  reservedCash: number
+  tokens: Map<string, number>
+  reservedTokens: Map<string, number>
+  positions: Map<string, Position>
+  /** Internal flow accounts: no balance checks or bookkeeping. */
+  unlimited: boolean
+  open: Set<SimOrder>
+  trades: SimTrade[]
+}
+
+export type MarketState = {
+  spec: MarketSpec
+  book: YesBook<SimOrder>
+  tick: number
+  baseTick: number
+  lastTradePrice: number | undefined
+  lastTradeSide: Side
+  accepting: boolean
+}
+
+export type SimOrder = BookNode & {
+  id: string
+  market: MarketState
+  account: Account
+  owner: string
+  tokenId: string
+  outcome: 0 | 1
+  side: Side
+  /** Own-token price, units of 1e-4. */
+  price: number
+  originalSize: number
+  matched: number
+  reservedCash: number
+  orderType: OrderType
+  expiration: number
+  createdAt: number
+  status: OrderStatus
+  associateTrades: string[]
+}
+
+export type MakerFill = {
+  order: SimOrder
+  matched: number
+  /** Maker's own-token price. */
+  price: number
+}
+
+export type SimTrade = {
+  id: string
+  market: MarketState
+  taker: SimOrder
+  /** Taker's own-token price and matched size. */
+  price: number
+  size: number
+  yesPrice: number
+  makers: MakerFill[]
+  status: TradeStatus
+  matchTime: number
+  lastUpdate: number
+  transactionHash: string
+  feeRateBps: number
+}
+
+export type EngineEvent =
+  | { type: 'price_change'; market: MarketState; changes: LevelChange[] }
+  | { type: 'trades'; market: MarketState; trades: SimTrade[] }
+  | { type: 'trade_status'; trade: SimTrade }
+  | { type: 'order'; kind: 'PLACEMENT' | 'UPDATE' | 'CANCELLATION'; order: SimOrder }
+  | { type: 'tick_size_change'; market: MarketState; oldTick: number; newTick: number }
+
+export type PlaceInput = {
+  id: string
+  owner: string
+  address: string
+  tokenId: string
+  side: Side
+  /** Own-token price in units of 1e-4 (may be fractional if the amounts were off-grid). */
+  price: number
+  /** Shares, micro units. */
+  size: number
+  orderType: OrderType
+  postOnly?: boolean
+  /** Unix seconds; 0 = none. */
+  expiration?: number
+}
+
+export type PlaceResult =
+  | { ok: false; errorMsg: string }
+  | {
+      ok: true
+      order: SimOrder
+      trades: SimTrade[]
+      status: 'live' | 'matched' | 'unmatched'
+      makingAmount: number
+      takingAmount: number
+    }
+
+export type EngineOptions = {
+  markets: MarketSpec[]
+  now: () => number
+  seed?: number
+  initialBalanceMicro?: number
+  onEvent?: (e: EngineEvent) => void
+}
+
+export type Engine = ReturnType<typeof createEngine>
+
+const EXTREME_HIGH = 9600
+const EXTREME_LOW = 400
+
+export function createEngine(opts: EngineOptions) {
+  const now = opts.now
+  const prng: Prng = createPrng((opts.seed ?? 1) ^ 0x5eed)
+  const initialBalance = opts.initialBalanceMicro ?? 10_000 * 1_000_000
+  const listeners: Array<(e: EngineEvent) => void> = opts.onEvent ? [opts.onEvent] : []
+  const emit = (e: EngineEvent) => {
+    for (const l of listeners) l(e)
+  }
+
+  const markets: MarketState[] = opts.markets.map((spec) => ({
+    spec,
+    book: new YesBook<SimOrder>(),
+    tick: tickToUnits(spec.tickSize),
+    baseTick: tickToUnits(spec.tickSize),
+    lastTradePrice: undefined,
+    lastTradeSide: 'BUY',
+    accepting: spec.acceptingOrders,
+  }))
+  const byToken = new Map<string, { market: MarketState; outcome: 0 | 1 }>()
+  const byCondition = new Map<string, MarketState>()
+  for (const m of markets) {
+    byToken.set(m.spec.tokens[0], { market: m, outcome: 0 })
+    byToken.set(m.spec.tokens[1], { market: m, outcome: 1 })
+    byCondition.set(m.spec.conditionId, m)
+  }
+
+  const accounts = new Map<string, Account>()
+  const orders = new Map<string, SimOrder>()
+  const trades = new Map<string, SimTrade>()
+  const gtd = new Set<SimOrder>()
+
+  function hex(nBytes: number): string {
+    let s = ''
+    for (let i = 0; i < nBytes / 4; i++)
+      s += Math.floor(prng.next() * 4294967296)
+        .toString(16)
+        .padStart(8, '0')
+    return s
+  }
+  const newTradeId = () => {
+    const h = hex(16)
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
+  }
+
+  function account(address: string, unlimited = false): Account {
+    const key = address.toLowerCase()
+    let a = accounts.get(key)
+    if (!a) {
+      a = {
+        address: key,
+        cash: unlimited ? 0 : initialBalance,
+        reservedCash: 0,
+        tokens: new Map(),
+        reservedTokens: new Map(),
+        positions: new Map(),
+        unlimited,
+        open: new Set(),
+        trades: [],
+      }
+      accounts.set(key, a)
+    }
+    return a
+  }
+
+  const tokenBal = (a: Account, t: string) => a.tokens.get(t) ?? 0
+  const tokenRes = (a: Account, t: string) => a.reservedTokens.get(t) ?? 0
+  const addTok = (m: Map<string, number>, t: string, d: number) => m.set(t, (m.get(t) ?? 0) + d)
+
+  function yesSpace(outcome: 0 | 1, side: Side, price: number): { ySide: BookSide; yesPrice: number } {
+    const bid = (outcome === 0) === (side === 'BUY')
+    return { ySide: bid ? 0 : 1, yesPrice: outcome === 0 ? price : PRICE_SCALE - price }
+  }
+
+  function feeMicro(market: MarketState, size: number, ownPrice: number): number {
+    const bps = market.spec.feeRateBps
+    if (bps === 0) return 0
+    const p = ownPrice / PRICE_SCALE
+    return Math.round(size * (bps / 10_000) * (p * (1 - p)) ** market.spec.feeExponent)
+  }
+
+  function validate(input: PlaceInput, market: MarketState): string | undefined {
+    if (!market.accepting) return ERR.notReady
+    if (input.postOnly && (input.orderType === 'FOK' || input.orderType === 'FAK')) return ERR.postOnlyType
+    const units = input.price
+    if (Math.abs(units - Math.round(units)) > 1e-6) return ERR.tick
+    const p = Math.round(units)
+    if (p % market.tick !== 0 || p < market.tick || p > PRICE_SCALE - market.tick) return ERR.tick
+    if (input.size < sharesToMicro(market.spec.minOrderSize) && input.orderType !== 'FOK' && input.orderType !== 'FAK')
+      return ERR.minSize
+    if (input.size <= 0) return ERR.minSize
+    if (input.orderType === 'GTD') {
+      const exp = input.expiration ?? 0
+      if (exp * 1000 < now() + 60_000) return ERR.expiration
+    }
+    if (orders.has(input.id)) return ERR.duplicated
+    return undefined
+  }
+
+  function availableLiquidity(market: MarketState, ySide: BookSide, limit: number, want: number): number {
+    const book = market.book
+    let got = 0
+    if (ySide === 0) {
+      for (let p = book.bestAsk; p <= limit && got < want; p++) got += book.asks[p]?.total ?? 0
+    } else {
+      for (let p = book.bestBid; p >= limit && got < want; p--) got += book.bids[p]?.total ?? 0
+    }
+    return got
+  }
+
+  function updatePosition(a: Account, tokenId: string, side: Side, qty: number, ownPrice: number): void {
+    let pos = a.positions.get(tokenId)
+    if (!pos) {
+      pos = { size: 0, avgPrice: 0, totalBought: 0, realizedPnl: 0 }
+      a.positions.set(tokenId, pos)
+    }
+    const px = ownPrice / PRICE_SCALE
+    const q = qty / 1_000_000
+    if (side === 'BUY') {
+      pos.avgPrice = pos.size + q > 0 ? (pos.avgPrice * pos.size + px * q) / (pos.size + q) : 0
+      pos.size += q
+      pos.totalBought += q
+    } else {
+      pos.realizedPnl += (px - pos.avgPrice) * q
+      pos.size = Math.max(0, pos.size - q)
+    }
+  }
+
+  function settle(o: SimOrder, qty: number, ownPrice: number, fee: number): void {
+    const a = o.account
+    if (a.unlimited) return
+    const cash = cashFor(qty, ownPrice)
+    if (o.side === 'BUY') {
+      a.cash -= cash + fee
+      addTok(a.tokens, o.tokenId, qty)
+    } else {
+      a.cash += cash - fee
+      addTok(a.tokens, o.tokenId, -qty)
+    }
+    updatePosition(a, o.tokenId, o.side, qty, ownPrice)
+  }
+
+  /** Re-derive a resting order's reservation from its remaining size (no rounding drift). */
+  function reserve(o: SimOrder): void {
+    const a = o.account
+    if (a.unlimited) return
+    if (o.side === 'BUY') {
+      const next = o.resting ? cashFor(o.remaining, o.price) : 0
+      a.reservedCash += next - o.reservedCash
+      o.reservedCash = next
+    }
+  }
+
+  function releaseTokens(o: SimOrder, qty: number): void {
+    if (o.side === 'SELL' && !o.account.unlimited) addTok(o.account.reservedTokens, o.tokenId, -qty)
+  }
+
+  function finish(o: SimOrder, status: OrderStatus): void {
+    o.status = status
+    o.account.open.delete(o)
+    gtd.delete(o)
+    // Flow-bot orders are never queried later; dropping them keeps memory flat over long runs.
+    if (o.account.unlimited) orders.delete(o.id)
+  }
+
+  function checkTick(market: MarketState): void {
+    const p = market.lastTradePrice
+    if (p === undefined || market.baseTick < 100) return
+    const extreme = p > EXTREME_HIGH || p < EXTREME_LOW
+    const want = extreme ? market.baseTick / 10 : market.baseTick
+    if (want !== market.tick) {
+      const old = market.tick
+      market.tick = want
+      emit({ type: 'tick_size_change', market, oldTick: old, newTick: want })
+    }
+  }
+
+  function place(input: PlaceInput, opts2: { unlimited?: boolean } = {}): PlaceResult {
+    const loc = byToken.get(input.tokenId)
+    if (!loc) return { ok: false, errorMsg: ERR.insert }
+    const market = loc.market
+    const err = validate(input, market)
+    if (err) return { ok: false, errorMsg: err }
+    const a = account(input.address, opts2.unlimited)
+    const price = Math.round(input.price)
+    const { ySide, yesPrice } = yesSpace(loc.outcome, input.side, price)
+
+    const crosses = ySide === 0 ? market.book.bestAsk <= yesPrice : market.book.bestBid >= yesPrice
+    if (input.postOnly && crosses) return { ok: false, errorMsg: ERR.postOnlyCross }
+
+    if (!a.unlimited) {
+      if (input.side === 'BUY') {
+        const bound = Math.round(input.size * (market.spec.feeRateBps / 10_000) * 0.25 ** market.spec.feeExponent)
+        const need = cashFor(input.size, price) + (crosses ? bound : 0)
+        if (a.cash - a.reservedCash < need) return { ok: false, errorMsg: ERR.balance }
+      } else if (tokenBal(a, input.tokenId) - tokenRes(a, input.tokenId) < input.size) {
+        return { ok: false, errorMsg: ERR.balance }
+      }
+    }
+    if (input.orderType === 'FOK' && availableLiquidity(market, ySide, yesPrice, input.size) < input.size)
+      return { ok: false, errorMsg: ERR.fok }
+
+    const t = now()
+    const order: SimOrder = {
+      id: input.id,
+      market,
+      account: a,
+      owner: input.owner,
+      tokenId: input.tokenId,
+      outcome: loc.outcome,
+      side: input.side,
+      price,
+      originalSize: input.size,
+      matched: 0,
+      reservedCash: 0,
+      orderType: input.orderType,
+      expiration: input.expiration ?? 0,
+      createdAt: t,
+      status: 'LIVE',
+      associateTrades: [],
+      yesPrice,
+      ySide,
+      remaining: input.size,
+      prev: undefined,
+      next: undefined,
+      resting: false,
+    }
+    orders.set(order.id, order)
+
+    const made: SimTrade[] = []
+    const touchedMakers: SimOrder[] = []
+    let making = 0
+    let taking = 0
+    const book = market.book
+    while (order.remaining > 0) {
+      const best = ySide === 0 ? book.bestAsk : book.bestBid
+      if (ySide === 0 ? best > yesPrice : best < yesPrice) break
+      const lvl = ySide === 0 ? book.asks[best] : book.bids[best]
+      const maker = lvl?.head
+      if (!maker) break
+      const qty = Math.min(order.remaining, maker.remaining)
+      const takerOwn = order.outcome === 0 ? best : PRICE_SCALE - best
+      const makerOwn = maker.price
+      const fee = a.unlimited ? 0 : feeMicro(market, qty, takerOwn)
+      settle(order, qty, takerOwn, fee)
+      settle(maker, qty, makerOwn, 0)
+      order.remaining -= qty
+      order.matched += qty
+      maker.matched += qty
+      book.reduce(maker, qty)
+      reserve(maker)
+      releaseTokens(maker, qty)
+      if (order.side === 'BUY') {
+        making += cashFor(qty, takerOwn)
+        taking += qty
+      } else {
+        making += qty
+        taking += cashFor(qty, takerOwn)
+      }
+      let trade = made[made.length - 1]
+      if (!trade || trade.yesPrice !== best) {
+        trade = {
+          id: newTradeId(),
+          market,
+          taker: order,
+          price: takerOwn,
+          size: 0,
+          yesPrice: best,
+          makers: [],
+          status: 'MATCHED',
+          matchTime: t,
+          lastUpdate: t,
+          transactionHash: `0x${hex(32)}`,
+          feeRateBps: market.spec.feeRateBps,
+        }
+        made.push(trade)
+        order.associateTrades.push(trade.id)
+      }
+      trade.size += qty
+      trade.makers.push({ order: maker, matched: qty, price: makerOwn })
+      if (!maker.associateTrades.includes(trade.id)) maker.associateTrades.push(trade.id)
+      if (!touchedMakers.includes(maker)) touchedMakers.push(maker)
+      if (maker.remaining <= 0) finish(maker, 'MATCHED')
+    }
+
+    let status: 'live' | 'matched' | 'unmatched' = order.matched > 0 ? 'matched' : 'live'
+    if (order.remaining > 0 && (input.orderType === 'FAK' || input.orderType === 'FOK')) {
+      if (order.matched === 0) status = 'unmatched'
+      finish(order, order.matched > 0 ? 'MATCHED' : 'CANCELED')
+    } else if (order.remaining > 0) {
+      book.add(order)
+      a.open.add(order)
+      if (!a.unlimited) {
+        if (order.side === 'SELL') addTok(a.reservedTokens, order.tokenId, order.remaining)
+        reserve(order)
+      }
+      if (input.orderType === 'GTD') gtd.add(order)
+    } else {
+      finish(order, 'MATCHED')
+    }
+
+    for (const tr of made) {
+      market.lastTradePrice = tr.yesPrice
+      market.lastTradeSide = ySide === 0 ? 'BUY' : 'SELL'
+      recordTrade(tr)
+    }
+    flushBook(market)
+    if (made.length > 0) {
+      emit({ type: 'trades', market, trades: made })
+      for (const tr of made) emit({ type: 'trade_status', trade: tr })
+    }
+    emit({ type: 'order', kind: 'PLACEMENT', order })
+    for (const mk of touchedMakers) emit({ type: 'order', kind: 'UPDATE', order: mk })
+    if (made.length > 0) checkTick(market)
+    return { ok: true, order, trades: made, status, makingAmount: making, takingAmount: taking }
+  }
+
+  function recordTrade(tr: SimTrade): void {
+    const parties = new Set<Account>([tr.taker.account, ...tr.makers.map((m) => m.order.account)])
+    let keep = false
+    for (const p of parties) {
+      if (p.unlimited) continue
+      p.trades.push(tr)
+      keep = true
+    }
+    if (keep) trades.set(tr.id, tr)
+  }
+
+  function flushBook(market: MarketState): void {
+    const changes = market.book.takeChanges()
+    if (changes.length > 0) emit({ type: 'price_change', market, changes })
+  }
+
+  function cancelOrder(o: SimOrder, status: OrderStatus = 'CANCELED'): void {
+    o.market.book.remove(o)
+    reserve(o)
+    releaseTokens(o, o.remaining)
+    finish(o, status)
+  }
+
+  /** Cancel by id on behalf of `address`; returns undefined on success or the not_canceled reason. */
+  function cancel(id: string, address: string): string | undefined {
+    const o = orders.get(id)
+    if (!o || o.account.address !== address.toLowerCase()) return 'order not found'
+    if (!o.resting) return 'already canceled or matched'
+    cancelOrder(o)
+    flushBook(o.market)
+    emit({ type: 'order', kind: 'CANCELLATION', order: o })
+    return undefined
+  }
+
+  function cancelWhere(address: string, pred: (o: SimOrder) => boolean): string[] {
+    const a = accounts.get(address.toLowerCase())
+    if (!a) return []
+    const victims = [...a.open].filter(pred)
+    const touched = new Set<MarketState>()
+    for (const o of victims) {
+      cancelOrder(o)
+      touched.add(o.market)
+    }
+    for (const m of touched) flushBook(m)
+    for (const o of victims) emit({ type: 'order', kind: 'CANCELLATION', order: o })
+    return victims.map((o) => o.id)
+  }
+
+  function expire(nowMs: number): string[] {
+    const due = [...gtd].filter((o) => o.expiration > 0 && o.expiration * 1000 <= nowMs)
+    const touched = new Set<MarketState>()
+    for (const o of due) {
+      cancelOrder(o)
+      touched.add(o.market)
+    }
+    for (const m of touched) flushBook(m)
+    for (const o of due) emit({ type: 'order', kind: 'CANCELLATION', order: o })
+    return due.map((o) => o.id)
+  }
+
+  function setTradeStatus(tr: SimTrade, status: TradeStatus): void {
+    tr.status = status
+    tr.lastUpdate = now()
+    emit({ type: 'trade_status', trade: tr })
+  }
+
+  return {
+    markets,
+    market: (conditionId: string) => byCondition.get(conditionId),
+    token: (tokenId: string) => byToken.get(tokenId),
+    account,
+    findAccount: (address: string) => accounts.get(address.toLowerCase()),
+    accounts: () => accounts.values(),
+    order: (id: string) => orders.get(id),
+    trade: (id: string) => trades.get(id),
+    place,
+    cancel,
+    cancelAll: (address: string) => cancelWhere(address, () => true),
+    cancelMarket: (address: string, market?: string, assetId?: string) =>
+      cancelWhere(
+        address,
+        (o) => (!market || o.market.spec.conditionId === market) && (!assetId || o.tokenId === assetId),
+      ),
+    expire,
+    setTradeStatus,
+    subscribe(fn: (e: EngineEvent) => void): () => void {
+      listeners.push(fn)
+      return () => {
+        const i = listeners.indexOf(fn)
+        if (i >= 0) listeners.splice(i, 1)
+      }
+    },
+    setAccepting(conditionId: string, accepting: boolean): boolean {
+      const m = byCondition.get(conditionId)
+      if (!m) return false
+      m.accepting = accepting
+      return true
+    },
+    /** Admin: overwrite balances (micro units). Reservations are untouched. */
+    setBalances(address: string, cash?: number, tokens?: Record<string, number>): Account {
+      const a = account(address)
+      if (cash !== undefined) a.cash = cash
+      for (const [t, v] of Object.entries(tokens ?? {})) a.tokens.set(t, v)
+      return a
+    },
+    now,
+  }
+}
