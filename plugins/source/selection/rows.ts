@@ -75,6 +75,8 @@ export interface RawEntry {
   readonly raw: RawRow
   /** "sheet 'Selected Markets' row 7", "markets.csv:3". */
   readonly origin: string
+  /** Set when the reader already knows the row is unusable (e.g. a YAML item that is not a mapping). */
+  readonly error?: string
 }
 
 /**
@@ -85,7 +87,11 @@ export function collectRows(entries: Iterable<RawEntry>): SourceOutput {
   const rows: SelectionRow[] = []
   const rejected: { origin: string; reason: string }[] = []
   const seen = new Map<string, string>()
-  for (const { raw, origin } of entries) {
+  for (const { raw, origin, error } of entries) {
+    if (error !== undefined) {
+      rejected.push({ origin, reason: error })
+      continue
+    }
     const parsed = parseSelectionRow(raw, origin)
     if (parsed.kind === 'blank') continue
     if (parsed.kind === 'error') {
