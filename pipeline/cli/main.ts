@@ -1,0 +1,119 @@
+#!/usr/bin/env bun
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { builtins } from '../../plugins/index.ts'
+import { formatIssues } from '../config/errors.ts'
+import { loadConfig } from '../config/load.ts'
+import { runDaemonCommand } from './run-daemon.ts'
+
+export const USAGE = `mm — market-making daemon for Polymarket binary markets
+
+Usage:
+  bun run mm [--config <file>] [--test]     run the daemon (default config: mm.config.yaml)
+  bun run mm check-config [--config <file>] load, resolve and build the config without starting
+  bun run mm sim [--scenario <name|file>] [--port <p>] [--seed <n>]
+                                            run the exchange simulator on its own
+  bun run mm record --out <file.jsonl> --url <ws url> --assets <id,id>
+                                            journal raw market-channel frames
+  bun run mm export-pnl --date YYYY-MM-DD [--db <file>] [--format table|csv|json]
+  bun run mm rebuild-positions [--db <file>] [--write]
+  bun run mm --help
+
+Options:
+  --config <file>   the YAML config (default: mm.config.yaml)
+  --test            dry run: no order is sent anywhere; each order that would be sent is logged,
+                    to the console and to logs/mm_test_<timestamp>.log
+`
+
+export interface CliIo {
+  stdout(text: string): void
+  stderr(text: string): void
+  readonly isTTY: boolean
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: Boolean(process.stdout.isTTY),
+}
+
+function usage(io: CliIo): number {
+  io.stdout(USAGE)
+  return 0
+}
+
+/** A one-line usage error: exit code 2. */
+class UsageError extends Error {}
+
+function parseConfigFlags(argv: string[], allowTest: boolean) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      ...(allowTest ? { test: { type: 'boolean' } } : {}),
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  })
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
+  const config = resolve(typeof values.config === 'string' ? values.config : 'mm.config.yaml')
+  if (!existsSync(config)) throw new UsageError(`config file not found: ${config}`)
+  return { config, test: values.test === true, help: values.help === true }
+}
+
+async function checkConfig(argv: string[], io: CliIo): Promise<number> {
+  const { config, help } = parseConfigFlags(argv, false)
+  if (help) return (io.stdout(USAGE), 0)
+  const res = await loadConfig(config, { builtins })
+  if (!res.ok) {
+    io.stderr(`${formatIssues(res.file, res.issues)}\n${res.issues.length} problem(s) in ${res.file}\n`)
+    return 1
+  }
+  const lines = Object.values(res.loaded.stages)
+    .flat()
+    .map((e) => `  ${e.instance.padEnd(12)} ${e.def.name}${e.file ? ` (${e.file.path})` : ''}`)
+  io.stdout(`${res.loaded.file}: ok (hash ${res.loaded.hash})\n${lines.join('\n')}\n`)
+  return 0
+}
+
+/** Subcommands other parts of mm provide; loaded lazily so `check-config` never pulls in the simulator. */
+const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
+  'check-config': checkConfig,
+  sim: async (argv) => (await import('../../sim/cli.ts')).runSimCommand(argv),
+  record: async (argv) => (await import('../../sim/cli.ts')).runRecordCommand(argv),
+  'export-pnl': async (argv, io) => (await import('./pnl/export-pnl.ts')).runExportPnl(argv, io),
+  'rebuild-positions': async (argv, io) => (await import('./pnl/rebuild-positions.ts')).runRebuildPositions(argv, io),
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    const [first, ...rest] = argv
+    if (first === '--help' || first === '-h' || first === 'help') return (io.stdout(USAGE), 0)
+    if (first !== undefined && !first.startsWith('-')) {
+      const sub = SUBCOMMANDS[first]
+      if (!sub) throw new UsageError(`unknown command "${first}" (see --help)`)
+      return await sub(rest, io)
+    }
+    const { config, test, help } = parseConfigFlags(argv, true)
+    if (help) return (io.stdout(USAGE), 0)
+    return await runDaemonCommand({ configPath: config, dryRun: test, io })
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`mm: ${(err as Error).message.split('\n')[0]}\n`)
+      return 2
+    }
+    throw err
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`mm: ${err instanceof Error ? err.message : String(err)}\n`)
+      process.exit(1)
+    },
+  )
+}

@@ -1,0 +1,51 @@
+import { type Document, isScalar, visit } from 'yaml'
+import type { ConfigIssue } from './errors.ts'
+
+const VAR_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * Replaces ${VAR} and ${VAR:-default} in every string scalar of the document, in place, so YAML line numbers
+ * stay attached to each value. `$$` is a literal `$`. A scalar that is exactly one ${VAR} takes the type the
+ * value reads as in YAML (a number stays a number). Returns the paths whose value came from the environment.
+ */
+export function interpolate(
+  doc: Document,
+  env: Env,
+  lineOf: (offset: number) => number,
+): { issues: ConfigIssue[]; fromEnv: Set<string> } {
+  const issues: ConfigIssue[] = []
+  const fromEnv = new Set<string>()
+  visit(doc, {
+    Scalar(_key, node, path) {
+      if (typeof node.value !== 'string' || !node.value.includes('$')) return
+      const original = node.value
+      const yamlPath = path
+        .filter((p) => 'key' in p && isScalar((p as { key: unknown }).key))
+        .map((p) => String(((p as { key: { value: unknown } }).key as { value: unknown }).value))
+      const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}$/.exec(original)
+      let usedEnv = false
+      const replaced = original.replace(VAR_RE, (match, name: string | undefined, fallback: string | undefined) => {
+        if (match === '$$') return '$'
+        const value = env[name as string]
+        if (value !== undefined && value !== '') {
+          usedEnv = true
+          return value
+        }
+        if (fallback !== undefined) return fallback
+        issues.push({
+          path: yamlPath.join('.'),
+          line: node.range ? lineOf(node.range[0]) : undefined,
+          message: `environment variable ${name} is not set (use \${${name}:-default} for a default)`,
+        })
+        return ''
+      })
+      if (usedEnv) fromEnv.add(yamlPath.join('.'))
+      if (whole && replaced !== '' && /^-?\d+(\.\d+)?$/.test(replaced)) node.value = Number(replaced)
+      else if (whole && (replaced === 'true' || replaced === 'false')) node.value = replaced === 'true'
+      else node.value = replaced
+    },
+  })
+  return { issues, fromEnv }
+}

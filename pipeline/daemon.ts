@@ -1,0 +1,261 @@
+import type { Registry } from 'prom-client'
+import { type Account, createAccount } from './account.ts'
+import {
+  type BuiltPipeline,
+  buildPipeline,
+  type EngineServices,
+  type Instance,
+  instancesOf,
+  stopInstance,
+} from './build.ts'
+import { type Clock, realClock } from './clock.ts'
+import type { ConfigIssue } from './config/errors.ts'
+import { type LoadedConfig, loadConfig, loadConfigText } from './config/load.ts'
+import type { Resources } from './context.ts'
+import type { AnyPlugin } from './define-plugin.ts'
+import { createEventBus, type EventBus } from './event-bus.ts'
+import { type ExchangeHost, startExchange } from './exchange.ts'
+import { createHealth, type Health } from './health.ts'
+import type { Logger } from './logger.ts'
+import { type CoreMetrics, createMetricsRegistry, createPluginMetrics } from './metrics.ts'
+import { createQuotePlane, type QuotePlane } from './quote-plane.ts'
+import { type InstanceChange, planReload } from './reload-plan.ts'
+import { createUniverse, type Universe } from './universe.ts'
+
+export type ReloadOutcome = 'applied' | 'noop' | 'rejected' | 'rolled_back'
+
+export interface ReloadResult {
+  readonly outcome: ReloadOutcome
+  readonly generation: number
+  readonly changes: readonly InstanceChange[]
+  readonly errors: readonly string[]
+  readonly issues: readonly ConfigIssue[]
+}
+
+export interface Daemon {
+  readonly exchange: ExchangeHost
+  readonly account: Account
+  readonly health: Health
+  readonly events: EventBus
+  readonly registry: Registry
+  readonly metrics: CoreMetrics
+  readonly quotes: QuotePlane
+  readonly universe: Universe
+  readonly startedAt: number
+  readonly dryRun: boolean
+  current(): BuiltPipeline
+  /** Re-read the config file and apply it (POST /config/reload, SIGHUP). Serialized. */
+  reload(source?: { text: string }): Promise<ReloadResult>
+  /** Cancel every order, flush, stop every plugin and the simulator. Idempotent. */
+  stop(reason: string): Promise<void>
+}
+
+export interface DaemonOptions {
+  readonly loaded: LoadedConfig
+  readonly builtins: readonly AnyPlugin[]
+  readonly log: Logger
+  readonly dryRun?: boolean
+  readonly clock?: Clock
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Use this exchange instead of starting the configured one (tests of the engine alone). */
+  readonly exchange?: ExchangeHost
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const { log } = opts
+  const clock = opts.clock ?? realClock
+  const dryRun = opts.dryRun ?? false
+  const { registry, core } = createMetricsRegistry()
+  core.buildInfo.set({ version: '0.1.0', bun: Bun.version }, 1)
+  const account = createAccount()
+  const health = createHealth(() => clock.now())
+  const events = createEventBus((err, event) => log.error(`event listener failed on ${event.type}:`, err))
+  const exchange = opts.exchange ?? (await startExchange(opts.loaded.config, log))
+
+  const resources: Resources = {
+    exchange: exchange.endpoints,
+    credentials: exchange.credentials,
+    account,
+    health,
+    capitalUsd: opts.loaded.config.capital_usd,
+    mode: opts.loaded.config.mode,
+    dryRun,
+  }
+  let quotes: QuotePlane | undefined
+  let universe: Universe | undefined
+  const services: EngineServices = {
+    log,
+    metrics: createPluginMetrics(registry, core),
+    clock,
+    resources,
+    events,
+    markDirty: (id) => quotes?.markDirty(id),
+    requestRefresh: () => void universe?.refresh('source asked'),
+  }
+
+  let generation = 1
+  let current: BuiltPipeline
+  try {
+    current = (await buildPipeline(opts.loaded, services, generation)).pipeline
+  } catch (err) {
+    await exchange.stop()
+    throw err
+  }
+  core.pipelineGeneration.set(generation)
+  log.info(`pipeline built (generation ${generation}):`)
+  for (const inst of instancesOf(current)) log.info(`  ${inst.entry.instance.padEnd(12)} ${inst.entry.def.name}`)
+
+  // Persist fan-out: every event to every persist plugin; a failing writer never blocks quoting.
+  events.onAny((event) => {
+    for (const p of current.persist) {
+      try {
+        p.handler.write(event)
+      } catch (err) {
+        core.stageErrors.inc({ stage: 'persist', plugin: p.entry.def.name })
+        log.error(`persist ${p.entry.def.name} failed on ${event.type}:`, err)
+      }
+    }
+  })
+
+  quotes = createQuotePlane(services, () => current)
+  const u = createUniverse(services, () => current, quotes, {
+    retryMinMs: opts.loaded.config.universe.retry_min * 1000,
+    retryMaxMs: opts.loaded.config.universe.retry_max * 1000,
+    statusEveryMs: opts.loaded.config.universe.status_every * 1000,
+  })
+  universe = u
+  const q = quotes
+  health.onChange((name, up) => {
+    log[up ? 'info' : 'warn'](`${name} ${up ? 'up' : 'down'}`)
+    q.markAllDirty()
+  })
+  account.onChange((tokenId) => {
+    for (const m of u.markets()) if (m.yesTokenId === tokenId || m.noTokenId === tokenId) q.markDirty(m.conditionId)
+  })
+
+  let stopping: Promise<void> | undefined
+  let reloading: Promise<unknown> = Promise.resolve()
+
+  async function applyReload(text?: string): Promise<ReloadResult> {
+    const result = (outcome: ReloadOutcome, extra: Partial<ReloadResult> = {}): ReloadResult => {
+      core.configReloads.inc({ outcome })
+      const r = { outcome, generation, changes: [], errors: [], issues: [], ...extra }
+      log[outcome === 'applied' || outcome === 'noop' ? 'info' : 'warn'](
+        `config reload ${outcome}${r.errors.length ? `: ${r.errors.join('; ')}` : ''}`,
+      )
+      return r
+    }
+    const file = current.loaded.file
+    const loadOpts = { builtins: opts.builtins, ...(opts.env ? { env: opts.env } : {}) }
+    const res = text === undefined ? await loadConfig(file, loadOpts) : await loadConfigText(text, file, loadOpts)
+    if (!res.ok) return result('rejected', { issues: res.issues, errors: ['the new config is invalid'] })
+    const plan = planReload(current.loaded, res.loaded)
+    if (!plan.ok) return result('rejected', { errors: plan.errors })
+    if (plan.noop) return result('noop', { changes: plan.changes })
+
+    const old = current
+    const oldById = new Map(instancesOf(old).map((i) => [i.entry.instance, i]))
+    const keep = new Map<string, Instance>()
+    const reconfigured: { inst: Instance; previous: unknown }[] = []
+    const changes: InstanceChange[] = []
+    for (const c of plan.changes) {
+      const inst = oldById.get(c.instance)
+      if (c.kind === 'keep' && inst) keep.set(c.instance, inst)
+      if (c.kind === 'reconfigure' && inst) {
+        const nextEntry = [...Object.values(res.loaded.stages)].flat().find((e) => e.instance === c.instance)
+        if (nextEntry && inst.handler.reconfigure?.(nextEntry.config) === true) {
+          reconfigured.push({ inst, previous: inst.entry.config })
+          ;(inst as { entry: unknown }).entry = nextEntry
+          keep.set(c.instance, inst)
+          changes.push(c)
+          continue
+        }
+        changes.push({
+          kind: 'replace',
+          instance: c.instance,
+          why: `plugin declined reconfigure of ${c.keys.join(', ')}`,
+        })
+        continue
+      }
+      changes.push(c)
+    }
+    let built: { pipeline: BuiltPipeline; created: Instance[] }
+    try {
+      built = await buildPipeline(res.loaded, services, generation + 1, keep)
+      for (const inst of built.created) {
+        const prev = oldById.get(inst.entry.instance)
+        if (prev?.handler.snapshot && inst.handler.restore) inst.handler.restore(prev.handler.snapshot())
+      }
+      if (built.pipeline.book !== old.book) await built.pipeline.book.handler.track(u.markets())
+      if (built.pipeline.execute !== old.execute) await built.pipeline.execute.handler.track(u.markets())
+    } catch (err) {
+      for (const r of reconfigured) {
+        r.inst.handler.reconfigure?.(r.previous)
+      }
+      return result('rolled_back', { changes, errors: [err instanceof Error ? err.message : String(err)] })
+    }
+    // Swap at a quote boundary: no computation ever sees a mix of old and new stages.
+    await q.idle()
+    current = built.pipeline
+    generation++
+    core.pipelineGeneration.set(generation)
+    const live = new Set(instancesOf(current))
+    for (const inst of instancesOf(old)) if (!live.has(inst)) await stopInstance(inst, log)
+    if (current.source !== old.source || current.enrich !== old.enrich) void u.refresh('reload')
+    q.markAllDirty()
+    return result('applied', { changes })
+  }
+
+  const daemon: Daemon = {
+    exchange,
+    account,
+    health,
+    events,
+    registry,
+    metrics: core,
+    quotes: q,
+    universe: u,
+    startedAt: clock.now(),
+    dryRun,
+    current: () => current,
+    reload(source) {
+      const run = reloading.then(() => applyReload(source?.text))
+      reloading = run.catch(() => {})
+      return run
+    },
+    stop(reason) {
+      stopping ??= (async () => {
+        log.info(`stopping (${reason}): cancelling every order, flushing state`)
+        u.stop()
+        q.close()
+        await q.idle()
+        const p = current
+        await stopInstance(p.execute, log) // cancels every order first
+        for (const inst of instancesOf(p)) {
+          if (inst === p.execute || p.persist.includes(inst as Instance<'persist'>)) continue
+          await stopInstance(inst, log)
+        }
+        for (const inst of p.persist) {
+          try {
+            await inst.handler.flush?.()
+          } catch (err) {
+            log.error(`flushing ${inst.entry.def.name} failed:`, err)
+          }
+          await stopInstance(inst, log)
+        }
+        await exchange.stop()
+        log.info('stopped')
+      })()
+      return stopping
+    },
+  }
+
+  try {
+    u.start()
+    await u.refresh('start')
+  } catch (err) {
+    await daemon.stop('start failed')
+    throw err
+  }
+  return daemon
+}

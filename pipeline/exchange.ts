@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto'
+import type { MmConfig } from '../schemas/config.ts'
+import type { Credentials, ExchangeEndpoints } from './context.ts'
+import type { Logger } from './logger.ts'
+
+/** The exchange the daemon talks to: Polymarket, or the embedded simulator started in-process on loopback. */
+export interface ExchangeHost {
+  readonly endpoints: ExchangeEndpoints
+  readonly credentials: Credentials
+  /** The in-process simulator, when exchange.use is sim (tests and /status read it). */
+  readonly sim: EmbeddedSimulator | undefined
+  stop(): Promise<void>
+}
+
+/** What the daemon needs of the simulator library (sim/index.ts). */
+export interface EmbeddedSimulator {
+  readonly urls: {
+    readonly clob: string
+    readonly ws: string
+    readonly gamma: string
+    readonly dataApi: string
+    readonly admin: string
+  }
+  stop(): Promise<void>
+}
+
+interface SimModule {
+  startSimulator(opts: {
+    scenario?: string
+    port?: number
+    host?: string
+    seed?: number
+    log?: (msg: string) => void
+  }): Promise<EmbeddedSimulator>
+}
+
+export async function startExchange(config: MmConfig, log: Logger): Promise<ExchangeHost> {
+  const ex = config.exchange
+  if (ex.use === 'polymarket') {
+    const w = ex.with
+    return {
+      endpoints: {
+        kind: 'polymarket',
+        clobUrl: w.clob_url,
+        wsUrl: w.ws_url,
+        gammaUrl: w.gamma_url,
+        dataApiUrl: w.data_api_url,
+        polygonRpcUrl: w.polygon_rpc_url,
+        chainId: w.chain_id,
+      },
+      credentials: {
+        privateKey: w.private_key,
+        funder: w.funder,
+        signatureType: w.signature_type,
+        apiKey: w.api_key,
+        apiSecret: w.api_secret,
+        apiPassphrase: w.api_passphrase,
+      },
+      sim: undefined,
+      stop: async () => {},
+    }
+  }
+  const w = ex.with
+  // Loaded lazily: a live daemon never loads the simulator.
+  const { startSimulator } = (await import('../sim/index.ts')) as SimModule
+  const simLog = log.withTag('sim')
+  const sim = await startSimulator({
+    scenario: w.scenario,
+    port: w.port,
+    host: w.host,
+    ...(w.seed !== undefined ? { seed: w.seed } : {}),
+    log: (msg) => simLog.debug(msg),
+  })
+  log.info(`embedded simulator up: CLOB ${sim.urls.clob}, WS ${sim.urls.ws}, Gamma ${sim.urls.gamma}`)
+  return {
+    endpoints: {
+      kind: 'sim',
+      clobUrl: sim.urls.clob,
+      wsUrl: sim.urls.ws,
+      gammaUrl: sim.urls.gamma,
+      dataApiUrl: sim.urls.dataApi,
+      polygonRpcUrl: `${sim.urls.clob}/rpc`,
+      chainId: 137,
+    },
+    credentials: {
+      // A throwaway paper key unless one is configured: nothing real can be signed for with it.
+      privateKey: w.private_key ?? `0x${randomBytes(32).toString('hex')}`,
+      funder: undefined,
+      signatureType: 0,
+      apiKey: undefined,
+      apiSecret: undefined,
+      apiPassphrase: undefined,
+    },
+    sim,
+    stop: () => sim.stop(),
+  }
+}

@@ -1,0 +1,54 @@
+import type { BookView, Level } from '../../schemas/domain.ts'
+import type { Daemon } from '../daemon.ts'
+
+const lvl = (l: Level | undefined) => (l ? { price: l.price, size: l.size } : null)
+
+function bookStatus(b: BookView | undefined) {
+  if (!b) return null
+  return {
+    token_id: b.tokenId,
+    state: b.state,
+    reason: b.stateReason || undefined,
+    best_bid: lvl(b.bestBid()),
+    best_ask: lvl(b.bestAsk()),
+    tick_size: b.tickSize,
+    age_ms: Date.now() - b.updatedAt,
+  }
+}
+
+/** GET /status: per market its books, fair value, quote, orders, position, PnL and risk; plus connections. */
+export function buildStatus(daemon: Daemon) {
+  const p = daemon.current()
+  const books = new Map([...p.book.handler.books()].map((b) => [b.tokenId, b]))
+  const markets = daemon.universe.markets().map((m) => {
+    const q = daemon.quotes.state(m.conditionId)
+    const pos = daemon.account.position(m)
+    const fair = q?.fair
+    return {
+      condition_id: m.conditionId,
+      question: m.question,
+      tick_size: m.tickSize,
+      yes: bookStatus(books.get(m.yesTokenId)),
+      no: bookStatus(books.get(m.noTokenId)),
+      fair_value: fair ?? null,
+      sigma: q?.sigma ?? null,
+      quote: q?.pulledFor === undefined ? (q?.quote ?? null) : null,
+      pulled_for: q?.pulledFor ?? null,
+      risk: q?.verdict ? { state: q.verdict.state, reason: q.verdict.reason } : null,
+      orders: p.execute.handler.liveOrders(m.conditionId),
+      position: { yes_shares: pos.yes.shares, no_shares: pos.no.shares, net_yes: pos.q },
+      pnl: {
+        realized_usd: pos.yes.realizedPnl + pos.no.realizedPnl,
+        unrealized_usd: fair === undefined ? null : daemon.account.unrealized(m, fair),
+      },
+    }
+  })
+  return {
+    generation: p.generation,
+    config_hash: p.loaded.hash,
+    dry_run: daemon.dryRun,
+    exchange: daemon.exchange.endpoints.kind,
+    connections: Object.fromEntries([...daemon.health.components].map(([k, v]) => [k, v])),
+    markets,
+  }
+}

@@ -1,0 +1,211 @@
+import { afterEach, describe, expect, test } from 'bun:test'
+import { createManualClock } from '../pipeline/clock.ts'
+import { formatIssues } from '../pipeline/config/errors.ts'
+import { loadConfigText } from '../pipeline/config/load.ts'
+import { type Daemon, startDaemon } from '../pipeline/daemon.ts'
+import type { ExchangeHost } from '../pipeline/exchange.ts'
+import { createMemoryLogger } from '../pipeline/logger.ts'
+import { probe, probes, testBuiltins, testConfigYaml } from './fixtures/test-plugins.ts'
+
+/** The engine alone: markets driven through all ten stages by the small plugins in fixtures/test-plugins.ts. */
+
+const exchange: ExchangeHost = {
+  endpoints: {
+    kind: 'sim',
+    clobUrl: 'http://127.0.0.1:1',
+    wsUrl: 'ws://127.0.0.1:1/ws/',
+    gammaUrl: 'http://127.0.0.1:1/gamma',
+    dataApiUrl: 'http://127.0.0.1:1/data-api',
+    polygonRpcUrl: 'http://127.0.0.1:1/rpc',
+    chainId: 137,
+  },
+  credentials: {
+    privateKey: undefined,
+    funder: undefined,
+    signatureType: 0,
+    apiKey: undefined,
+    apiSecret: undefined,
+    apiPassphrase: undefined,
+  },
+  sim: undefined,
+  stop: async () => {},
+}
+
+const cid = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
+const running: Daemon[] = []
+
+async function boot(name: string, edit: (yaml: string) => string = (y) => y, markets = 2) {
+  const p = probe(name)
+  p.rows = Array.from({ length: markets }, (_, i) => ({
+    token1: String(100 + i * 2),
+    token2: String(101 + i * 2),
+    condition_id: cid(i + 1),
+  }))
+  for (let i = 0; i < markets; i++) p.mids.set(cid(i + 1), 0.5)
+  const res = await loadConfigText(edit(testConfigYaml(name)), `${import.meta.dir}/engine.yaml`, {
+    builtins: testBuiltins,
+    env: {},
+  })
+  if (!res.ok) throw new Error(formatIssues('engine.yaml', res.issues))
+  const { log, lines } = createMemoryLogger()
+  const clock = createManualClock()
+  const daemon = await startDaemon({ loaded: res.loaded, builtins: testBuiltins, log, exchange, clock })
+  running.push(daemon)
+  await daemon.quotes.idle()
+  return { daemon, p, lines, clock }
+}
+
+afterEach(async () => {
+  for (const d of running.splice(0)) await d.stop('test end')
+  probes.clear()
+})
+
+describe('the quote plane', () => {
+  test('every selected market goes through all ten stages to execute and persist', async () => {
+    const { p, daemon } = await boot('all-stages')
+    expect(p.executed.map((e) => e.conditionId).sort()).toEqual([cid(1), cid(2)])
+    const orders = p.executed[0]?.orders ?? []
+    expect(orders.map((o) => `${o.side} ${o.price}`)).toEqual(['BUY 0.48', 'BUY 0.48'])
+    const types = new Set(p.events.map((e) => e.type))
+    expect(types.has('selection')).toBe(true)
+    expect(types.has('quote')).toBe(true)
+    expect(daemon.quotes.state(cid(1))?.quote?.bid).toBeCloseTo(0.48)
+  })
+
+  test('1,000 rapid updates to one market give a bounded number of computations, the last on the latest state', async () => {
+    const { p, daemon } = await boot('coalesce')
+    p.fairRuns.length = 0
+    for (let i = 1; i <= 1000; i++) {
+      p.mids.set(cid(1), 0.3 + i * 0.0001)
+      daemon.quotes.markDirty(cid(1))
+    }
+    await daemon.quotes.idle()
+    const runs = p.fairRuns.filter((r) => r.conditionId === cid(1))
+    expect(runs.length).toBeGreaterThanOrEqual(1)
+    expect(runs.length).toBeLessThanOrEqual(2)
+    expect(runs.at(-1)?.mid).toBeCloseTo(0.4, 6)
+  })
+
+  test('updates during a slow execute coalesce into one more computation on the newest state', async () => {
+    const { p, daemon, clock } = await boot('slow')
+    p.slowExecuteMs = 100
+    p.fairRuns.length = 0
+    daemon.quotes.markDirty(cid(1))
+    await Bun.sleep(0)
+    for (let i = 0; i < 20; i++) {
+      p.mids.set(cid(1), 0.6 + i * 0.01)
+      daemon.quotes.markDirty(cid(1))
+    }
+    for (let i = 0; i < 5; i++) {
+      clock.advance(100)
+      await Bun.sleep(0)
+    }
+    await daemon.quotes.idle()
+    const runs = p.fairRuns.filter((r) => r.conditionId === cid(1))
+    expect(runs.length).toBe(2)
+    expect(runs.at(-1)?.mid).toBeCloseTo(0.79, 6)
+  })
+
+  test('a slow market never delays the others', async () => {
+    const { p, daemon, clock } = await boot('isolation-speed')
+    p.slowExecuteMs = 10_000
+    p.executed.length = 0
+    daemon.quotes.markDirty(cid(1))
+    await Bun.sleep(0)
+    p.slowExecuteMs = 0
+    p.mids.set(cid(2), 0.7)
+    daemon.quotes.markDirty(cid(2))
+    await Bun.sleep(1)
+    expect(p.executed.map((e) => e.conditionId)).toEqual([cid(2)])
+    clock.advance(10_000)
+    await daemon.quotes.idle()
+  })
+
+  test('a throwing stage pulls only that market, is counted, and the daemon keeps quoting the others', async () => {
+    const { p, daemon, lines } = await boot('errors')
+    p.throwFairFor = new Set([cid(1)])
+    p.executed.length = 0
+    daemon.quotes.markAllDirty()
+    await daemon.quotes.idle()
+    expect(p.pulled.find((x) => x.conditionId === cid(1))?.reason).toBe('stage error in fair-value/test-fair')
+    expect(p.executed.map((e) => e.conditionId)).toEqual([cid(2)])
+    expect(lines.some((l) => l.includes(cid(1)) && l.includes('fair exploded'))).toBe(true)
+    const metrics = await daemon.registry.metrics()
+    expect(metrics).toContain('mm_stage_errors_total{stage="fair-value",plugin="test-fair"} 1')
+    p.throwFairFor.clear()
+    daemon.quotes.markDirty(cid(1))
+    await daemon.quotes.idle()
+    expect(daemon.quotes.state(cid(1))?.pulledFor).toBeUndefined()
+  })
+
+  test('a HALTED verdict pulls the market even if the layer would quote', async () => {
+    const { p } = await boot(
+      'halted',
+      (y) => y.replace('{ use: test-risk }', '{ use: test-risk, with: { state: HALTED } }'),
+      1,
+    )
+    expect(p.executed).toHaveLength(0)
+    expect(p.pulled[0]?.reason).toStartWith('risk HALTED')
+  })
+
+  test('a blocked side is dropped by the engine whatever the layer returns', async () => {
+    const { p } = await boot(
+      'blocked',
+      (y) => y.replace('[ { use: test-risk } ]', '[ { use: test-risk }, { use: test-risk, with: { block: bid } } ]'),
+      1,
+    )
+    expect(p.executed[0]?.orders.map((o) => o.quoteSide)).toEqual(['ask'])
+  })
+
+  test('a book that is not fresh pulls quotes with the reason', async () => {
+    const { p, daemon } = await boot('stale')
+    p.mids.delete(cid(2))
+    daemon.quotes.markDirty(cid(2))
+    await daemon.quotes.idle()
+    expect(daemon.quotes.state(cid(2))?.pulledFor).toBe('no book yet')
+  })
+
+  test('a component going down pulls every market; coming back quotes again', async () => {
+    const { p, daemon } = await boot('health')
+    daemon.health.set('market-data', false, 'socket silent')
+    await daemon.quotes.idle()
+    expect(p.pulled.filter((x) => x.reason === 'market-data down: socket silent')).toHaveLength(2)
+    p.executed.length = 0
+    daemon.health.set('market-data', true)
+    await daemon.quotes.idle()
+    expect(p.executed).toHaveLength(2)
+  })
+})
+
+describe('the universe plane', () => {
+  test('a failing source keeps the current selection', async () => {
+    const { p, daemon, lines } = await boot('failing-source')
+    p.failSource = 'sheet unreachable'
+    expect(await daemon.universe.refresh('test')).toBe(false)
+    expect(daemon.universe.markets()).toHaveLength(2)
+    expect(lines.some((l) => l.includes('keeping the current 2 markets') && l.includes('sheet unreachable'))).toBe(true)
+  })
+
+  test('added and removed markets are applied live with the lines users know', async () => {
+    const { p, daemon, lines } = await boot('changes')
+    p.rows = [p.rows[0]!, { token1: '900', token2: '901', condition_id: cid(77) }]
+    p.mids.set(cid(77), 0.2)
+    await daemon.universe.refresh('test')
+    await daemon.quotes.idle()
+    expect(daemon.universe.markets().map((m) => m.conditionId)).toEqual([cid(1), cid(77)])
+    expect(lines.some((l) => l.includes('MARKET SELECTION CHANGE DETECTED'))).toBe(true)
+    expect(lines.some((l) => l.includes('Markets ADDED') && l.includes('market 900'))).toBe(true)
+    expect(lines.some((l) => l.includes('Markets REMOVED') && l.includes('market 102'))).toBe(true)
+    expect(p.executed.some((e) => e.conditionId === cid(77))).toBe(true)
+    const sel = p.events.filter((e) => e.type === 'selection')
+    expect(sel.at(-1)).toMatchObject({ added: [cid(77)], removed: [cid(2)] })
+  })
+})
+
+describe('shutdown', () => {
+  test('stop() stops execute (cancelling orders) before the other plugins', async () => {
+    const { p, daemon } = await boot('shutdown')
+    await daemon.stop('test')
+    expect(p.stopped).toEqual(['execute', 'book'])
+  })
+})
