@@ -220,22 +220,28 @@ export function createEngine(opts: EngineOptions) {
     return Math.round(size * (bps / 10_000) * (p * (1 - p)) ** market.spec.feeExponent)
   }
 
-  function validate(input: PlaceInput, market: MarketState): string | undefined {
+  /** Returns the order's price on the tick grid, or the rejection message. */
+  function validate(input: PlaceInput, market: MarketState): number | string {
     if (!market.accepting) return ERR.notReady
-    if (input.postOnly && (input.orderType === 'FOK' || input.orderType === 'FAK')) return ERR.postOnlyType
-    const units = input.price
-    if (Math.abs(units - Math.round(units)) > 1e-6) return ERR.tick
-    const p = Math.round(units)
-    if (p % market.tick !== 0 || p < market.tick || p > PRICE_SCALE - market.tick) return ERR.tick
-    if (input.size < sharesToMicro(market.spec.minOrderSize) && input.orderType !== 'FOK' && input.orderType !== 'FAK')
-      return ERR.minSize
-    if (input.size <= 0) return ERR.minSize
+    const taking = input.orderType === 'FOK' || input.orderType === 'FAK'
+    if (input.postOnly && taking) return ERR.postOnlyType
+    let p: number
+    if (taking) {
+      // Market orders carry an implied worst price that is rarely exact: snap it to the grid.
+      p = Math.round(input.price / market.tick) * market.tick
+    } else {
+      if (Math.abs(input.price - Math.round(input.price)) > 1e-6) return ERR.tick
+      p = Math.round(input.price)
+      if (p % market.tick !== 0) return ERR.tick
+    }
+    if (p < market.tick || p > PRICE_SCALE - market.tick) return ERR.tick
+    if (input.size <= 0 || (!taking && input.size < sharesToMicro(market.spec.minOrderSize))) return ERR.minSize
     if (input.orderType === 'GTD') {
       const exp = input.expiration ?? 0
       if (exp * 1000 < now() + 60_000) return ERR.expiration
     }
     if (orders.has(input.id)) return ERR.duplicated
-    return undefined
+    return p
   }
 
   function availableLiquidity(market: MarketState, ySide: BookSide, limit: number, want: number): number {
@@ -320,10 +326,9 @@ export function createEngine(opts: EngineOptions) {
     const loc = byToken.get(input.tokenId)
     if (!loc) return { ok: false, errorMsg: ERR.insert }
     const market = loc.market
-    const err = validate(input, market)
-    if (err) return { ok: false, errorMsg: err }
+    const price = validate(input, market)
+    if (typeof price === 'string') return { ok: false, errorMsg: price }
     const a = account(input.address, opts2.unlimited)
-    const price = Math.round(input.price)
     const { ySide, yesPrice } = yesSpace(loc.outcome, input.side, price)
 
     const crosses = ySide === 0 ? market.book.bestAsk <= yesPrice : market.book.bestBid >= yesPrice

@@ -139,7 +139,7 @@ export function buildMarkets(scenario: Scenario, startMs: number): MarketSpec[] 
       tickSize: m.tick_size,
       minOrderSize: m.min_order_size,
       negRisk: m.neg_risk,
-      endDate: new Date(endMs).toISOString().replace('.000Z', 'Z'),
+      endDate: new Date(Math.floor(endMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
       rewardsMinSize: m.rewards.min_size,
       rewardsMaxSpread: m.rewards.max_spread,
       feeRateBps: m.fee_rate_bps,

@@ -1,0 +1,560 @@
+// CLOB REST routes (protocol doc §2): public market data, L1 key management, L2 trading and account data.
+import { z } from 'zod'
+import { AUTH_ERRORS, type KeyStore } from './auth.ts'
+import { clobMarket, clobMarketDetails } from './catalog.ts'
+import type { SimClock } from './clock.ts'
+import type { Engine, MarketState, PlaceResult } from './engine.ts'
+import type { Faults } from './faults.ts'
+import type { Heartbeats } from './heartbeats.ts'
+import { type Ctx, error, type Handler, json, paginate, parseBody } from './http.ts'
+import { decodeOrder } from './order-body.ts'
+import { AMOUNT_SCALE, PRICE_SCALE, unitsToPrice } from './units.ts'
+import { bookSummary, ownLastTrade, restOrder, restTrade, topOfBook } from './wire.ts'
+
+export const MAX_BATCH = 15
+const MAX_CANCEL_IDS = 1000
+const MAX_BOOKS = 500
+const MAX_UINT = '115792089237316195423570985008687907853269984665640564039457584007913129639935'
+
+export type ClobDeps = {
+  engine: Engine
+  keys: KeyStore
+  clock: SimClock
+  faults: Faults
+  heartbeats: Heartbeats
+  chainId: number
+  version: () => 1 | 2
+  pageSize: number
+}
+
+export type Route = { method: string; path: string; auth: 'none' | 'l1' | 'l2'; handler: Handler; prefix?: boolean }
+
+const TokenParams = z.array(z.object({ token_id: z.string(), side: z.enum(['BUY', 'SELL']).optional() }))
+
+export function createClobRoutes(d: ClobDeps): Route[] {
+  const { engine } = d
+  const created = new Set<string>()
+  // Proxy/Safe wallets: the API key's signer trades for a funder; account data is the funder's.
+  const funders = new Map<string, string>()
+  const acct = (ctx: Ctx) => funders.get(ctx.apiKey ?? '') ?? ctx.address ?? ''
+  const tokenOf = (ctx: Ctx) => ctx.query.get('token_id')
+
+  function withToken(
+    ctx: Ctx,
+    fn: (loc: { market: MarketState; outcome: 0 | 1 }, tokenId: string) => Response,
+  ): Response {
+    const id = tokenOf(ctx)
+    if (!id || !/^\d+$/.test(id)) return error(400, 'Invalid token id')
+    const loc = engine.token(id)
+    if (!loc) return error(404, 'No orderbook exists for the requested token id')
+    return fn(loc, id)
+  }
+
+  function tokenList(ctx: Ctx): z.infer<typeof TokenParams> | Response {
+    const body = parseBody(ctx)
+    const parsed = body.ok ? TokenParams.safeParse(body.value) : undefined
+    if (!parsed?.success) return error(400, 'Invalid payload')
+    if (parsed.data.length > MAX_BOOKS) return error(400, 'Payload exceeds the limit')
+    return parsed.data
+  }
+
+  const mid = (m: MarketState, o: 0 | 1) => {
+    const t = topOfBook(m, o)
+    return t.bid !== undefined && t.ask !== undefined ? unitsToPrice((t.bid + t.ask) / 2) : undefined
+  }
+  // BUY is the bid side of the book, SELL the ask side (as the CLOB's /price does).
+  const sidePrice = (m: MarketState, o: 0 | 1, side: 'BUY' | 'SELL') => {
+    const t = topOfBook(m, o)
+    const p = side === 'BUY' ? t.bid : t.ask
+    return p === undefined ? undefined : unitsToPrice(p)
+  }
+  const spread = (m: MarketState, o: 0 | 1) => {
+    const t = topOfBook(m, o)
+    return t.bid !== undefined && t.ask !== undefined ? unitsToPrice(t.ask - t.bid) : undefined
+  }
+  const lastTrade = (m: MarketState, o: 0 | 1) => {
+    const p = ownLastTrade(m, o)
+    const yesSide = m.lastTradeSide
+    const side = o === 0 ? yesSide : yesSide === 'BUY' ? 'SELL' : 'BUY'
+    return { price: p === undefined ? '0.5' : unitsToPrice(p), side: p === undefined ? '' : side }
+  }
+
+  function placeResponse(r: PlaceResult) {
+    if (!r.ok) return { success: false, errorMsg: r.errorMsg, orderID: '', status: '', transactionsHashes: [], tradeIDs: [], takingAmount: '', makingAmount: '' }
+    return {
+      success: true,
+      errorMsg: '',
+      orderID: r.order.id,
+      status: r.status,
+      transactionsHashes: r.trades.map((t) => t.transactionHash),
+      tradeIDs: r.trades.map((t) => t.id),
+      takingAmount: r.trades.length > 0 ? String(r.takingAmount / AMOUNT_SCALE) : '',
+      makingAmount: r.trades.length > 0 ? String(r.makingAmount / AMOUNT_SCALE) : '',
+    }
+  }
+
+  function submitOne(ctx: Ctx, raw: unknown): { status: number; body: Record<string, unknown> } {
+    const dec = decodeOrder(raw, {
+      apiKey: ctx.apiKey ?? '',
+      keyAddress: ctx.address ?? '',
+      chainId: d.chainId,
+      version: d.version(),
+      negRiskOf: (t) => engine.token(t)?.market.spec.negRisk ?? false,
+    })
+    if (!dec.ok) return { status: 400, body: { error: dec.error, success: false, errorMsg: dec.error, orderID: '' } }
+    if (dec.maker !== dec.signer && ctx.apiKey) funders.set(ctx.apiKey, dec.maker)
+    const res = placeResponse(engine.place(dec.input))
+    if (!res.success) return { status: 400, body: { ...res, error: res.errorMsg, orderID: dec.input.id } }
+    return { status: 200, body: res }
+  }
+
+  const cancelBody = (ids: string[], address: string) => {
+    const canceled: string[] = []
+    const notCanceled: Record<string, string> = {}
+    for (const id of ids) {
+      const why = engine.cancel(id, address)
+      if (why === undefined) canceled.push(id)
+      else notCanceled[id] = why
+    }
+    return { canceled, not_canceled: notCanceled }
+  }
+
+  const routes: Route[] = [
+    { method: 'GET', path: '/', auth: 'none', handler: () => json('OK') },
+    { method: 'GET', path: '/ok', auth: 'none', handler: () => json('OK') },
+    { method: 'GET', path: '/version', auth: 'none', handler: () => json({ version: d.version() }) },
+    { method: 'GET', path: '/time', auth: 'none', handler: () => json(Math.floor(d.clock.now() / 1000)) },
+    {
+      method: 'GET',
+      path: '/book',
+      auth: 'none',
+      handler: (ctx) => withToken(ctx, (l) => json(bookSummary(l.market, l.outcome, d.clock.now()))),
+    },
+    {
+      method: 'POST',
+      path: '/books',
+      auth: 'none',
+      handler: (ctx) => {
+        const list = tokenList(ctx)
+        if (list instanceof Response) return list
+        const ts = d.clock.now()
+        return json(
+          list.flatMap((p) => {
+            const loc = engine.token(p.token_id)
+            return loc ? [bookSummary(loc.market, loc.outcome, ts)] : []
+          }),
+        )
+      },
+    },
+    {
+      method: 'GET',
+      path: '/midpoint',
+      auth: 'none',
+      handler: (ctx) =>
+        withToken(ctx, (l) => {
+          const m = mid(l.market, l.outcome)
+          return m === undefined ? error(404, 'No orderbook exists for the requested token id') : json({ mid: m })
+        }),
+    },
+    {
+      method: 'POST',
+      path: '/midpoints',
+      auth: 'none',
+      handler: (ctx) => {
+        const list = tokenList(ctx)
+        if (list instanceof Response) return list
+        const out: Record<string, string> = {}
+        for (const p of list) {
+          const loc = engine.token(p.token_id)
+          const m = loc && mid(loc.market, loc.outcome)
+          if (m !== undefined) out[p.token_id] = m
+        }
+        return json(out)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/price',
+      auth: 'none',
+      handler: (ctx) =>
+        withToken(ctx, (l) => {
+          const side = ctx.query.get('side')
+          if (side !== 'BUY' && side !== 'SELL') return error(400, 'Invalid side')
+          const p = sidePrice(l.market, l.outcome, side)
+          return p === undefined ? error(404, 'No orderbook exists for the requested token id') : json({ price: p })
+        }),
+    },
+    {
+      method: 'POST',
+      path: '/prices',
+      auth: 'none',
+      handler: (ctx) => {
+        const list = tokenList(ctx)
+        if (list instanceof Response) return list
+        const out: Record<string, Record<string, string>> = {}
+        for (const p of list) {
+          const loc = engine.token(p.token_id)
+          if (!loc) continue
+          for (const side of p.side ? [p.side] : (['BUY', 'SELL'] as const)) {
+            const px = sidePrice(loc.market, loc.outcome, side)
+            if (px !== undefined) out[p.token_id] = { ...out[p.token_id], [side]: px }
+          }
+        }
+        return json(out)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/spread',
+      auth: 'none',
+      handler: (ctx) => withToken(ctx, (l) => json({ spread: spread(l.market, l.outcome) ?? '0' })),
+    },
+    {
+      method: 'POST',
+      path: '/spreads',
+      auth: 'none',
+      handler: (ctx) => {
+        const list = tokenList(ctx)
+        if (list instanceof Response) return list
+        const out: Record<string, string> = {}
+        for (const p of list) {
+          const loc = engine.token(p.token_id)
+          const s = loc && spread(loc.market, loc.outcome)
+          if (s !== undefined) out[p.token_id] = s
+        }
+        return json(out)
+      },
+    },
+    {
+      method: 'GET',
+      path: '/last-trade-price',
+      auth: 'none',
+      handler: (ctx) => withToken(ctx, (l) => json(lastTrade(l.market, l.outcome))),
+    },
+    {
+      method: 'POST',
+      path: '/last-trades-prices',
+      auth: 'none',
+      handler: (ctx) => {
+        const list = tokenList(ctx)
+        if (list instanceof Response) return list
+        return json(
+          list.flatMap((p) => {
+            const loc = engine.token(p.token_id)
+            return loc ? [{ token_id: p.token_id, ...lastTrade(loc.market, loc.outcome) }] : []
+          }),
+        )
+      },
+    },
+    {
+      method: 'GET',
+      path: '/tick-size',
+      auth: 'none',
+      handler: (ctx) => withToken(ctx, (l) => json({ minimum_tick_size: l.market.tick / PRICE_SCALE })),
+    },
+    {
+      method: 'GET',
+      path: '/neg-risk',
+      auth: 'none',
+      handler: (ctx) => withToken(ctx, (l) => json({ neg_risk: l.market.spec.negRisk })),
+    },
+    {
+      method: 'GET',
+      path: '/fee-rate',
+      auth: 'none',
+      handler: (ctx) => withToken(ctx, (l) => json({ base_fee: l.market.spec.feeRateBps })),
+    },
+    {
+      method: 'GET',
+      path: '/markets',
+      auth: 'none',
+      handler: (ctx) => {
+        const page = paginate(engine.markets.map(clobMarket), ctx.query.get('next_cursor'), d.pageSize)
+        return page ? json(page) : error(400, 'invalid next_cursor')
+      },
+    },
+    {
+      method: 'GET',
+      path: '/markets/',
+      prefix: true,
+      auth: 'none',
+      handler: (ctx) => {
+        const m = engine.market(ctx.path.slice('/markets/'.length))
+        return m ? json(clobMarket(m)) : error(404, 'market not found')
+      },
+    },
+    {
+      method: 'GET',
+      path: '/clob-markets/',
+      prefix: true,
+      auth: 'none',
+      handler: (ctx) => {
+        const m = engine.market(ctx.path.slice('/clob-markets/'.length))
+        return m ? json(clobMarketDetails(m)) : error(404, 'market not found')
+      },
+    },
+    {
+      method: 'GET',
+      path: '/markets-by-token/',
+      prefix: true,
+      auth: 'none',
+      handler: (ctx) => {
+        const loc = engine.token(ctx.path.slice('/markets-by-token/'.length))
+        return loc ? json({ condition_id: loc.market.spec.conditionId }) : error(404, 'market not found')
+      },
+    },
+    {
+      method: 'GET',
+      path: '/rewards/markets/current',
+      auth: 'none',
+      handler: (ctx) => {
+        const rows = engine.markets.map((m) => ({
+          condition_id: m.spec.conditionId,
+          rewards_max_spread: m.spec.rewardsMaxSpread,
+          rewards_min_size: m.spec.rewardsMinSize,
+          rewards_config: [],
+        }))
+        const page = paginate(rows, ctx.query.get('next_cursor'), d.pageSize)
+        return page ? json(page) : error(400, 'invalid next_cursor')
+      },
+    },
+    // L1
+    {
+      method: 'POST',
+      path: '/auth/api-key',
+      auth: 'l1',
+      handler: (ctx) => {
+        const nonce = ctx.req.headers.get('poly_nonce') ?? '0'
+        const existing = created.has(`${ctx.address}|${nonce}`)
+        if (existing) return error(400, 'Could not create api key')
+        created.add(`${ctx.address}|${nonce}`)
+        const rec = d.keys.derive(ctx.address ?? '', nonce)
+        return json({ apiKey: rec.apiKey, secret: rec.secret, passphrase: rec.passphrase })
+      },
+    },
+    {
+      method: 'GET',
+      path: '/auth/derive-api-key',
+      auth: 'l1',
+      handler: (ctx) => {
+        const rec = d.keys.derive(ctx.address ?? '', ctx.req.headers.get('poly_nonce') ?? '0')
+        return json({ apiKey: rec.apiKey, secret: rec.secret, passphrase: rec.passphrase })
+      },
+    },
+    // L2
+    {
+      method: 'GET',
+      path: '/auth/api-keys',
+      auth: 'l2',
+      handler: (ctx) => json({ apiKeys: [ctx.apiKey] }),
+    },
+    {
+      method: 'GET',
+      path: '/auth/ban-status/closed-only',
+      auth: 'l2',
+      handler: () => json({ closed_only: false }),
+    },
+    {
+      method: 'POST',
+      path: '/order',
+      auth: 'l2',
+      handler: (ctx) => {
+        const body = parseBody(ctx)
+        if (!body.ok) return error(400, 'Invalid order payload')
+        const r = submitOne(ctx, body.value)
+        return json(r.body, r.status)
+      },
+    },
+    {
+      method: 'POST',
+      path: '/orders',
+      auth: 'l2',
+      handler: (ctx) => {
+        const body = parseBody(ctx)
+        if (!body.ok || !Array.isArray(body.value)) return error(400, 'Invalid order payload')
+        if (body.value.length > MAX_BATCH) return error(400, `Too many orders in payload, max ${MAX_BATCH}`)
+        return json(
+          body.value.map((raw) => {
+            const r = submitOne(ctx, raw)
+            if (r.status === 200) return r.body
+            const { error: _e, ...rest } = r.body
+            return rest
+          }),
+        )
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/order',
+      auth: 'l2',
+      handler: (ctx) => {
+        const body = parseBody(ctx)
+        const parsed = body.ok ? z.object({ orderID: z.string() }).safeParse(body.value) : undefined
+        if (!parsed?.success) return error(400, 'Invalid order payload')
+        return json(cancelBody([parsed.data.orderID], acct(ctx)))
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/orders',
+      auth: 'l2',
+      handler: (ctx) => {
+        const body = parseBody(ctx)
+        const parsed = body.ok ? z.array(z.string()).safeParse(body.value) : undefined
+        if (!parsed?.success) return error(400, 'Invalid order payload')
+        if (parsed.data.length > MAX_CANCEL_IDS) return error(400, `Too many orders in payload, max ${MAX_CANCEL_IDS}`)
+        return json(cancelBody(parsed.data, acct(ctx)))
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/cancel-all',
+      auth: 'l2',
+      handler: (ctx) => json({ canceled: engine.cancelAll(acct(ctx)), not_canceled: {} }),
+    },
+    {
+      method: 'DELETE',
+      path: '/cancel-market-orders',
+      auth: 'l2',
+      handler: (ctx) => {
+        const body = ctx.body === '' ? { ok: true as const, value: {} } : parseBody(ctx)
+        const parsed = body.ok
+          ? z.object({ market: z.string().optional(), asset_id: z.string().optional() }).safeParse(body.value)
+          : undefined
+        if (!parsed?.success) return error(400, 'Invalid payload')
+        const ids = engine.cancelMarket(acct(ctx), parsed.data.market, parsed.data.asset_id)
+        return json({ canceled: ids, not_canceled: {} })
+      },
+    },
+    {
+      method: 'GET',
+      path: '/data/order/',
+      prefix: true,
+      auth: 'l2',
+      handler: (ctx) => {
+        const o = engine.order(ctx.path.slice('/data/order/'.length))
+        if (!o || o.account.address !== acct(ctx)) return json(null)
+        return json(restOrder(o))
+      },
+    },
+    {
+      method: 'GET',
+      path: '/data/orders',
+      auth: 'l2',
+      handler: (ctx) => {
+        const a = engine.findAccount(acct(ctx))
+        const q = ctx.query
+        const list = a
+          ? [...a.open]
+              .filter(
+                (o) =>
+                  (!q.get('id') || o.id === q.get('id')) &&
+                  (!q.get('market') || o.market.spec.conditionId === q.get('market')) &&
+                  (!q.get('asset_id') || o.tokenId === q.get('asset_id')),
+              )
+              .sort((x, y) => x.createdAt - y.createdAt)
+              .map(restOrder)
+          : []
+        const page = paginate(list, q.get('next_cursor'), d.pageSize)
+        return page ? json(page) : error(400, 'invalid next_cursor')
+      },
+    },
+    {
+      method: 'GET',
+      path: '/data/trades',
+      auth: 'l2',
+      handler: (ctx) => {
+        const a = engine.findAccount(acct(ctx))
+        const q = ctx.query
+        const before = q.get('before')
+        const after = q.get('after')
+        const list = a
+          ? a.trades
+              .filter(
+                (t) =>
+                  (!q.get('id') || t.id === q.get('id')) &&
+                  (!q.get('market') || t.market.spec.conditionId === q.get('market')) &&
+                  (!q.get('asset_id') || t.taker.tokenId === q.get('asset_id')) &&
+                  (!before || t.matchTime / 1000 < Number(before)) &&
+                  (!after || t.matchTime / 1000 > Number(after)),
+              )
+              .reverse()
+              .map((t) => restTrade(t, ctx.apiKey ?? ''))
+          : []
+        const page = paginate(list, q.get('next_cursor'), d.pageSize)
+        return page ? json(page) : error(400, 'invalid next_cursor')
+      },
+    },
+    {
+      method: 'GET',
+      path: '/balance-allowance',
+      auth: 'l2',
+      handler: (ctx) => balanceAllowance(ctx),
+    },
+    {
+      method: 'GET',
+      path: '/balance-allowance/update',
+      auth: 'l2',
+      handler: (ctx) => balanceAllowance(ctx),
+    },
+    {
+      method: 'GET',
+      path: '/order-scoring',
+      auth: 'l2',
+      handler: () => json({ scoring: false }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/heartbeats',
+      auth: 'l2',
+      handler: (ctx) => {
+        const body = ctx.body === '' ? { ok: true as const, value: {} } : parseBody(ctx)
+        const parsed = body.ok
+          ? z.object({ heartbeat_id: z.string().nullable().optional() }).safeParse(body.value)
+          : undefined
+        if (!parsed?.success) return error(400, 'Invalid payload')
+        const r = d.heartbeats.beat(acct(ctx), parsed.data.heartbeat_id)
+        return r.ok
+          ? json({ heartbeat_id: r.id })
+          : json({ error: 'Invalid heartbeat id', heartbeat_id: r.id }, 400)
+      },
+    },
+  ]
+
+  function balanceAllowance(ctx: Ctx): Response {
+    const type = ctx.query.get('asset_type')
+    const a = engine.account(acct(ctx))
+    if (type === 'COLLATERAL') return json({ balance: String(a.cash), allowances: allowances() })
+    if (type === 'CONDITIONAL') {
+      const token = ctx.query.get('token_id')
+      if (!token || !engine.token(token)) return error(400, 'Invalid token id')
+      return json({ balance: String(a.tokens.get(token) ?? 0), allowances: allowances() })
+    }
+    return error(400, 'Invalid asset type')
+  }
+
+  function allowances(): Record<string, string> {
+    return {
+      '0xE111180000d2663C0091e4f400237545B87B996B': MAX_UINT,
+      '0xe2222d279d744050d28e00520010520000310F59': MAX_UINT,
+    }
+  }
+
+  return routes
+}
+
+export function checkAuth(route: Route, ctx: Ctx, d: Pick<ClobDeps, 'keys' | 'chainId'>): Response | undefined {
+  const get = (n: string) => ctx.req.headers.get(n)
+  if (route.auth === 'l1') {
+    const r = d.keys.verifyL1(get, d.chainId)
+    if (!r) return error(401, AUTH_ERRORS.l1)
+    ctx.address = r.address
+  } else if (route.auth === 'l2') {
+    const rec = d.keys.verifyL2(get, ctx.method, ctx.path, ctx.body)
+    if (!rec) return error(401, AUTH_ERRORS.l2)
+    ctx.apiKey = rec.apiKey
+    ctx.address = rec.address
+  }
+  return undefined
+}
+
