@@ -86,12 +86,14 @@ describe('file source: CSV', () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'm.csv'), 'tokenA,token2\n1,2\n')
     const source = await createTestPlugin(filePlugin, { path: 'm.csv', watch: false }, ctxFor(dir))
-    expect(source.run(run)).rejects.toThrow('m.csv: missing required column token1 (header row has: tokenA, token2)')
+    await expect(source.run(run)).rejects.toThrow(
+      'm.csv: missing required column token1 (header row has: tokenA, token2)',
+    )
   })
 
   test('a missing file is an error naming the file', async () => {
     const source = await createTestPlugin(filePlugin, { path: 'nope.csv', watch: false }, ctxFor(tempDir()))
-    expect(source.run(run)).rejects.toThrow('nope.csv: cannot read market selection file')
+    await expect(source.run(run)).rejects.toThrow('nope.csv: cannot read market selection file')
   })
 })
 
@@ -130,8 +132,8 @@ describe('file source: YAML', () => {
     writeFileSync(join(dir, 'map.yaml'), 'token1: 1\ntoken2: 2\n')
     const bad = await createTestPlugin(filePlugin, { path: 'bad.yml', watch: false }, ctxFor(dir))
     const map = await createTestPlugin(filePlugin, { path: 'map.yaml', watch: false }, ctxFor(dir))
-    expect(bad.run(run)).rejects.toThrow(/^bad\.yml(:\d+)?: invalid YAML/)
-    expect(map.run(run)).rejects.toThrow('map.yaml: expected a list of rows')
+    await expect(bad.run(run)).rejects.toThrow(/^bad\.yml(:\d+)?: invalid YAML/)
+    await expect(map.run(run)).rejects.toThrow('map.yaml: expected a list of rows')
   })
 
   test('an empty file is an empty selection', async () => {
@@ -156,7 +158,7 @@ describe('file source: config', () => {
   test('an unknown extension needs an explicit format', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'markets.txt'), 'token1,token2\n1,2\n')
-    expect(createTestPlugin(filePlugin, { path: 'markets.txt' }, ctxFor(dir))).rejects.toThrow(
+    await expect(createTestPlugin(filePlugin, { path: 'markets.txt' }, ctxFor(dir))).rejects.toThrow(
       'set format: csv or yaml',
     )
     const source = await createTestPlugin(filePlugin, { path: 'markets.txt', format: 'csv', watch: false }, ctxFor(dir))

@@ -4,6 +4,7 @@ import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import type { SourceOutput } from '../../../stages/io.ts'
 import { applyFilters, FILTER_FIELDS, FiltersSchema } from '../selection/filters.ts'
+import { logRejected } from '../selection/report.ts'
 import { formatFromPath, loadSelectionFile } from './load-selection-file.ts'
 import { watchFile } from './watch-file.ts'
 
@@ -67,10 +68,7 @@ export default definePlugin({
       stop,
       async run(): Promise<SourceOutput> {
         const out = applyFilters(await loadSelectionFile(path, format, name), cfg)
-        for (const r of out.rejected) {
-          if (r.reason.startsWith('filtered out')) ctx.log.info(`${r.origin}: ${r.reason}`)
-          else ctx.log.warn(`${r.origin}: skipped: ${r.reason}`)
-        }
+        logRejected(ctx.log, out.rejected)
         return out
       },
       reconfigure(next) {

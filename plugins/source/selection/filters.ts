@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { SelectionRow } from '../../../schemas/domain.ts'
 import type { SourceOutput } from '../../../stages/io.ts'
+import { FILTERED_PREFIX } from './report.ts'
 
 /**
  * Selection thresholds of the original daemon (MIN_LIQUIDITY, MIN_WEEKLY_VOLUME, MIN_TREND, MM_SCORE_MIN), each
@@ -79,7 +80,7 @@ export function applyFilters(input: SourceOutput, f: Filters): SourceOutput {
   for (const row of input.rows) {
     const reason = filterReason(row, f)
     if (reason === undefined) rows.push(row)
-    else rejected.push({ origin: row.origin, reason: `filtered out: ${reason}` })
+    else rejected.push({ origin: row.origin, reason: `${FILTERED_PREFIX}${reason}` })
   }
   return { rows, rejected }
 }
