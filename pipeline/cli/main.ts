@@ -65,7 +65,7 @@ function parseConfigFlags(argv: string[], allowTest: boolean) {
 
 async function checkConfig(argv: string[], io: CliIo): Promise<number> {
   const { config, help } = parseConfigFlags(argv, false)
-  if (help) return (io.stdout(USAGE), 0)
+  if (help) return usage(io)
   const res = await loadConfig(config, { builtins })
   if (!res.ok) {
     io.stderr(`${formatIssues(res.file, res.issues)}\n${res.issues.length} problem(s) in ${res.file}\n`)
@@ -90,14 +90,14 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   try {
     const [first, ...rest] = argv
-    if (first === '--help' || first === '-h' || first === 'help') return (io.stdout(USAGE), 0)
+    if (first === '--help' || first === '-h' || first === 'help') return usage(io)
     if (first !== undefined && !first.startsWith('-')) {
       const sub = SUBCOMMANDS[first]
       if (!sub) throw new UsageError(`unknown command "${first}" (see --help)`)
       return await sub(rest, io)
     }
     const { config, test, help } = parseConfigFlags(argv, true)
-    if (help) return (io.stdout(USAGE), 0)
+    if (help) return usage(io)
     return await runDaemonCommand({ configPath: config, dryRun: test, io })
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
