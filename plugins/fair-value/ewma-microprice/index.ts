@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import { type FairValueInput, type FairValueOutput, type PullQuotes, pull } from '../../../stages/io.ts'
 import { clamp } from '../../quoting-math/grid.ts'
-import { microprice, yesTop } from '../../quoting-math/yes-top.ts'
+import { microprice, type YesTop, yesTop } from '../../quoting-math/yes-top.ts'
 
 const SnapshotSchema = z.record(z.string(), z.number())
 
@@ -48,15 +48,13 @@ export default definePlugin({
     const fairs = new Map<string, number>()
     return {
       run(input: FairValueInput): FairValueOutput | PullQuotes {
-        const { yes, no } = input.books
-        if (yes.state !== 'fresh') return pull(`YES book ${yes.state}: ${yes.stateReason}`)
-        if (no.state !== 'fresh') return pull(`NO book ${no.state}: ${no.stateReason}`)
         const top = yesTop(input.books, cfg.min_level_size)
-        const filtered = cfg.min_level_size > 0 ? ` of at least ${cfg.min_level_size} shares` : ''
-        if (Number.isNaN(top.bid) && Number.isNaN(top.ask)) return pull(`empty book: no level${filtered}`)
-        if (Number.isNaN(top.bid)) return pull(`one-sided book: no YES bid${filtered} (YES bids or NO asks)`)
-        if (Number.isNaN(top.ask)) return pull(`one-sided book: no YES ask${filtered} (YES asks or NO bids)`)
-        if (top.bid >= top.ask) return pull(`crossed book: best YES bid ${top.bid} ≥ best YES ask ${top.ask}`)
+        const reason = unquotable(input, top, cfg.min_level_size)
+        if (reason !== undefined) {
+          // After a gap the old average is stale: the next good book restarts from its own microprice.
+          fairs.delete(input.market.conditionId)
+          return pull(reason)
+        }
         const m = microprice(top)
         const id = input.market.conditionId
         const prev = fairs.get(id)
@@ -78,3 +76,16 @@ export default definePlugin({
     }
   },
 })
+
+/** Why the books give no fair value, or undefined when they do. */
+function unquotable(input: FairValueInput, top: YesTop, minSize: number): string | undefined {
+  const { yes, no } = input.books
+  if (yes.state !== 'fresh') return `YES book ${yes.state}: ${yes.stateReason}`
+  if (no.state !== 'fresh') return `NO book ${no.state}: ${no.stateReason}`
+  const filtered = minSize > 0 ? ` of at least ${minSize} shares` : ''
+  if (Number.isNaN(top.bid) && Number.isNaN(top.ask)) return `empty book: no level${filtered}`
+  if (Number.isNaN(top.bid)) return `one-sided book: no YES bid${filtered} (YES bids or NO asks)`
+  if (Number.isNaN(top.ask)) return `one-sided book: no YES ask${filtered} (YES asks or NO bids)`
+  if (top.bid >= top.ask) return `crossed book: best YES bid ${top.bid} ≥ best YES ask ${top.ask}`
+  return undefined
+}

@@ -53,10 +53,14 @@ export default definePlugin({
     return {
       run(input: SpreadInput): SpreadOutput | PullQuotes {
         const top = yesTop(input.books, cfg.min_level_size)
-        if (Number.isNaN(top.bid) || Number.isNaN(top.ask)) return pull('no two-sided book to read the mid from')
-        const mid = (top.bid + top.ask) / 2
         const id = input.market.conditionId
         let s = vols.get(id)
+        if (Number.isNaN(top.bid) || Number.isNaN(top.ask)) {
+          // The mid during the gap is unknown: credit the last one only up to here, not for the whole gap.
+          if (s !== undefined) updateTimeVol(s, s.mid, input.now, cfg.window)
+          return pull('no two-sided book to read the mid from')
+        }
+        const mid = (top.bid + top.ask) / 2
         if (s === undefined) vols.set(id, (s = startTimeVol(mid, input.now)))
         else updateTimeVol(s, mid, input.now, cfg.window)
         const sigma = timeVolSigma(s)
