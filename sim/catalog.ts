@@ -1,8 +1,8 @@
 // Market metadata in the shapes of the three APIs: CLOB /markets (snake_case), CLOB /clob-markets (abbreviated
 // MarketDetails), Gamma /markets (camelCase, JSON-string fields) and Data API /positions and /trades.
 import type { Account, MarketState, SimTrade } from './engine.ts'
-import { ownLastTrade, topOfBook } from './wire.ts'
 import { PRICE_SCALE } from './units.ts'
+import { ownLastTrade, topOfBook } from './wire.ts'
 
 const COLLATERAL = '0xC011a7E12a19f7B1f670d46F03B03f3342E82DFB'
 
@@ -132,7 +132,10 @@ export function gammaMarket(m: MarketState, index: number, volume: number) {
   }
 }
 
-export function dataPositions(a: Account, markets: (tokenId: string) => { market: MarketState; outcome: 0 | 1 } | undefined) {
+export function dataPositions(
+  a: Account,
+  markets: (tokenId: string) => { market: MarketState; outcome: 0 | 1 } | undefined,
+) {
   const out = []
   for (const [tokenId, pos] of a.positions) {
     const loc = markets(tokenId)
@@ -182,7 +185,9 @@ export function dataTrades(a: Account) {
     const fills =
       t.taker.account === a
         ? [{ order: t.taker, size: t.size, price: t.price }]
-        : t.makers.filter((f) => f.order.account === a).map((f) => ({ order: f.order, size: f.matched, price: f.price }))
+        : t.makers
+            .filter((f) => f.order.account === a)
+            .map((f) => ({ order: f.order, size: f.matched, price: f.price }))
     for (const f of fills) {
       rows.push({
         proxyWallet: a.address,

@@ -80,7 +80,17 @@ export function createClobRoutes(d: ClobDeps): Route[] {
   }
 
   function placeResponse(r: PlaceResult) {
-    if (!r.ok) return { success: false, errorMsg: r.errorMsg, orderID: '', status: '', transactionsHashes: [], tradeIDs: [], takingAmount: '', makingAmount: '' }
+    if (!r.ok)
+      return {
+        success: false,
+        errorMsg: r.errorMsg,
+        orderID: '',
+        status: '',
+        transactionsHashes: [],
+        tradeIDs: [],
+        takingAmount: '',
+        makingAmount: '',
+      }
     return {
       success: true,
       errorMsg: '',
@@ -514,9 +524,7 @@ export function createClobRoutes(d: ClobDeps): Route[] {
           : undefined
         if (!parsed?.success) return error(400, 'Invalid payload')
         const r = d.heartbeats.beat(acct(ctx), parsed.data.heartbeat_id)
-        return r.ok
-          ? json({ heartbeat_id: r.id })
-          : json({ error: 'Invalid heartbeat id', heartbeat_id: r.id }, 400)
+        return r.ok ? json({ heartbeat_id: r.id }) : json({ error: 'Invalid heartbeat id', heartbeat_id: r.id }, 400)
       },
     },
   ]
@@ -557,4 +565,3 @@ export function checkAuth(route: Route, ctx: Ctx, d: Pick<ClobDeps, 'keys' | 'ch
   }
   return undefined
 }
-

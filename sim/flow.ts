@@ -93,10 +93,12 @@ export function createFlow(deps: { engine: Engine; clock: SimClock; seed: number
       const bid = clampTick(m, Math.floor((center - half - lvl * m.tick) / m.tick) * m.tick)
       const ask = clampTick(m, Math.ceil((center + half + lvl * m.tick) / m.tick) * m.tick)
       // Alternate the token used so both YES and NO books carry native orders (a YES ask is also a NO bid).
-      const bo =
-        f.prng.chance(0.5) ? place(f, bot, 0, 'BUY', bid, size, false) : place(f, bot, 1, 'SELL', PRICE_SCALE - bid, size, false)
-      const ao =
-        f.prng.chance(0.5) ? place(f, bot, 1, 'BUY', PRICE_SCALE - ask, size, false) : place(f, bot, 0, 'SELL', ask, size, false)
+      const bo = f.prng.chance(0.5)
+        ? place(f, bot, 0, 'BUY', bid, size, false)
+        : place(f, bot, 1, 'SELL', PRICE_SCALE - bid, size, false)
+      const ao = f.prng.chance(0.5)
+        ? place(f, bot, 1, 'BUY', PRICE_SCALE - ask, size, false)
+        : place(f, bot, 0, 'SELL', ask, size, false)
       if (bo) bot.orders.push(bo)
       if (ao) bot.orders.push(ao)
     }
@@ -104,8 +106,18 @@ export function createFlow(deps: { engine: Engine; clock: SimClock; seed: number
 
   function takeToward(f: MarketFlow, buyYes: boolean, limitYes: number, shares: number): void {
     // Buying YES is the same as buying NO's complement: pick a token at random, as real takers do.
-    if (f.prng.chance(0.5)) place(f, { address: takerAddr, owner: takerOwner }, 0, buyYes ? 'BUY' : 'SELL', limitYes, shares, true)
-    else place(f, { address: takerAddr, owner: takerOwner }, 1, buyYes ? 'SELL' : 'BUY', PRICE_SCALE - limitYes, shares, true)
+    if (f.prng.chance(0.5))
+      place(f, { address: takerAddr, owner: takerOwner }, 0, buyYes ? 'BUY' : 'SELL', limitYes, shares, true)
+    else
+      place(
+        f,
+        { address: takerAddr, owner: takerOwner },
+        1,
+        buyYes ? 'SELL' : 'BUY',
+        PRICE_SCALE - limitYes,
+        shares,
+        true,
+      )
   }
 
   function stepMarket(f: MarketFlow, now: number): void {
@@ -114,7 +126,8 @@ export function createFlow(deps: { engine: Engine; clock: SimClock; seed: number
     const dtMin = stepMs / 60_000
     const dtHour = stepMs / 3_600_000
     f.logit += d.drift * dtHour + d.vol * Math.sqrt(dtMin) * f.prng.normal()
-    if (d.jump_rate_per_hour > 0 && f.prng.chance(d.jump_rate_per_hour * dtHour)) f.logit += d.jump_size * f.prng.normal()
+    if (d.jump_rate_per_hour > 0 && f.prng.chance(d.jump_rate_per_hour * dtHour))
+      f.logit += d.jump_size * f.prng.normal()
     f.logit = Math.max(-7, Math.min(7, f.logit))
     const latent = logistic(f.logit)
     if (!m.accepting) return

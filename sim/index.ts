@@ -1,7 +1,7 @@
 // Public entry point of the embedded exchange simulator: `startSimulator` wires scenario → engine → flow → server.
 import { createKeyStore } from './auth.ts'
 import { createRealClock, type SimClock } from './clock.ts'
-import { createEngine, type Account, type SimOrder } from './engine.ts'
+import { type Account, createEngine, type SimOrder } from './engine.ts'
 import { createFaults } from './faults.ts'
 import { createFlow, type Flow } from './flow.ts'
 import { createHeartbeats } from './heartbeats.ts'
@@ -91,7 +91,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (scenario.faults) faults.apply(scenario.faults)
   const idPrng = createPrng(seed ^ 0x4b1d)
   const newId = () => {
-    const h = Array.from({ length: 4 }, () => Math.floor(idPrng.next() * 2 ** 32).toString(16).padStart(8, '0')).join('')
+    const h = Array.from({ length: 4 }, () =>
+      Math.floor(idPrng.next() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0'),
+    ).join('')
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-9${h.slice(17, 20)}-${h.slice(20, 32)}`
   }
   const heartbeats = createHeartbeats({

@@ -59,7 +59,8 @@ export function startServer(d: ServerDeps): Server<SocketData> {
   function findRoute(method: string, path: string): Route | undefined | 'method' {
     const r = exact.get(`${method} ${path}`)
     if (r) return r
-    for (const p of prefixed) if (p.method === method && path.startsWith(p.path) && path.length > p.path.length) return p
+    for (const p of prefixed)
+      if (p.method === method && path.startsWith(p.path) && path.length > p.path.length) return p
     for (const m of ['GET', 'POST', 'DELETE']) if (exact.has(`${m} ${path}`)) return 'method'
     return undefined
   }
@@ -68,8 +69,18 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     if (ctx.method !== 'GET') return error(405, 'method not allowed')
     if (ctx.path !== '/gamma/markets') return error(404, 'not found')
     const q = ctx.query
-    const tokenIds = new Set(q.getAll('clob_token_ids').flatMap((v) => v.split(',')).filter(Boolean))
-    const conds = new Set(q.getAll('condition_ids').flatMap((v) => v.split(',')).filter(Boolean))
+    const tokenIds = new Set(
+      q
+        .getAll('clob_token_ids')
+        .flatMap((v) => v.split(','))
+        .filter(Boolean),
+    )
+    const conds = new Set(
+      q
+        .getAll('condition_ids')
+        .flatMap((v) => v.split(','))
+        .filter(Boolean),
+    )
     const slugs = new Set(q.getAll('slug'))
     const closed = q.get('closed')
     const limit = Math.min(Number(q.get('limit') ?? 500) || 500, 500)
@@ -99,9 +110,7 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     if (!a) return json([])
     if (ctx.path === '/data-api/positions') {
       const market = ctx.query.get('market')
-      const rows = dataPositions(a, d.engine.token).filter(
-        (p) => !market || market.split(',').includes(p.conditionId),
-      )
+      const rows = dataPositions(a, d.engine.token).filter((p) => !market || market.split(',').includes(p.conditionId))
       return json(rows.slice(offset, offset + limit))
     }
     return json(dataTrades(a).slice(offset, offset + limit))
@@ -128,7 +137,8 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     if (ctx.method === 'POST' && p === '/admin/faults') {
       const body = parseBody(ctx)
       const parsed = body.ok ? FaultsPatchSchema.safeParse(body.value) : undefined
-      if (!parsed?.success) return error(400, parsed ? parsed.error.issues.map((i) => i.message).join('; ') : 'invalid json')
+      if (!parsed?.success)
+        return error(400, parsed ? parsed.error.issues.map((i) => i.message).join('; ') : 'invalid json')
       const { dropNow } = d.faults.apply(parsed.data)
       const dropped = dropNow ? d.hub.dropAll(d.faults.state().wsChannel) : 0
       d.log(`faults updated${dropNow ? `, dropped ${dropped} sockets` : ''}`)
@@ -151,7 +161,9 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     }
     if (ctx.method === 'POST' && p === '/admin/version') {
       const body = parseBody(ctx)
-      const parsed = body.ok ? z.object({ version: z.union([z.literal(1), z.literal(2)]) }).safeParse(body.value) : undefined
+      const parsed = body.ok
+        ? z.object({ version: z.union([z.literal(1), z.literal(2)]) }).safeParse(body.value)
+        : undefined
       if (!parsed?.success) return error(400, 'expected {version: 1|2}')
       d.version.set(parsed.data.version)
       return json({ version: parsed.data.version })

@@ -254,7 +254,9 @@ export function restTrade(t: SimTrade, viewerKey: string) {
     outcome: outcomeName(t.taker),
     bucket_index: 0,
     owner: viewerKey,
-    maker_address: isTaker ? t.taker.account.address : (t.makers.find((f) => f.order.owner === viewerKey)?.order.account.address ?? ''),
+    maker_address: isTaker
+      ? t.taker.account.address
+      : (t.makers.find((f) => f.order.owner === viewerKey)?.order.account.address ?? ''),
     maker_orders: makerOrders(t),
     transaction_hash: t.transactionHash,
     trader_side: isTaker ? ('TAKER' as const) : ('MAKER' as const),

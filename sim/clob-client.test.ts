@@ -1,0 +1,208 @@
+// Drives the real @polymarket/clob-client-v2 against the simulator over loopback.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { AssetType, ClobClient, OrderType, Side } from '@polymarket/clob-client-v2'
+import { Wallet } from 'ethers'
+import { type Simulator, startSimulator } from './index.ts'
+import { ScenarioSchema } from './scenario.ts'
+
+// The client wants an ethers-v5-style signer; ethers v6 Wallet.signTypedData does the work.
+function signerOf(w: Wallet) {
+  return {
+    _signTypedData: (
+      d: Record<string, unknown>,
+      t: Record<string, Array<{ name: string; type: string }>>,
+      v: Record<string, unknown>,
+    ) => w.signTypedData(d, t, v),
+    getAddress: async () => w.address,
+  }
+}
+
+const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
+const bob = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+const carol = new Wallet('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdd4d1c7')
+
+let sim: Simulator
+let yes: string
+let no: string
+let negYes: string
+
+type Creds = { key: string; secret: string; passphrase: string }
+const l1 = (w: Wallet) => new ClobClient({ host: sim.urls.clob, chain: 137, signer: signerOf(w) })
+const l2 = (w: Wallet, creds: Creds) => new ClobClient({ host: sim.urls.clob, chain: 137, signer: signerOf(w), creds })
+
+let aliceCreds: Creds
+let bobCreds: Creds
+
+beforeAll(async () => {
+  const scenario = ScenarioSchema.parse({
+    flow: false,
+    markets: [
+      { slug: 'plain', question: 'Plain?', tick_size: 0.01 },
+      { slug: 'neg', question: 'Neg risk?', tick_size: 0.001, neg_risk: true },
+    ],
+  })
+  sim = await startSimulator({ scenario, pageSize: 2 })
+  ;[yes, no] = sim.markets[0]!.tokens
+  negYes = sim.markets[1]!.tokens[0]
+  aliceCreds = await l1(alice).createOrDeriveApiKey()
+  bobCreds = await l1(bob).createOrDeriveApiKey()
+})
+
+afterAll(async () => {
+  await sim.stop()
+})
+
+describe('real clob-client-v2 against the simulator', () => {
+  test('L1: create then derive returns the same deterministic credentials', async () => {
+    expect(aliceCreds.key).toMatch(/^[0-9a-f-]{36}$/)
+    expect(aliceCreds.secret).toMatch(/=$/)
+    expect(aliceCreds.passphrase).toMatch(/^[0-9a-f]{64}$/)
+    const again = await l1(alice).createOrDeriveApiKey()
+    expect(again).toEqual(aliceCreds)
+    expect(bobCreds.key).not.toBe(aliceCreds.key)
+  })
+
+  test('orders: createAndPostOrder, postOrders batch, paged getOpenOrders, fills, trades, cancels', async () => {
+    const a = l2(alice, aliceCreds)
+    const b = l2(bob, bobCreds)
+    const first = await a.createAndPostOrder(
+      { tokenID: yes, price: 0.45, size: 10, side: Side.BUY },
+      undefined,
+      OrderType.GTC,
+      true,
+    )
+    expect(first.success).toBe(true)
+    expect(first.status).toBe('live')
+    expect(first.orderID).toMatch(/^0x[0-9a-f]{64}$/)
+
+    const batch = await a.postOrders(
+      await Promise.all(
+        [
+          { tokenID: yes, price: 0.44, size: 10, side: Side.BUY },
+          { tokenID: no, price: 0.4, size: 20, side: Side.BUY },
+          { tokenID: negYes, price: 0.123, size: 15, side: Side.BUY },
+        ].map(async (o) => ({ order: await a.createOrder(o), orderType: OrderType.GTC })),
+      ),
+      true,
+    )
+    expect(batch.map((r) => r.success)).toEqual([true, true, true])
+
+    const open = await a.getOpenOrders()
+    expect(open).toHaveLength(4)
+    expect(new Set(open.map((o) => o.id)).size).toBe(4)
+    const firstOpen = open.find((o) => o.id === first.orderID)
+    expect(firstOpen?.price).toBe('0.45')
+    expect(firstOpen?.original_size).toBe('10')
+    expect(firstOpen?.owner).toBe(aliceCreds.key)
+    expect(sim.balances(alice.address).reservedUsdc).toBeCloseTo(4.5 + 4.4 + 8 + 1.845, 6)
+
+    // Bob sells YES into Alice's best bid: a partial fill of her 0.45 order.
+    sim.setBalances(bob.address, undefined, { [yes]: 100 })
+    const sell = await b.createAndPostOrder({ tokenID: yes, price: 0.45, size: 6, side: Side.SELL })
+    expect(sell.success).toBe(true)
+    expect(sell.status).toBe('matched')
+    expect(sell.transactionsHashes?.length).toBe(1)
+    expect(sell.makingAmount).toBe('6')
+    expect(sell.takingAmount).toBe('2.7')
+
+    const bobTrades = await b.getTrades()
+    expect(bobTrades).toHaveLength(1)
+    expect(bobTrades[0]?.trader_side).toBe('TAKER')
+    const aliceTrades = await a.getTrades()
+    expect(aliceTrades[0]?.trader_side).toBe('MAKER')
+    expect(aliceTrades[0]?.maker_orders[0]?.order_id).toBe(first.orderID)
+    expect(aliceTrades[0]?.maker_orders[0]?.matched_amount).toBe('6')
+    expect((await a.getOrder(first.orderID)).size_matched).toBe('6')
+    expect(sim.balances(alice.address).tokens[yes]).toBe(6)
+
+    const bal = await a.getBalanceAllowance({ asset_type: AssetType.COLLATERAL })
+    expect(Number(bal.balance) / 1e6).toBeCloseTo(10_000 - 2.7, 6)
+
+    const cancel = await a.cancelOrders([first.orderID, batch[0]!.orderID])
+    expect(cancel.canceled.sort()).toEqual([first.orderID, batch[0]!.orderID].sort())
+    const again = await a.cancelOrder({ orderID: first.orderID })
+    expect(again.not_canceled[first.orderID]).toBe('already canceled or matched')
+    const all = await a.cancelAll()
+    expect(all.canceled).toHaveLength(2)
+    expect(await a.getOpenOrders()).toEqual([])
+    expect(sim.balances(alice.address).reservedUsdc).toBe(0)
+  })
+
+  test('post-only crossing and balance errors come back with the exact errorMsg', async () => {
+    const b = l2(bob, bobCreds)
+    sim.setBalances(bob.address, undefined, { [yes]: 100 })
+    const ask = await b.createAndPostOrder({ tokenID: yes, price: 0.6, size: 10, side: Side.SELL })
+    expect(ask.success).toBe(true)
+    const a = l2(alice, aliceCreds)
+    const cross = await a.createAndPostOrder(
+      { tokenID: yes, price: 0.6, size: 10, side: Side.BUY },
+      undefined,
+      OrderType.GTC,
+      true,
+    )
+    expect(cross.success).toBe(false)
+    expect(cross.errorMsg).toBe('invalid post-only order: order crosses book')
+    const broke = await a.createAndPostOrder({ tokenID: yes, price: 0.5, size: 100_000, side: Side.BUY })
+    expect(broke.errorMsg).toBe('not enough balance / allowance')
+    await b.cancelAll()
+  })
+
+  test('heartbeat returns an id and the same id is accepted next time', async () => {
+    const a = l2(alice, aliceCreds)
+    const hb = await a.postHeartbeat()
+    expect(typeof hb.heartbeat_id).toBe('string')
+    const hb2 = await a.postHeartbeat(hb.heartbeat_id)
+    expect(hb2.heartbeat_id).toBe(hb.heartbeat_id)
+    const bad = await a.postHeartbeat('not-the-id')
+    expect(bad).toMatchObject({ status: 400, heartbeat_id: hb.heartbeat_id })
+  })
+
+  test('wrong HMAC, a signature by another key and a tampered order are rejected', async () => {
+    const wrong = l2(alice, { ...aliceCreds, secret: bobCreds.secret })
+    const res = await wrong.cancelAll()
+    expect(res).toEqual({ error: 'Unauthorized/Invalid api key', status: 401 })
+
+    const a = l2(alice, aliceCreds)
+    const c = l1(carol)
+    const carolOrder = await c.createOrder(
+      { tokenID: yes, price: 0.3, size: 10, side: Side.BUY },
+      { tickSize: '0.01', negRisk: false },
+    )
+    const notMine = await a.postOrder(carolOrder)
+    expect(notMine.success).toBe(false)
+    expect(notMine).toMatchObject({
+      status: 400,
+      errorMsg: 'the order signer address has to be the address of the API KEY',
+    })
+
+    const good = await a.createOrder({ tokenID: yes, price: 0.3, size: 10, side: Side.BUY })
+    const forged = await a.postOrder({ ...good, signature: carolOrder.signature })
+    expect(forged.errorMsg).toBe('invalid signature')
+    const tampered = await a.postOrder({ ...good, makerAmount: '1000000' })
+    expect(tampered.errorMsg).toBe('invalid signature')
+    expect(sim.openOrders(alice.address)).toEqual([])
+  })
+
+  test('public market data: /book ordering, tick size, neg risk, markets pagination', async () => {
+    const c = l1(carol)
+    expect(await c.getTickSize(negYes)).toBe('0.001')
+    expect(await c.getNegRisk(negYes)).toBe(true)
+    const b = l2(bob, bobCreds)
+    sim.setBalances(bob.address, undefined, { [yes]: 100 })
+    await b.createAndPostOrder({ tokenID: yes, price: 0.7, size: 5, side: Side.SELL })
+    await b.createAndPostOrder({ tokenID: yes, price: 0.8, size: 5, side: Side.SELL })
+    await b.createAndPostOrder({ tokenID: yes, price: 0.2, size: 5, side: Side.BUY })
+    await b.createAndPostOrder({ tokenID: yes, price: 0.1, size: 5, side: Side.BUY })
+    const book = await c.getOrderBook(yes)
+    expect(book.bids.map((l) => l.price)).toEqual(['0.1', '0.2'])
+    expect(book.asks.map((l) => l.price)).toEqual(['0.8', '0.7'])
+    const noBook = await c.getOrderBook(no)
+    expect(noBook.bids.map((l) => l.price)).toEqual(['0.2', '0.3'])
+    expect(noBook.asks.map((l) => l.price)).toEqual(['0.9', '0.8'])
+    const hash = book.hash
+    expect(await c.getOrderBookHash(book)).toBe(hash)
+    const page = await c.getMarkets()
+    expect(page.data).toHaveLength(2)
+    await b.cancelAll()
+  })
+})
