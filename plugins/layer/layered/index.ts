@@ -151,9 +151,11 @@ function layer(cfg: LayeredConfig, seed: number, mHash: number, input: LayerInpu
   const tick = gridTick(market, books)
   const steps = gridSteps(tick)
   const h = quote.halfSpread
+  const bidMult = verdict.bid.spreadMultiplier * spreadScale
+  const askMult = verdict.ask.spreadMultiplier * spreadScale
   // Widen each side by extra half-spreads: r ∓ m·h for a symmetric quote, and any asymmetry of the quote kept.
-  const bidPx = quote.bid - (verdict.bid.spreadMultiplier * spreadScale - 1) * h
-  const askPx = quote.ask + (verdict.ask.spreadMultiplier * spreadScale - 1) * h
+  const bidPx = quote.bid - (bidMult - 1) * h
+  const askPx = quote.ask + (askMult - 1) * h
   let bidT = floorTicks(bidPx, tick)
   let askT = ceilTicks(askPx, tick)
   const top = yesTop(books)
@@ -196,7 +198,7 @@ function layer(cfg: LayeredConfig, seed: number, mHash: number, input: LayerInpu
     quote: {
       fair: quote.fair,
       reservation: quote.reservation,
-      halfSpread: (askPx - bidPx) / 2,
+      halfSpread: (h * (bidMult + askMult)) / 2,
       bid: tickPrice(clampT(bid0), tick),
       ask: tickPrice(clampT(ask0), tick),
     },
