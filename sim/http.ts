@@ -45,9 +45,10 @@ export function paginate<T>(
   let offset = 0
   if (cursor && cursor !== INITIAL_CURSOR) {
     if (cursor === END_CURSOR) return { data: [], next_cursor: END_CURSOR, limit: pageSize, count: 0 }
-    const decoded = Number(Buffer.from(cursor, 'base64').toString('utf8'))
-    if (!Number.isInteger(decoded) || decoded < 0) return undefined
-    offset = decoded
+    if (!/^[A-Za-z0-9+/]+=*$/.test(cursor)) return undefined
+    const decoded = Buffer.from(cursor, 'base64').toString('utf8')
+    if (!/^\d+$/.test(decoded)) return undefined
+    offset = Number(decoded)
   }
   const data = items.slice(offset, offset + pageSize)
   const next = offset + pageSize

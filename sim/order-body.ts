@@ -90,7 +90,10 @@ export function decodeOrder(
   if (body.data.owner !== ctx.apiKey) return { ok: false, error: ORDER_ERRORS.owner }
   const contracts = CONTRACTS[ctx.chainId]
   if (!contracts) return { ok: false, error: ORDER_ERRORS.invalidOrder }
-  const isV2 = 'timestamp' in body.data.order && 'metadata' in body.data.order
+  const o = body.data.order
+  const isV2 = 'timestamp' in o && 'metadata' in o
+  const isV1 = 'nonce' in o && 'feeRateBps' in o
+  if (!isV1 && !isV2) return { ok: false, error: ORDER_ERRORS.invalidOrder }
   if ((ctx.version === 2) !== isV2) return { ok: false, error: ORDER_ERRORS.version }
 
   let maker: string

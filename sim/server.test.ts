@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ClobClient, OrderType, Side } from '@polymarket/clob-client-v2'
+import { Wallet } from 'ethers'
+import type { ApiCreds } from './auth.ts'
+import { createManualClock, type ManualClock, type Simulator, startSimulator } from './index.ts'
+import { ScenarioSchema } from './scenario.ts'
+import { deriveCreds, l2Headers } from './testing.ts'
+
+const FIX = join(import.meta.dir, '../../shared/fixtures/polymarket')
+const fixture = (name: string) => JSON.parse(readFileSync(join(FIX, name), 'utf8'))
+
+const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
+const bob = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+const signerOf = (w: Wallet) => ({
+  _signTypedData: (
+    d: Record<string, unknown>,
+    t: Record<string, Array<{ name: string; type: string }>>,
+    v: Record<string, unknown>,
+  ) => w.signTypedData(d, t, v),
+  getAddress: async () => w.address,
+})
+
+let sim: Simulator
+let clock: ManualClock
+let creds: ApiCreds
+let yes: string
+let no: string
+let cid: string
+
+beforeAll(async () => {
+  clock = createManualClock(Date.now())
+  const scenario = ScenarioSchema.parse({
+    flow: false,
+    heartbeat_timeout: '15s',
+    markets: [
+      { slug: 'one', question: 'One?', tick_size: 0.01 },
+      { slug: 'two', question: 'Two?', tick_size: 0.001, neg_risk: true },
+    ],
+  })
+  sim = await startSimulator({ scenario, clock })
+  ;[yes, no] = sim.markets[0]!.tokens
+  cid = sim.markets[0]!.conditionId
+  creds = await deriveCreds(sim.urls.clob, alice)
+})
+
+afterAll(async () => {
+  await sim.stop()
+})
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${sim.urls.clob}${path}`, { method: 'POST', body, headers })
+const signedPost = (path: string, body: string) => post(path, body, l2Headers(alice.address, creds, 'POST', path, body))
+const client = (w: Wallet, c: ApiCreds) =>
+  new ClobClient({
+    host: sim.urls.clob,
+    chain: 137,
+    signer: signerOf(w),
+    creds: { key: c.apiKey, secret: c.secret, passphrase: c.passphrase },
+  })
+
+describe('bad input gets real status codes and error bodies', () => {
+  test('auth failures', async () => {
+    const r1 = await post('/order', '{}')
+    expect(r1.status).toBe(401)
+    expect(await r1.json()).toEqual({ error: 'Unauthorized/Invalid api key' })
+    const r2 = await fetch(`${sim.urls.clob}/auth/derive-api-key`)
+    expect(r2.status).toBe(401)
+    expect(await r2.json()).toEqual({ error: 'Invalid L1 Request headers' })
+    // HMAC computed over another path is refused (the signed path is the pathname).
+    const h = l2Headers(alice.address, creds, 'GET', '/data/trades')
+    const r3 = await fetch(`${sim.urls.clob}/data/orders`, { headers: h })
+    expect(r3.status).toBe(401)
+    // Query strings are not part of the signed path.
+    const h2 = l2Headers(alice.address, creds, 'GET', '/data/orders')
+    const r4 = await fetch(`${sim.urls.clob}/data/orders?next_cursor=MA==`, { headers: h2 })
+    expect(r4.status).toBe(200)
+    expect(await r4.json()).toEqual({ data: [], next_cursor: 'LTE=', limit: 100, count: 0 })
+  })
+
+  test('malformed and wrong-shape bodies', async () => {
+    const r1 = await signedPost('/order', '{"order":')
+    expect(r1.status).toBe(400)
+    expect(await r1.json()).toEqual({ error: 'Invalid order payload' })
+    const r2 = await signedPost('/order', JSON.stringify({ order: { salt: 'x' }, owner: creds.apiKey }))
+    expect(r2.status).toBe(400)
+    expect((await r2.json()).error).toBe('Invalid order payload')
+    const r3 = await signedPost('/orders', JSON.stringify(Array.from({ length: 16 }, () => ({}))))
+    expect(r3.status).toBe(400)
+    expect((await r3.json()).error).toContain('max 15')
+    const r4 = await post('/books', '[{"token_id": 5}]')
+    expect(r4.status).toBe(400)
+    const r5 = await post('/order', 'x'.repeat(2 * 1024 * 1024))
+    expect(r5.status).toBe(413)
+  })
+
+  test('unknown tokens, paths, methods and cursors', async () => {
+    const get = (p: string) => fetch(`${sim.urls.clob}${p}`)
+    expect(await (await get('/book?token_id=abc')).json()).toEqual({ error: 'Invalid token id' })
+    const r = await get('/book?token_id=123')
+    expect(r.status).toBe(404)
+    expect(await r.json()).toEqual({ error: 'No orderbook exists for the requested token id' })
+    expect((await get('/nope')).status).toBe(404)
+    expect((await fetch(`${sim.urls.clob}/book`, { method: 'DELETE' })).status).toBe(405)
+    expect((await get('/markets?next_cursor=%%%')).status).toBe(400)
+    expect((await get('/markets/0xdead')).status).toBe(404)
+    expect(await (await get('/version')).json()).toEqual({ version: 2 })
+    expect(typeof (await (await get('/time')).json())).toBe('number')
+  })
+})
+
+describe('heartbeats', () => {
+  test('missing heartbeats cancel every order of the account after the timeout', async () => {
+    const a = client(alice, creds)
+    const placed = await a.createAndPostOrder(
+      { tokenID: yes, price: 0.3, size: 10, side: Side.BUY },
+      undefined,
+      OrderType.GTC,
+      true,
+    )
+    expect(placed.success).toBe(true)
+    // No heartbeat sent yet: the switch is not armed.
+    clock.advance(60_000)
+    expect(sim.openOrders(alice.address)).toHaveLength(1)
+    const hb = await a.postHeartbeat()
+    clock.advance(9_000)
+    await a.postHeartbeat(hb.heartbeat_id)
+    clock.advance(14_000)
+    expect(sim.openOrders(alice.address)).toHaveLength(1)
+    clock.advance(2_000)
+    expect(sim.openOrders(alice.address)).toHaveLength(0)
+    expect(sim.balances(alice.address).reservedUsdc).toBe(0)
+  })
+})
+
+describe('Gamma, Data API and CLOB market shapes', () => {
+  test('Gamma /markets with repeated clob_token_ids and condition_ids uses the real field names', async () => {
+    const t2 = sim.markets[1]!.tokens[1]
+    const res = await fetch(`${sim.urls.gamma}/markets?clob_token_ids=${yes}&clob_token_ids=${t2}`)
+    const rows = (await res.json()) as Array<Record<string, unknown>>
+    expect(rows).toHaveLength(2)
+    const real = fixture('gamma_market.json') as Record<string, unknown>
+    for (const k of Object.keys(rows[0]!)) expect(real).toHaveProperty(k)
+    for (const k of ['clobTokenIds', 'outcomes', 'outcomePrices']) expect(typeof rows[0]![k]).toBe(typeof real[k])
+    expect(JSON.parse(rows[0]!.clobTokenIds as string)).toEqual([yes, no])
+    expect(rows[1]!.negRisk).toBe(true)
+    expect(rows[1]!.orderPriceMinTickSize).toBe(0.001)
+    const byCond = await (await fetch(`${sim.urls.gamma}/markets?condition_ids=${cid}`)).json()
+    expect(byCond).toHaveLength(1)
+  })
+
+  test('CLOB /markets/<id> has the real key set', async () => {
+    const m = await (await fetch(`${sim.urls.clob}/markets/${cid}`)).json()
+    const real = fixture('clob_market_closed_binary_accepting_true.json')
+    expect(Object.keys(m).sort()).toEqual(Object.keys(real).sort())
+    expect(m.tokens.map((t: { token_id: string }) => t.token_id)).toEqual([yes, no])
+  })
+
+  test('Data API positions and trades after a fill', async () => {
+    const bobCreds = await deriveCreds(sim.urls.clob, bob)
+    const b = client(bob, bobCreds)
+    const a = client(alice, creds)
+    await b.createAndPostOrder({ tokenID: no, price: 0.6, size: 20, side: Side.BUY })
+    // Alice buys YES at 0.4 against Bob's resting BUY NO at 0.6: the pair is minted.
+    const r = await a.createAndPostOrder({ tokenID: yes, price: 0.4, size: 20, side: Side.BUY })
+    expect(r.status).toBe('matched')
+    const pos = (await (await fetch(`${sim.urls.dataApi}/positions?user=${alice.address}`)).json()) as Array<
+      Record<string, unknown>
+    >
+    const real = fixture('data_api_positions_response.json')[0] as Record<string, unknown>
+    expect(Object.keys(pos[0]!).sort()).toEqual(Object.keys(real).sort())
+    expect(pos[0]).toMatchObject({ asset: yes, conditionId: cid, size: 20, avgPrice: 0.4 })
+    const trades = (await (await fetch(`${sim.urls.dataApi}/trades?user=${alice.address}`)).json()) as Array<
+      Record<string, unknown>
+    >
+    const realT = fixture('data_api_trades_response.json')[0] as Record<string, unknown>
+    for (const k of Object.keys(realT)) expect(trades[0]).toHaveProperty(k)
+    expect(trades[0]).toMatchObject({ asset: yes, side: 'BUY', size: 20, price: 0.4 })
+    expect((await fetch(`${sim.urls.dataApi}/positions`)).status).toBe(400)
+  })
+})
+
+describe('admin and faults', () => {
+  test('admin sets balances and reads an account', async () => {
+    const addr = '0x00000000000000000000000000000000000000aa'
+    const r = await fetch(`${sim.urls.admin}/balances`, {
+      method: 'POST',
+      body: JSON.stringify({ address: addr, usdc: 123.5, tokens: { [yes]: 7 } }),
+    })
+    expect(r.status).toBe(200)
+    const acct = await (await fetch(`${sim.urls.admin}/accounts/${addr}`)).json()
+    expect(acct).toMatchObject({ usdc: 123.5, tokens: { [yes]: 7 }, open_orders: [] })
+    expect((await fetch(`${sim.urls.admin}/balances`, { method: 'POST', body: '{}' })).status).toBe(400)
+  })
+
+  test('route errors fire a set number of times, then stop', async () => {
+    const set = (body: object) => fetch(`${sim.urls.admin}/faults`, { method: 'POST', body: JSON.stringify(body) })
+    expect(
+      (
+        await set({
+          rest_errors: [
+            { path: '/book', status: 503, count: 1 },
+            { path: '/mid*', status: 429 },
+          ],
+        })
+      ).status,
+    ).toBe(200)
+    expect((await fetch(`${sim.urls.clob}/book?token_id=${yes}`)).status).toBe(503)
+    expect((await fetch(`${sim.urls.clob}/book?token_id=${yes}`)).status).toBe(200)
+    const r = await fetch(`${sim.urls.clob}/midpoint?token_id=${yes}`)
+    expect(r.status).toBe(429)
+    expect(await r.json()).toEqual({ error: 'Too Many Requests' })
+    expect((await set({ bogus: true })).status).toBe(400)
+    await set({ reset: true })
+    expect((await fetch(`${sim.urls.clob}/midpoint?token_id=${yes}`)).status).not.toBe(429)
+  })
+
+  test('a submit can time out after being accepted', async () => {
+    await fetch(`${sim.urls.admin}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ submit_hang: { count: 1, hang_ms: 1500 } }),
+    })
+    const a = client(alice, creds)
+    const order = await a.createOrder({ tokenID: yes, price: 0.11, size: 10, side: Side.BUY })
+    const body = JSON.stringify({
+      deferExec: false,
+      postOnly: true,
+      order: { ...order, salt: Number(order.salt) },
+      owner: creds.apiKey,
+      orderType: 'GTC',
+    })
+    const path = '/order'
+    const timedOut = await fetch(`${sim.urls.clob}${path}`, {
+      method: 'POST',
+      body,
+      headers: l2Headers(alice.address, creds, 'POST', path, body),
+      signal: AbortSignal.timeout(200),
+    }).then(
+      () => false,
+      () => true,
+    )
+    expect(timedOut).toBe(true)
+    expect(sim.openOrders(alice.address).some((o) => o.price === '0.11')).toBe(true)
+  })
+})
