@@ -1,5 +1,5 @@
 import { expect, test } from 'bun:test'
-import { applyChecked, APPLIED, INCONSISTENT, REFUSED, topProblem } from './integrity.ts'
+import { APPLIED, applyChecked, INCONSISTENT, REFUSED, topProblem } from './integrity.ts'
 import { ASK, BID, createOrderBook } from './order-book.ts'
 
 function book() {

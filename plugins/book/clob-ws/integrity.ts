@@ -18,7 +18,7 @@ export type ApplyOutcome = typeof APPLIED | typeof REFUSED | typeof INCONSISTENT
 export function levelTicks(book: OrderBook, price: number): number {
   if (!(price > 0 && price < 1)) return -1
   const t = book.toTicks(price)
-  return t === t ? t : -2
+  return Number.isNaN(t) ? -2 : t
 }
 
 export function levelProblem(book: OrderBook, price: number): string {
@@ -40,7 +40,7 @@ export function topProblem(book: OrderBook, feedBid: string | undefined, feedAsk
   const tpu = book.ticksPerUnit
   if (feedBid !== undefined && feedBid !== '') {
     const b = book.bestBidTicks()
-    const local = b < 0 ? 0 : b
+    const local = Math.max(b, 0)
     if (Math.abs(+feedBid * tpu - local) > 0.5) return `best bid mismatch: local ${local / tpu}, feed ${feedBid}`
   }
   if (feedAsk !== undefined && feedAsk !== '') {

@@ -56,7 +56,10 @@ export function createSnapshotFetcher(opts: SnapshotFetcherOptions): SnapshotFet
   }
 
   function schedule(tokenId: string, delayMs: number): void {
-    if (delayMs <= 0) return enqueue(tokenId)
+    if (delayMs <= 0) {
+      enqueue(tokenId)
+      return
+    }
     waiting.set(
       tokenId,
       opts.clock.setTimeout(() => {
@@ -84,7 +87,10 @@ export function createSnapshotFetcher(opts: SnapshotFetcherOptions): SnapshotFet
   function run(tokenId: string): void {
     const ac = new AbortController()
     inflight.set(tokenId, ac)
-    const cancelTimeout = opts.clock.setTimeout(() => ac.abort(new Error(`timed out after ${opts.timeoutMs}ms`)), opts.timeoutMs)
+    const cancelTimeout = opts.clock.setTimeout(
+      () => ac.abort(new Error(`timed out after ${opts.timeoutMs}ms`)),
+      opts.timeoutMs,
+    )
     opts.onStart(tokenId)
     const url = `${base}/book?token_id=${encodeURIComponent(tokenId)}`
     load(url, tokenId, AbortSignal.any([ac.signal, opts.signal]))
@@ -95,7 +101,9 @@ export function createSnapshotFetcher(opts: SnapshotFetcherOptions): SnapshotFet
       })
       .catch((err: unknown) => {
         if (inflight.get(tokenId) !== ac || stopped) return
-        const reason = ac.signal.aborted ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason) : errText(err)
+        const reason = ac.signal.aborted
+          ? String((ac.signal.reason as Error)?.message ?? ac.signal.reason)
+          : errText(err)
         const n = (failures.get(tokenId) ?? 0) + 1
         failures.set(tokenId, n)
         opts.onFailure(tokenId, `GET /book failed: ${reason}`)

@@ -83,6 +83,7 @@ export class TokenBook implements ClobBookView {
 
   get stateReason(): string {
     if (this.status === 'fresh') return this.liveness.live ? '' : this.liveness.reason
+    if (this.status === 'reloading') return `REST /book in flight after: ${this.reason}`
     return this.reason
   }
 

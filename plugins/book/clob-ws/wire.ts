@@ -218,7 +218,8 @@ function looseAssetIds(o: Obj): string[] {
   const list = o.price_changes
   if (Array.isArray(list)) {
     for (const e of list) {
-      if (typeof e === 'object' && e !== null && typeof (e as Obj).asset_id === 'string') ids.add((e as Obj).asset_id as string)
+      if (typeof e === 'object' && e !== null && typeof (e as Obj).asset_id === 'string')
+        ids.add((e as Obj).asset_id as string)
     }
   }
   return [...ids]
@@ -227,7 +228,13 @@ function looseAssetIds(o: Obj): string[] {
 function fail(o: Obj, eventType: string, error: z.ZodError): DecodeResult {
   const first = error.issues[0]
   const where = first && first.path.length > 0 ? `${first.path.join('.')}: ` : ''
-  return { ok: false, kind: 'schema', eventType, message: `${where}${first?.message ?? 'invalid'}`, assetIds: looseAssetIds(o) }
+  return {
+    ok: false,
+    kind: 'schema',
+    eventType,
+    message: `${where}${first?.message ?? 'invalid'}`,
+    assetIds: looseAssetIds(o),
+  }
 }
 
 function decodePriceChange(o: Obj): DecodeResult {
@@ -241,14 +248,20 @@ function decodePriceChange(o: Obj): DecodeResult {
     if (!r.success) return fail(o, 'price_change', r.error)
     const d = r.data
     const entries = d.changes.map((c) => ({ asset_id: d.asset_id, price: c.price, size: c.size, side: c.side }))
-    return { ok: true, event: { event_type: 'price_change', market: d.market, timestamp: d.timestamp, price_changes: entries } }
+    return {
+      ok: true,
+      event: { event_type: 'price_change', market: d.market, timestamp: d.timestamp, price_changes: entries },
+    }
   }
   const r = PriceChangeFlatSchema.safeParse(o)
   if (!r.success) return fail(o, 'price_change', r.error)
   const d = r.data
   const entry: PriceChangeEntry = { asset_id: d.asset_id, price: d.price, size: d.size, side: d.side }
   if (d.hash !== undefined) entry.hash = d.hash
-  return { ok: true, event: { event_type: 'price_change', market: d.market, timestamp: d.timestamp, price_changes: [entry] } }
+  return {
+    ok: true,
+    event: { event_type: 'price_change', market: d.market, timestamp: d.timestamp, price_changes: [entry] },
+  }
 }
 
 const SCHEMAS = {

@@ -1,0 +1,185 @@
+import { z } from 'zod'
+import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import { DurationSchema } from '../../../schemas/duration.ts'
+import { type BookHandler, pull } from '../../../stages/io.ts'
+import { type Connection, createConnection } from './connection.ts'
+import { createMarketData, type MarketData } from './market-data.ts'
+import { createShards } from './shards.ts'
+import { createSnapshotFetcher } from './snapshot.ts'
+
+export type { ClobBookView } from './token-book.ts'
+
+export const ClobWsConfigSchema = z.strictObject({
+  ping_interval: DurationSchema.prefault('10s').describe('How often the text PING is sent on each connection'),
+  stale_after: DurationSchema.prefault('15s').describe(
+    'Books are stale (no quotes) once their connection has been silent this long; a PONG counts as data',
+  ),
+  dead_after: DurationSchema.prefault('30s').describe(
+    'A connection silent this long (no PONG, no data) is dropped and reconnected',
+  ),
+  max_tokens_per_connection: z
+    .int()
+    .min(2)
+    .max(5000)
+    .default(200)
+    .describe('Tokens per WebSocket connection before another connection (shard) is opened'),
+  backoff_min: DurationSchema.prefault('250ms').describe('First reconnect delay'),
+  backoff_max: DurationSchema.prefault('30s').describe('Reconnect delay cap (the delay doubles per failed attempt)'),
+  backoff_reset_after: DurationSchema.prefault('60s').describe(
+    'A connection up this long counts as healthy: the next reconnect starts from backoff_min again',
+  ),
+  snapshot_wait: DurationSchema.prefault('5s').describe(
+    'After (re)subscribing, how long to wait for the WS book dump before fetching REST /book',
+  ),
+  reseed_timeout: DurationSchema.prefault('10s').describe('Timeout of one REST /book request'),
+  reseed_concurrency: z.int().min(1).max(64).default(4).describe('REST /book requests in flight at once'),
+  verify_hash: z.boolean().default(true).describe('Recompute the server book hash on book events and count mismatches'),
+  check_best_bid_ask: z
+    .boolean()
+    .default(true)
+    .describe('Re-seed a book whose top disagrees with a best_bid_ask event'),
+  trade_window: DurationSchema.prefault('60s').describe('Window of the rolling trade statistics'),
+})
+export type ClobWsConfig = z.infer<typeof ClobWsConfigSchema>
+
+/** How often connections are checked and metrics flushed. */
+const TICK_MS = 1000
+
+export function marketChannelUrl(wsBase: string): string {
+  return `${wsBase.replace(/\/+$/, '')}/market`
+}
+
+export default definePlugin({
+  name: 'clob-ws',
+  stage: 'book',
+  summary: 'L2 books per token from the CLOB market WebSocket, checked against the feed and re-seeded from REST /book.',
+  config: ClobWsConfigSchema,
+  examples: [
+    { title: 'defaults', with: {} },
+    { title: 'smaller shards, faster staleness', with: { max_tokens_per_connection: 100, stale_after: '12s' } },
+  ],
+  create(cfg, ctx) {
+    const { clock, log } = ctx
+    const core = ctx.metrics.core
+    const url = marketChannelUrl(ctx.resources.exchange.wsUrl)
+    const health = ctx.resources.health
+    let stopped = false
+
+    const fetcher = createSnapshotFetcher({
+      clobUrl: ctx.resources.exchange.clobUrl,
+      clock,
+      timeoutMs: cfg.reseed_timeout,
+      concurrency: cfg.reseed_concurrency,
+      signal: ctx.signal,
+      onStart: (id) => data.snapshotStarted(id),
+      onSnapshot: (id, summary, raw) => data.applyRestSnapshot(id, summary, raw),
+      onFailure: (id, reason) => data.snapshotFailed(id, reason),
+    })
+
+    const data: MarketData = createMarketData({
+      clock,
+      log,
+      metrics: ctx.metrics,
+      markDirty: (id) => ctx.markDirty(id),
+      requestSnapshot: (id) => fetcher.request(id),
+      cancelSnapshot: (id) => fetcher.cancel(id),
+      verifyHash: cfg.verify_hash,
+      checkBestBidAsk: cfg.check_best_bid_ask,
+      tradeWindowMs: cfg.trade_window,
+      snapshotWaitMs: cfg.snapshot_wait,
+    })
+
+    function updateHealth(): void {
+      const conns = shards.connections()
+      const down = conns.filter((c) => !c.liveness.live)
+      if (down.length === 0) health.set('market-data', true, '')
+      else {
+        const first = down[0] as Connection
+        health.set(
+          'market-data',
+          false,
+          `${down.length}/${conns.length} market connections down: ${first.liveness.reason}`,
+        )
+      }
+    }
+
+    const shards = createShards({
+      maxTokens: cfg.max_tokens_per_connection,
+      attach: (ids, conn) => data.attach(ids, conn.liveness),
+      create: (id) => {
+        const conn: Connection = createConnection({
+          url,
+          id,
+          clock,
+          log,
+          pingIntervalMs: cfg.ping_interval,
+          staleAfterMs: cfg.stale_after,
+          deadAfterMs: cfg.dead_after,
+          backoffMinMs: cfg.backoff_min,
+          backoffMaxMs: cfg.backoff_max,
+          backoffResetMs: cfg.backoff_reset_after,
+          onFrame: (text) => data.ingestFrame(text),
+          onOpen: (reconnect) => {
+            core.wsConnected.set({ channel: 'market', shard: id }, 1)
+            if (reconnect) core.wsReconnects.inc({ channel: 'market' })
+            data.connectionOpened(conn.liveness)
+            updateHealth()
+          },
+          onClose: (reason) => {
+            core.wsConnected.set({ channel: 'market', shard: id }, 0)
+            data.connectionLost(conn.liveness, reason)
+            updateHealth()
+          },
+          onLivenessChange: () => {
+            data.markConnection(conn.liveness)
+            updateHealth()
+          },
+        })
+        return conn
+      },
+    })
+
+    const cancelTick = clock.setInterval(() => {
+      const now = clock.now()
+      for (const c of shards.connections()) c.check(now)
+      data.tick()
+    }, TICK_MS)
+
+    function stop(): void {
+      if (stopped) return
+      stopped = true
+      cancelTick()
+      fetcher.stop()
+      for (const c of shards.connections()) core.wsConnected.remove({ channel: 'market', shard: c.id })
+      shards.stop()
+    }
+    ctx.signal.addEventListener('abort', stop, { once: true })
+
+    const handler: BookHandler<ClobWsConfig> & { readonly data: MarketData; connections(): readonly Connection[] } = {
+      data,
+      connections: () => shards.connections(),
+      async track(markets) {
+        if (stopped) return
+        const diff = data.track(markets)
+        for (const m of diff.added) log.info(`book: tracking ${m.conditionId.slice(0, 10)}… (${m.question})`)
+        for (const m of diff.removed) log.info(`book: dropped ${m.conditionId.slice(0, 10)}…`)
+        const before = [...shards.connections()]
+        shards.apply(diff.added, diff.removed)
+        const after = new Set(shards.connections())
+        for (const c of before) if (!after.has(c)) core.wsConnected.remove({ channel: 'market', shard: c.id })
+        updateHealth()
+      },
+      run({ market }) {
+        const yes = data.token(market.yesTokenId)
+        const no = data.token(market.noTokenId)
+        if (!yes || !no) return pull('book: market not tracked by clob-ws')
+        if (yes.state !== 'fresh') return pull(`YES book ${yes.state}: ${yes.stateReason}`)
+        if (no.state !== 'fresh') return pull(`NO book ${no.state}: ${no.stateReason}`)
+        return { yes, no }
+      },
+      books: () => data.books(),
+      stop,
+    }
+    return handler
+  },
+})

@@ -1,0 +1,569 @@
+import type { Clock } from '../../../pipeline/clock.ts'
+import type { Logger } from '../../../pipeline/logger.ts'
+import type { PluginMetrics } from '../../../pipeline/metrics.ts'
+import type { BookState, Market } from '../../../schemas/domain.ts'
+import type { Liveness } from './freshness.ts'
+import { restBookHash, wsBookHash } from './hash.ts'
+import {
+  APPLIED,
+  applyChecked,
+  crossedProblem,
+  INCONSISTENT,
+  levelProblem,
+  levelTicks,
+  topProblem,
+} from './integrity.ts'
+import { ASK, BID, type BookSideIndex } from './order-book.ts'
+import { createRateLimitedLog } from './rate-limited-log.ts'
+import { type BufferedChange, TokenBook } from './token-book.ts'
+import {
+  type BestBidAskEvent,
+  type BookEvent,
+  type BookSummary,
+  type DecodeResult,
+  decodeEvent,
+  isPriceChange,
+  type LastTradeEvent,
+  type MarketResolvedEvent,
+  type PriceChangeEvent,
+  type TickSizeChangeEvent,
+  type WireLevel,
+} from './wire.ts'
+
+/**
+ * The socket-free core of the clob-ws plugin: books per token, fed by `ingestFrame(text)` (what a connection
+ * calls for every data frame, and what the benchmark calls directly), by REST snapshots, and by connection
+ * events. Every change marks its market dirty. Counters on the hot path are plain numbers, flushed to
+ * Prometheus by `tick()`, because a labelled prom-client inc costs more than applying a level.
+ */
+
+export interface MarketDataOptions {
+  readonly clock: Clock
+  readonly log: Logger
+  readonly metrics: PluginMetrics
+  markDirty(conditionId: string): void
+  /** Ask for a REST /book snapshot of a token (non-blocking; results come back through applyRestSnapshot). */
+  requestSnapshot(tokenId: string): void
+  cancelSnapshot(tokenId: string): void
+  readonly verifyHash: boolean
+  readonly checkBestBidAsk: boolean
+  readonly tradeWindowMs: number
+  /** After (re)subscribing, how long to wait for the WS `book` dump before asking REST. */
+  readonly snapshotWaitMs: number
+  readonly logIntervalMs?: number
+}
+
+export interface TrackDiff {
+  readonly added: readonly Market[]
+  readonly removed: readonly Market[]
+}
+
+export interface IngestCounters {
+  frames: number
+  events: number
+  levels: number
+  jsonErrors: number
+  schemaErrors: number
+  unknownEvents: number
+  unknownAssets: number
+  hashMatch: number
+  hashMismatch: number
+  hashUnverifiable: number
+}
+
+export interface MarketData {
+  /** Start, keep or drop books so that exactly these markets' tokens are kept. */
+  track(markets: readonly Market[]): TrackDiff
+  token(tokenId: string): TokenBook | undefined
+  books(): IterableIterator<TokenBook>
+  /** One WebSocket text frame: one event or an array of events. Never throws. */
+  ingestFrame(text: string): void
+  applyRestSnapshot(tokenId: string, summary: BookSummary, raw: Record<string, unknown>): void
+  snapshotStarted(tokenId: string): void
+  snapshotFailed(tokenId: string, reason: string): void
+  /** Tokens now served by `liveness` (a shard's connection). */
+  attach(tokenIds: readonly string[], liveness: Liveness): void
+  /** The connection opened: its books wait for the initial dump from now on. */
+  connectionOpened(liveness: Liveness): void
+  /** The connection dropped: its books must be re-seeded once it is back. */
+  connectionLost(liveness: Liveness, reason: string): void
+  /** Live ↔ stale on a connection: re-run its markets so quotes are pulled or restored. */
+  markConnection(liveness: Liveness): void
+  /** Periodic housekeeping: snapshot wait timeouts, metrics. */
+  tick(): void
+  readonly counters: IngestCounters
+}
+
+function short(id: string): string {
+  return id.length > 14 ? `${id.slice(0, 6)}…${id.slice(-6)}` : id
+}
+
+export function createMarketData(opts: MarketDataOptions): MarketData {
+  const { clock, metrics } = opts
+  const core = metrics.core
+  const rl = createRateLimitedLog(opts.log, clock, opts.logIntervalMs ?? 10_000)
+  const tokens = new Map<string, TokenBook>()
+  const markets = new Map<string, Market>()
+  const problem = { reason: '' }
+
+  const counters: IngestCounters = {
+    frames: 0,
+    events: 0,
+    levels: 0,
+    jsonErrors: 0,
+    schemaErrors: 0,
+    unknownEvents: 0,
+    unknownAssets: 0,
+    hashMatch: 0,
+    hashMismatch: 0,
+    hashUnverifiable: 0,
+  }
+  const eventCounts = new Map<string, number>()
+  const flushed: IngestCounters = { ...counters }
+  const flushedEvents = new Map<string, number>()
+
+  const framesTotal = metrics.counter('ws_frames_total', 'Market-channel data frames received')
+  const eventsTotal = metrics.counter('ws_events_total', 'Market-channel events received', ['event_type'])
+  const levelsTotal = metrics.counter('book_level_updates_total', 'Price-level updates applied to books')
+  const parseErrors = metrics.counter('ws_parse_errors_total', 'Market-channel input refused', ['kind'])
+  const hashChecks = metrics.counter('book_hash_checks_total', 'Server book hash checks', ['result'])
+  const bookAge = metrics.gauge('book_age_seconds', 'Seconds since the book last changed or was confirmed', [
+    'token_id',
+  ])
+  const booksByState = metrics.gauge('books', 'Books kept, by state', ['state'])
+  const imbalance = metrics.gauge('trade_imbalance', 'Signed taker size imbalance over the trade window', ['token_id'])
+  const reloadFailures = metrics.counter('snapshot_reload_failures_total', 'REST /book re-seeds that failed', [
+    'token_id',
+  ])
+
+  // ---- state changes --------------------------------------------------------------------------------------
+
+  function invalidate(tb: TokenBook, reason: string): void {
+    if (tb.status === 'resolved') return
+    const wasFresh = tb.status === 'fresh'
+    tb.status = 'invalid'
+    tb.reason = reason
+    tb.buffer = []
+    tb.bufferOverflow = false
+    core.seqGaps.inc({ token_id: tb.tokenId })
+    rl.warn(`gap:${tb.tokenId}`, `book ${short(tb.tokenId)} invalid: ${reason}; re-seeding from REST /book`)
+    if (wasFresh || tb.liveness.connected) opts.requestSnapshot(tb.tokenId)
+    opts.markDirty(tb.conditionId)
+  }
+
+  /** Replace the book's levels; '' on success, else why the snapshot cannot be used. */
+  function loadLevels(tb: TokenBook, bids: readonly WireLevel[], asks: readonly WireLevel[], tick: number): string {
+    const book = tb.book
+    if (tick !== book.tickSize) book.reset(tick)
+    else book.clear()
+    for (let s = 0; s < 2; s++) {
+      const side = (s === 0 ? BID : ASK) as BookSideIndex
+      for (const l of s === 0 ? bids : asks) {
+        const price = +l.price
+        const t = levelTicks(book, price)
+        if (t < 0) return `snapshot ${levelProblem(book, price)}`
+        book.set(side, t, +l.size)
+      }
+      counters.levels += s === 0 ? bids.length : asks.length
+    }
+    const crossed = crossedProblem(book)
+    return crossed === '' ? '' : `snapshot ${crossed}`
+  }
+
+  function seed(
+    tb: TokenBook,
+    bids: readonly WireLevel[],
+    asks: readonly WireLevel[],
+    tickStr: string | undefined,
+    ts: number,
+  ) {
+    const tick = tickStr !== undefined && +tickStr > 0 ? +tickStr : tb.book.tickSize
+    const held = tb.buffer
+    const overflow = tb.bufferOverflow
+    tb.buffer = []
+    tb.bufferOverflow = false
+    const bad = loadLevels(tb, bids, asks, tick)
+    const now = clock.now()
+    tb.updatedAt = now
+    if (bad !== '') {
+      tb.book.clear()
+      invalidate(tb, bad)
+      return
+    }
+    tb.status = 'fresh'
+    tb.reason = ''
+    tb.seededTs = ts
+    tb.serverTs = ts
+    // Changes held during the reload go on top when not older than the snapshot. Sizes are absolute, so one
+    // from the snapshot's own millisecond is harmless to re-apply; it is not checked, since the snapshot may
+    // already include later changes of that millisecond.
+    for (let i = 0; i < held.length; i++) {
+      const c = held[i] as BufferedChange
+      if (c.ts < ts) continue
+      const outcome = applyChecked(tb.book, c.side, c.price, c.size, c.bestBid, c.bestAsk, c.ts > ts, problem)
+      counters.levels++
+      if (outcome !== APPLIED) {
+        invalidate(tb, problem.reason)
+        for (let j = i + 1; j < held.length; j++) tb.hold(held[j] as BufferedChange)
+        return
+      }
+      tb.serverTs = c.ts
+    }
+    if (overflow) invalidate(tb, 'more changes arrived during the reload than could be held')
+  }
+
+  // ---- events ---------------------------------------------------------------------------------------------
+
+  function onPriceChange(ev: PriceChangeEvent, now: number): void {
+    const ts = +ev.timestamp
+    const list = ev.price_changes
+    let marked = ''
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i] as PriceChangeEvent['price_changes'][number]
+      const tb = tokens.get(e.asset_id)
+      if (tb === undefined) {
+        unknownAsset(e.asset_id)
+        continue
+      }
+      const side: BookSideIndex = e.side === 'BUY' ? BID : ASK
+      const price = +e.price
+      const size = +e.size
+      counters.levels++
+      if (tb.status === 'fresh') {
+        const outcome = applyChecked(tb.book, side, price, size, e.best_bid, e.best_ask, true, problem)
+        if (outcome === APPLIED) {
+          tb.serverTs = ts
+          tb.updatedAt = now
+        } else {
+          invalidate(tb, problem.reason)
+          // Applied but inconsistent: the change itself is real, keep it for the snapshot to build on.
+          if (outcome === INCONSISTENT) tb.hold({ ts, side, price, size, bestBid: e.best_bid, bestAsk: e.best_ask })
+        }
+      } else if (tb.status !== 'resolved') {
+        tb.hold({ ts, side, price, size, bestBid: e.best_bid, bestAsk: e.best_ask })
+      }
+      if (tb.conditionId !== marked) {
+        marked = tb.conditionId
+        opts.markDirty(marked)
+      }
+    }
+  }
+
+  function onBook(ev: BookEvent): void {
+    const tb = tokens.get(ev.asset_id)
+    if (tb === undefined) {
+      unknownAsset(ev.asset_id)
+      return
+    }
+    if (tb.status === 'resolved') return
+    const ts = +ev.timestamp
+    if (ts < tb.minSnapshotTs) return // predates a tick_size_change already applied
+    if (opts.verifyHash && ev.hash !== undefined) checkHash(tb, ev.hash, wsBookHash(ev, tb.minOrderSize, tb.negRisk))
+    opts.cancelSnapshot(tb.tokenId)
+    seed(tb, ev.bids, ev.asks, ev.tick_size, ts)
+    opts.markDirty(tb.conditionId)
+  }
+
+  function onTickSize(ev: TickSizeChangeEvent): void {
+    const tb = tokens.get(ev.asset_id)
+    if (tb === undefined) {
+      unknownAsset(ev.asset_id)
+      return
+    }
+    if (tb.status === 'resolved') return
+    const tick = +ev.new_tick_size
+    // A new epoch: the old levels are on the old grid; drop them and take a snapshot from after the change.
+    tb.book.reset(tick)
+    tb.minSnapshotTs = +ev.timestamp
+    tb.status = 'invalid'
+    tb.reason = `tick size changed ${ev.old_tick_size} -> ${ev.new_tick_size}; re-seeding`
+    tb.buffer = []
+    tb.bufferOverflow = false
+    tb.updatedAt = clock.now()
+    opts.log.info(`book ${short(tb.tokenId)}: ${tb.reason}`)
+    opts.requestSnapshot(tb.tokenId)
+    opts.markDirty(tb.conditionId)
+  }
+
+  function onLastTrade(ev: LastTradeEvent, now: number): void {
+    const tb = tokens.get(ev.asset_id)
+    if (tb === undefined) {
+      unknownAsset(ev.asset_id)
+      return
+    }
+    tb.tradeWindow.record(now, +ev.price, +ev.size, ev.side)
+    opts.markDirty(tb.conditionId)
+  }
+
+  function onBestBidAsk(ev: BestBidAskEvent, now: number): void {
+    const tb = tokens.get(ev.asset_id)
+    if (tb === undefined) {
+      unknownAsset(ev.asset_id)
+      return
+    }
+    if (!opts.checkBestBidAsk || tb.status !== 'fresh' || +ev.timestamp < tb.serverTs) return
+    const reason = topProblem(tb.book, ev.best_bid, ev.best_ask)
+    if (reason !== '') invalidate(tb, `best_bid_ask event: ${reason}`)
+    else tb.updatedAt = now
+  }
+
+  function onResolved(ev: MarketResolvedEvent): void {
+    for (const id of ev.assets_ids) {
+      const tb = tokens.get(id)
+      if (tb === undefined) continue
+      opts.cancelSnapshot(id)
+      tb.status = 'resolved'
+      tb.reason = `market resolved${ev.winning_outcome ? ` (${ev.winning_outcome})` : ''}`
+      tb.buffer = []
+      opts.log.info(`book ${short(id)}: ${tb.reason}; no more quotes`)
+      opts.markDirty(tb.conditionId)
+    }
+  }
+
+  function unknownAsset(id: string): void {
+    counters.unknownAssets++
+    rl.warn('unknown_asset', `market channel sent an event for untracked token ${short(id)}; ignored`)
+  }
+
+  function badEvent(r: Extract<DecodeResult, { ok: false }>): void {
+    if (r.kind === 'unknown_event') {
+      counters.unknownEvents++
+      rl.warn(`unknown:${r.eventType}`, `market channel: ${r.message}; ignored`)
+      return
+    }
+    counters.schemaErrors++
+    rl.warn(`schema:${r.eventType}`, `market channel: bad ${r.eventType || 'event'} (${r.message}); ignored`)
+    // A refused change may be one the book needed: books it names cannot be trusted until re-seeded.
+    for (const id of r.assetIds) {
+      const tb = tokens.get(id)
+      if (tb !== undefined && tb.status === 'fresh') invalidate(tb, `refused a malformed ${r.eventType || 'event'}`)
+    }
+  }
+
+  function checkHash(tb: TokenBook, feed: string, mine: string | undefined): void {
+    if (mine === undefined) {
+      counters.hashUnverifiable++
+      return
+    }
+    if (mine === feed) {
+      counters.hashMatch++
+      return
+    }
+    counters.hashMismatch++
+    rl.warn('hash', `book ${short(tb.tokenId)}: server hash ${feed} differs from the recomputed ${mine}`)
+  }
+
+  function ingestEvent(raw: unknown, now: number): void {
+    counters.events++
+    if (typeof raw === 'object' && raw !== null) {
+      const o = raw as Record<string, unknown>
+      const type = o.event_type
+      if (type === 'price_change' && isPriceChange(o)) {
+        bump('price_change')
+        onPriceChange(o, now)
+        return
+      }
+    }
+    const r = decodeEvent(raw)
+    if (!r.ok) {
+      badEvent(r)
+      return
+    }
+    const ev = r.event
+    bump(ev.event_type)
+    switch (ev.event_type) {
+      case 'price_change':
+        onPriceChange(ev, now)
+        return
+      case 'book':
+        onBook(ev)
+        return
+      case 'tick_size_change':
+        onTickSize(ev)
+        return
+      case 'last_trade_price':
+        onLastTrade(ev, now)
+        return
+      case 'best_bid_ask':
+        onBestBidAsk(ev, now)
+        return
+      case 'market_resolved':
+        onResolved(ev)
+        return
+      case 'new_market':
+        return
+    }
+  }
+
+  function bump(type: string): void {
+    eventCounts.set(type, (eventCounts.get(type) ?? 0) + 1)
+  }
+
+  // ---- metrics ----------------------------------------------------------------------------------------------
+
+  function flushCounter(key: keyof IngestCounters, inc: (n: number) => void): void {
+    const d = counters[key] - flushed[key]
+    if (d > 0) inc(d)
+    flushed[key] = counters[key]
+  }
+
+  function flushMetrics(now: number): void {
+    flushCounter('frames', (n) => framesTotal.inc(n))
+    flushCounter('levels', (n) => levelsTotal.inc(n))
+    flushCounter('jsonErrors', (n) => parseErrors.inc({ kind: 'json' }, n))
+    flushCounter('schemaErrors', (n) => parseErrors.inc({ kind: 'schema' }, n))
+    flushCounter('unknownEvents', (n) => parseErrors.inc({ kind: 'unknown_event' }, n))
+    flushCounter('unknownAssets', (n) => parseErrors.inc({ kind: 'unknown_asset' }, n))
+    flushCounter('hashMatch', (n) => hashChecks.inc({ result: 'match' }, n))
+    flushCounter('hashMismatch', (n) => hashChecks.inc({ result: 'mismatch' }, n))
+    flushCounter('hashUnverifiable', (n) => hashChecks.inc({ result: 'unverifiable' }, n))
+    for (const [type, n] of eventCounts) {
+      const d = n - (flushedEvents.get(type) ?? 0)
+      if (d > 0) eventsTotal.inc({ event_type: type }, d)
+      flushedEvents.set(type, n)
+    }
+    const states: Record<BookState, number> = { fresh: 0, stale: 0, invalid: 0, reloading: 0 }
+    for (const tb of tokens.values()) {
+      states[tb.state]++
+      if (tb.updatedAt > 0) bookAge.set({ token_id: tb.tokenId }, (now - tb.updatedAt) / 1000)
+      const t = tb.tradeWindow.stats(now)
+      core.tradesPerMin.set({ token_id: tb.tokenId }, t.tradesPerMin)
+      imbalance.set({ token_id: tb.tokenId }, t.imbalance)
+    }
+    for (const [state, n] of Object.entries(states)) booksByState.set({ state }, n)
+  }
+
+  function forget(tb: TokenBook): void {
+    opts.cancelSnapshot(tb.tokenId)
+    const labels = { token_id: tb.tokenId }
+    bookAge.remove(labels)
+    imbalance.remove(labels)
+    core.tradesPerMin.remove(labels)
+  }
+
+  return {
+    counters,
+    track(next) {
+      const now = clock.now()
+      const wanted = new Map<string, Market>()
+      for (const m of next) wanted.set(m.conditionId, m)
+      const added: Market[] = []
+      const removed: Market[] = []
+      for (const [id, m] of markets) {
+        if (wanted.has(id)) continue
+        removed.push(m)
+        markets.delete(id)
+        for (const t of [m.yesTokenId, m.noTokenId]) {
+          const tb = tokens.get(t)
+          if (tb) forget(tb)
+          tokens.delete(t)
+        }
+      }
+      for (const [id, m] of wanted) {
+        const known = markets.get(id)
+        markets.set(id, m)
+        if (known) {
+          for (const t of [m.yesTokenId, m.noTokenId]) {
+            const tb = tokens.get(t)
+            if (tb) {
+              tb.minOrderSize = m.minOrderSize
+              tb.negRisk = m.negRisk
+            }
+          }
+          continue
+        }
+        added.push(m)
+        for (const t of [m.yesTokenId, m.noTokenId]) {
+          tokens.set(t, new TokenBook(t, m.conditionId, m, now, opts.tradeWindowMs, clock.now))
+        }
+      }
+      return { added, removed }
+    },
+    token: (id) => tokens.get(id),
+    books: () => tokens.values(),
+    ingestFrame(text) {
+      counters.frames++
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        counters.jsonErrors++
+        rl.warn('json', `market channel sent a frame that is not JSON (${text.length} bytes): ${text.slice(0, 80)}`)
+        return
+      }
+      const now = clock.now()
+      if (Array.isArray(parsed)) for (let i = 0; i < parsed.length; i++) ingestEvent(parsed[i], now)
+      else ingestEvent(parsed, now)
+    },
+    applyRestSnapshot(tokenId, summary, raw) {
+      const tb = tokens.get(tokenId)
+      if (tb === undefined || tb.status === 'resolved' || tb.status === 'fresh') return
+      const ts = +summary.timestamp
+      if (ts < tb.minSnapshotTs) {
+        tb.status = 'invalid'
+        tb.reason = 'REST /book predates the tick size change; asking again'
+        opts.requestSnapshot(tokenId)
+        return
+      }
+      if (opts.verifyHash && summary.hash !== undefined) checkHash(tb, summary.hash, restBookHash(raw))
+      if (summary.min_order_size !== undefined && +summary.min_order_size >= 0)
+        tb.minOrderSize = +summary.min_order_size
+      if (summary.neg_risk !== undefined) tb.negRisk = summary.neg_risk
+      core.snapshotReloads.inc({ token_id: tokenId })
+      seed(tb, summary.bids, summary.asks, summary.tick_size, ts)
+      opts.markDirty(tb.conditionId)
+    },
+    snapshotStarted(tokenId) {
+      const tb = tokens.get(tokenId)
+      if (tb === undefined || tb.status === 'fresh' || tb.status === 'resolved') return
+      tb.status = 'reloading'
+    },
+    snapshotFailed(tokenId, reason) {
+      const tb = tokens.get(tokenId)
+      if (tb === undefined) return
+      reloadFailures.inc({ token_id: tokenId })
+      rl.warn(`reload:${tokenId}`, `book ${short(tokenId)}: ${reason}; retrying`)
+      if (tb.status === 'reloading') {
+        tb.status = 'invalid'
+        tb.reason = `${reason}; retrying`
+      }
+    },
+    attach(tokenIds, liveness) {
+      for (const id of tokenIds) {
+        const tb = tokens.get(id)
+        if (tb) tb.liveness = liveness
+      }
+    },
+    connectionOpened(liveness) {
+      const now = clock.now()
+      for (const tb of tokens.values()) {
+        if (tb.liveness === liveness && tb.status === 'awaiting') tb.awaitingSince = now
+      }
+    },
+    connectionLost(liveness, reason) {
+      const now = clock.now()
+      const dirty = new Set<string>()
+      for (const tb of tokens.values()) {
+        if (tb.liveness !== liveness || tb.status === 'resolved') continue
+        opts.cancelSnapshot(tb.tokenId)
+        tb.await(now, `connection lost (${reason}); awaiting a fresh snapshot`)
+        dirty.add(tb.conditionId)
+      }
+      for (const id of dirty) opts.markDirty(id)
+    },
+    markConnection(liveness) {
+      const dirty = new Set<string>()
+      for (const tb of tokens.values()) if (tb.liveness === liveness) dirty.add(tb.conditionId)
+      for (const id of dirty) opts.markDirty(id)
+    },
+    tick() {
+      const now = clock.now()
+      for (const tb of tokens.values()) {
+        if (tb.status === 'awaiting' && tb.liveness.connected && now - tb.awaitingSince >= opts.snapshotWaitMs) {
+          opts.requestSnapshot(tb.tokenId)
+        }
+      }
+      flushMetrics(now)
+    },
+  }
+}
