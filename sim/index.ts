@@ -11,7 +11,7 @@ import { startServer } from './server.ts'
 import { restOrder } from './wire.ts'
 import { createWsHub, type WsHub } from './ws-hub.ts'
 
-export type { SimClock } from './clock.ts'
+export type { ManualClock, SimClock } from './clock.ts'
 export { createAcceleratedClock, createManualClock, createRealClock } from './clock.ts'
 export type { FaultsPatch } from './faults.ts'
 export type { MarketSpec, Scenario } from './scenario.ts'

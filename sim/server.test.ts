@@ -85,10 +85,10 @@ describe('bad input gets real status codes and error bodies', () => {
     expect(await r1.json()).toEqual({ error: 'Invalid order payload' })
     const r2 = await signedPost('/order', JSON.stringify({ order: { salt: 'x' }, owner: creds.apiKey }))
     expect(r2.status).toBe(400)
-    expect((await r2.json()).error).toBe('Invalid order payload')
+    expect(((await r2.json()) as { error: string }).error).toBe('Invalid order payload')
     const r3 = await signedPost('/orders', JSON.stringify(Array.from({ length: 16 }, () => ({}))))
     expect(r3.status).toBe(400)
-    expect((await r3.json()).error).toContain('max 15')
+    expect(((await r3.json()) as { error: string }).error).toContain('max 15')
     const r4 = await post('/books', '[{"token_id": 5}]')
     expect(r4.status).toBe(400)
     const r5 = await post('/order', 'x'.repeat(2 * 1024 * 1024))
@@ -151,10 +151,12 @@ describe('Gamma, Data API and CLOB market shapes', () => {
   })
 
   test('CLOB /markets/<id> has the real key set', async () => {
-    const m = await (await fetch(`${sim.urls.clob}/markets/${cid}`)).json()
+    const m = (await (await fetch(`${sim.urls.clob}/markets/${cid}`)).json()) as {
+      tokens: Array<{ token_id: string }>
+    }
     const real = fixture('clob_market_closed_binary_accepting_true.json')
     expect(Object.keys(m).sort()).toEqual(Object.keys(real).sort())
-    expect(m.tokens.map((t: { token_id: string }) => t.token_id)).toEqual([yes, no])
+    expect(m.tokens.map((t) => t.token_id)).toEqual([yes, no])
   })
 
   test('Data API positions and trades after a fill', async () => {
