@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import { builtins } from '../../plugins/index.ts'
 import { formatIssues } from '../config/errors.ts'
 import { loadConfig } from '../config/load.ts'
+import { checkPluginConformance } from '../conformance.ts'
 import { runDaemonCommand } from './run-daemon.ts'
 
 export const USAGE = `mm — market-making daemon for Polymarket binary markets
@@ -12,6 +13,8 @@ export const USAGE = `mm — market-making daemon for Polymarket binary markets
 Usage:
   bun run mm [--config <file>] [--test]     run the daemon (default config: mm.config.yaml)
   bun run mm check-config [--config <file>] load, resolve and build the config without starting
+  bun run mm check-plugin <file> [--with <json>]
+                                            check a plugin file against the plugin contract
   bun run mm sim [--scenario <name|file>] [--port <p>] [--seed <n>]
                                             run the exchange simulator on its own
   bun run mm record --out <file.jsonl> --url <ws url> --assets <id,id>
@@ -78,9 +81,39 @@ async function checkConfig(argv: string[], io: CliIo): Promise<number> {
   return 0
 }
 
+async function checkPlugin(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { with: { type: 'string' } },
+    strict: true,
+    allowPositionals: true,
+  })
+  const [file, ...extra] = positionals
+  if (!file || extra.length > 0) throw new UsageError('check-plugin takes one plugin file')
+  const path = resolve(file)
+  if (!existsSync(path)) throw new UsageError(`plugin file not found: ${path}`)
+  let sample: Record<string, unknown> = {}
+  if (typeof values.with === 'string') {
+    try {
+      sample = JSON.parse(values.with) as Record<string, unknown>
+    } catch {
+      throw new UsageError('--with must be a JSON object')
+    }
+  }
+  const mod = (await import(path)) as { default?: unknown }
+  const problems = await checkPluginConformance(mod.default, sample)
+  if (problems.length > 0) {
+    io.stderr(`${problems.map((p) => `${path}: ${p}`).join('\n')}\n`)
+    return 1
+  }
+  io.stdout(`${path}: conforms to the plugin contract\n`)
+  return 0
+}
+
 /** Subcommands other parts of mm provide; loaded lazily so `check-config` never pulls in the simulator. */
 const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   'check-config': checkConfig,
+  'check-plugin': checkPlugin,
   sim: async (argv) => (await import('../../sim/cli.ts')).runSimCommand(argv),
   record: async (argv) => (await import('../../sim/cli.ts')).runRecordCommand(argv),
   'export-pnl': async (argv, io) => (await import('./pnl/export-pnl.ts')).runExportPnl(argv, io),
@@ -101,7 +134,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     return await runDaemonCommand({ configPath: config, dryRun: test, io })
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`mm: ${(err as Error).message.split('\n')[0]}\n`)
+      io.stderr(`mm: ${(err as Error).message.split('\n')[0]?.split('. To specify')[0]}\n`)
       return 2
     }
     throw err

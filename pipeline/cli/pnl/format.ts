@@ -16,9 +16,16 @@ export function round(value: number, digits = 9): number {
   return Object.is(r, -0) ? 0 : r
 }
 
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** Columns whose every cell is a number (or blank) are right-aligned, unless `textColumns` names them. */
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  textColumns: readonly string[] = [],
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => /^-?[\d.]*$/.test(r[i] ?? '')))
+  const numeric = headers.map(
+    (h, i) => !textColumns.includes(h) && rows.length > 0 && rows.every((r) => /^-?[\d.]*$/.test(r[i] ?? '')),
+  )
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))

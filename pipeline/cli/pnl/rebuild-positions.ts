@@ -129,7 +129,7 @@ function render(diffs: readonly PositionDiff[], format: 'table' | 'csv' | 'json'
     d.status,
   ])
   const headers = ['token', 'market', 'db shares', 'rebuilt', 'db avg', 'rebuilt avg', 'realized', 'status']
-  return `${renderTable(headers, rows)}${summary}\n`
+  return `${renderTable(headers, rows, ['token'])}${summary}\n`
 }
 
 /** `mm rebuild-positions`: positions from fills with a diff against the table; --write replaces it. */
