@@ -1,6 +1,5 @@
 import { openStore } from '../../../plugins/persist/sqlite/store.ts'
 import {
-  CONDITION_A,
   CONDITION_B,
   fillEvent,
   positionEvent,
