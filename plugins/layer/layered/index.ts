@@ -177,11 +177,17 @@ function layer(cfg: LayeredConfig, seed: number, mHash: number, input: LayerInpu
       const midT = (top.bid + top.ask) / 2 / tick
       const vT = rSpread / 100 / tick
       // Scoring needs a distance from the mid strictly under v: the farthest such level on each side. Moving in
-      // stops short of the mid (so bid < ask still holds) and of the opposite best (no crossing).
+      // stops at the mid, at the reservation price (never buy above or sell below it) and short of the
+      // opposite best and the other side's level, so nothing crosses and bid < ask still holds.
       const bidQ = Math.floor(midT - vT + 1e-9) + 1
       const askQ = Math.ceil(midT + vT - 1e-9) - 1
-      if (bid0 < bidQ && bidQ < midT - 1e-9 && bidQ <= bidLimit && bidQ >= 1) bid0 = bidQ
-      if (ask0 > askQ && askQ > midT + 1e-9 && askQ >= askLimit && askQ <= steps - 1) ask0 = askQ
+      const rT = quote.reservation / tick
+      if (bid0 < bidQ && bidQ < midT - 1e-9 && bidQ <= rT + 1e-9 && bidQ <= bidLimit && bidQ < ask0 && bidQ >= 1) {
+        bid0 = bidQ
+      }
+      if (ask0 > askQ && askQ > midT + 1e-9 && askQ >= rT - 1e-9 && askQ >= askLimit && askQ > bid0) {
+        if (askQ <= steps - 1) ask0 = askQ
+      }
       if (bid0 >= bidQ) bidTarget = rMin
       if (ask0 <= askQ) askTarget = rMin
     }
