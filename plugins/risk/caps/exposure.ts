@@ -1,0 +1,68 @@
+import type { QuoteSide } from '../../../schemas/domain.ts'
+import type { SideAllowance } from '../../../stages/io.ts'
+
+export const OPEN: SideAllowance = { allowed: true, spreadMultiplier: 1, sizeMultiplier: 1 }
+
+export interface ExposureLimits {
+  /** Fractions of capital. */
+  readonly soft_cap: number
+  readonly hard_cap: number
+  readonly soft_cap_widen: number
+  readonly soft_cap_shrink: number
+}
+
+export interface ExposureCheck {
+  /** q·fair in USD, signed: > 0 long YES, < 0 short YES (long NO). */
+  readonly exposureUsd: number
+  /** |q·fair| / capital. */
+  readonly qNorm: number
+  readonly level: 'none' | 'soft' | 'hard'
+  /** The side that adds exposure, or undefined when flat. */
+  readonly addingSide: QuoteSide | undefined
+  readonly bid: SideAllowance
+  readonly ask: SideAllowance
+  /** Empty when no cap applies. */
+  readonly reason: string
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`
+
+/**
+ * Inventory caps in YES space. The bid buys YES (or sells NO) so it adds exposure when long (q > 0); the ask
+ * adds it when short (q < 0). Only that side is restricted: the other side is how the position gets smaller,
+ * so it is never widened, shrunk or blocked here.
+ */
+export function checkExposure(q: number, fair: number, capitalUsd: number, limits: ExposureLimits): ExposureCheck {
+  const exposureUsd = q * fair
+  const qNorm = Math.abs(exposureUsd) / capitalUsd
+  const addingSide: QuoteSide | undefined = q > 0 ? 'bid' : q < 0 ? 'ask' : undefined
+  const base = { exposureUsd, qNorm, addingSide }
+  if (addingSide === undefined || qNorm < limits.soft_cap) {
+    return { ...base, level: 'none', bid: OPEN, ask: OPEN, reason: '' }
+  }
+  const facts = `exposure ${exposureUsd.toFixed(2)} USD = ${pct(qNorm)} of capital`
+  if (qNorm >= limits.hard_cap) {
+    const blocked: SideAllowance = { allowed: false, spreadMultiplier: 1, sizeMultiplier: 0 }
+    return {
+      ...base,
+      level: 'hard',
+      bid: addingSide === 'bid' ? blocked : OPEN,
+      ask: addingSide === 'ask' ? blocked : OPEN,
+      reason: `hard cap: ${facts} ≥ ${pct(limits.hard_cap)}, only the ${addingSide === 'bid' ? 'ask' : 'bid'} (reducing) side quotes`,
+    }
+  }
+  const restrained: SideAllowance = {
+    allowed: true,
+    spreadMultiplier: limits.soft_cap_widen,
+    sizeMultiplier: limits.soft_cap_shrink,
+  }
+  return {
+    ...base,
+    level: 'soft',
+    bid: addingSide === 'bid' ? restrained : OPEN,
+    ask: addingSide === 'ask' ? restrained : OPEN,
+    reason:
+      `soft cap: ${facts} ≥ ${pct(limits.soft_cap)}, ${addingSide} (adding) side spread ×${limits.soft_cap_widen}, ` +
+      `size ×${limits.soft_cap_shrink}`,
+  }
+}
