@@ -219,6 +219,8 @@ describe('layered', () => {
       expect(far.orders[0]?.price).toBe(0.48)
       const near = h.run(input({ market: ends(0.5 * HOUR), now }))
       expect(isPull(near) && near.pull).toBe('resolves in 30m (ttr_pull_before 1h)')
+      const past = h.run(input({ market: ends(-1), now }))
+      expect(isPull(past) && past.pull).toBe('past its end date (ttr_scaling)')
     })
   })
 

@@ -134,9 +134,10 @@ function layer(cfg: LayeredConfig, seed: number, mHash: number, input: LayerInpu
   let sizeScale = 1
   if (cfg.ttr_scaling && market.endDate !== undefined) {
     const ttr = market.endDate - input.now
+    if (ttr <= 0) return pull('past its end date (ttr_scaling)')
     if (ttr <= cfg.ttr_pull_before) {
       return pull(
-        `resolves in ${formatDuration(Math.max(0, Math.round(ttr)))} (ttr_pull_before ${formatDuration(cfg.ttr_pull_before)})`,
+        `resolves in ${formatDuration(Math.round(ttr / 1000) * 1000)} (ttr_pull_before ${formatDuration(cfg.ttr_pull_before)})`,
       )
     }
     if (ttr < cfg.ttr_horizon) {
