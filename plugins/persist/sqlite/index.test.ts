@@ -72,11 +72,11 @@ describe('sqlite persist plugin', () => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r))
     expect(count(path, 'fills')).toBe(0)
     const metrics = await ctx.metrics.registry.metrics()
-    expect(metrics).toContain('mm_persist_queue_events{instance="persist"} 50')
+    expect(metrics).toContain('mm_persist_queue_events{plugin_instance="persist"} 50')
     await h.flush?.()
     expect(count(path, 'fills')).toBe(50)
     expect(await ctx.metrics.registry.metrics()).toContain(
-      'mm_persist_commits_total{instance="persist",outcome="ok"} 1',
+      'mm_persist_commits_total{plugin_instance="persist",outcome="ok"} 1',
     )
   })
 

@@ -49,20 +49,24 @@ export default definePlugin({
   create(config, ctx) {
     let cfg = config
     const path = resolve(ctx.configDir, cfg.path)
-    const labels = { instance: ctx.instance }
+    // Not `instance`: Prometheus sets that label on every scraped series and would rename ours.
+    const labels = { plugin_instance: ctx.instance }
     const depth = ctx.metrics
-      .gauge('persist_queue_events', 'Events waiting to be committed to the database', ['instance'])
+      .gauge('persist_queue_events', 'Events waiting to be committed to the database', ['plugin_instance'])
       .labels(labels)
     const received = ctx.metrics.counter('persist_events_total', 'Events received for persistence', [
-      'instance',
+      'plugin_instance',
       'type',
     ])
-    const commits = ctx.metrics.counter('persist_commits_total', 'Database commits by outcome', ['instance', 'outcome'])
+    const commits = ctx.metrics.counter('persist_commits_total', 'Database commits by outcome', [
+      'plugin_instance',
+      'outcome',
+    ])
     const commitSeconds = ctx.metrics
       .histogram(
         'persist_commit_seconds',
         'From handing a batch to the database thread to its durable commit',
-        ['instance'],
+        ['plugin_instance'],
         [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       )
       .labels(labels)
