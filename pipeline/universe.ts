@@ -1,8 +1,9 @@
 import type { Market } from '../schemas/domain.ts'
-import { foldEnrichOutputs, mergeSourceOutputs } from '../stages/combine.ts'
+import { foldEnrichOutputs, type MergedSources, mergeSourceOutputs } from '../stages/combine.ts'
 import type { EnrichOutput, SourceOutput } from '../stages/io.ts'
 import type { BuiltPipeline, EngineServices } from './build.ts'
 import type { QuotePlane } from './quote-plane.ts'
+import { diffSelection, formatSelectionChange, formatSelectionStatus, type SelectionStatus } from './selection-log.ts'
 
 export interface UniverseOptions {
   /** First retry after a failure, ms; doubles up to retryMaxMs. */
@@ -19,8 +20,6 @@ export interface Universe {
   start(): void
   stop(): void
 }
-
-const short = (m: Market) => `${m.conditionId.slice(0, 10)}… ${m.question}`
 
 /**
  * The universe plane: source → enrich → book subscriptions and execution tracking. Slow, serialized, and
@@ -57,7 +56,7 @@ export function createUniverse(
   async function readAndApply(reason: string): Promise<boolean> {
     const p = current()
     const signal = AbortSignal.timeout(120_000)
-    let merged: SourceOutput
+    let merged: MergedSources
     let enriched: EnrichOutput
     try {
       const outputs: SourceOutput[] = []
@@ -78,21 +77,12 @@ export function createUniverse(
       return false
     }
     failures = 0
-    for (const r of merged.rejected) log.warn(`selection: ${r.origin} left out: ${r.reason}`)
-    for (const x of enriched.excluded) log.warn(`selection: ${x.origin} excluded: ${x.reason}`)
+    // Plugins log their own bad rows and exclusions; only what merging found is new here.
+    for (const d of merged.duplicates) log.warn(`selection: ${d.origin} left out: ${d.reason}`)
 
     const next = enriched.markets
-    const before = new Map(markets.map((m) => [m.conditionId, m]))
-    const after = new Map(next.map((m) => [m.conditionId, m]))
-    const added = next.filter((m) => !before.has(m.conditionId))
-    const removed = markets.filter((m) => !after.has(m.conditionId))
-
-    if (!loadedOnce) log.info(`Initial market selection: ${next.length} markets loaded from source`)
-    else if (added.length > 0 || removed.length > 0) {
-      log.info('MARKET SELECTION CHANGE DETECTED - Updating trading configuration')
-      if (added.length > 0) log.info(`Markets ADDED: [${added.map(short).join(', ')}]`)
-      if (removed.length > 0) log.info(`Markets REMOVED: [${removed.map(short).join(', ')}]`)
-    }
+    const diff = diffSelection(markets, next)
+    const { added, removed } = diff
 
     // Order matters: stop quoting removed markets and cancel their orders before anything else moves.
     markets = next
@@ -100,6 +90,9 @@ export function createUniverse(
     await p.execute.handler.track(next)
     await p.book.handler.track(next)
     metrics.core.marketsActive.set(next.length)
+    for (const line of formatSelectionChange({ diff, initial: !loadedOnce, status: status(), source: sourceName(p) })) {
+      log.info(line)
+    }
     if (!loadedOnce || added.length > 0 || removed.length > 0) {
       events.emit({
         type: 'selection',
@@ -108,7 +101,6 @@ export function createUniverse(
         added: added.map((m) => m.conditionId),
         removed: removed.map((m) => m.conditionId),
       })
-      if (loadedOnce) logStatus('Market selection update complete:')
     }
     loadedOnce = true
     for (const m of added) quotes.markDirty(m.conditionId)
@@ -116,14 +108,12 @@ export function createUniverse(
     return true
   }
 
-  function logStatus(title: string) {
-    const p = current()
-    const books = [...p.book.handler.books()]
-    const fresh = books.filter((b) => b.state === 'fresh').length
-    const quoting = [...quotes.states()].filter((s) => s.pulledFor === undefined && s.quote !== undefined).length
-    log.info(
-      `${title}\n   - Active markets: ${markets.length}\n   - Market mappings: ${markets.length * 2} tokens, ${fresh} fresh books\n   - Trading strategies: ${quoting} quoting`,
-    )
+  function status(): SelectionStatus {
+    return { activeMarkets: markets.length, marketMappings: markets.length, tradingStrategies: [...quotes.states()].length }
+  }
+
+  function sourceName(p: BuiltPipeline): string {
+    return p.source.map((s) => (s.entry.def.name === 'sheets' ? 'sheet' : s.entry.def.name)).join(' + ') || 'source'
   }
 
   const universe: Universe = {
@@ -150,7 +140,13 @@ export function createUniverse(
     markets: () => markets,
     start() {
       stopped = false
-      cancelStatus = clock.setInterval(() => logStatus('Status:'), opts.statusEveryMs)
+      cancelStatus = clock.setInterval(() => {
+        const p = current()
+        const books = [...p.book.handler.books()]
+        const fresh = books.filter((b) => b.state === 'fresh').length
+        const quoting = [...quotes.states()].filter((q) => q.pulledFor === undefined && q.quote !== undefined).length
+        log.info(`${formatSelectionStatus(status())}; ${fresh}/${books.length} books fresh, ${quoting} markets quoting`)
+      }, opts.statusEveryMs)
     },
     stop() {
       stopped = true

@@ -1,7 +1,24 @@
 import type { AnyPlugin } from '../pipeline/define-plugin.ts'
+import ewmaMicroprice from './fair-value/ewma-microprice/index.ts'
+import gamma from './enrich/gamma/index.ts'
+import layered from './layer/layered/index.ts'
+import sqlite from './persist/sqlite/index.ts'
+import inventorySkew from './skew/inventory-skew/index.ts'
+import file from './source/file/index.ts'
+import sheets from './source/sheets/index.ts'
+import volSpread from './spread/vol-spread/index.ts'
 
 /**
  * Every built-in plugin, listed explicitly: no registration by import side effect. A `use:` name is looked up
  * here within its stage; a `use:` path loads a user's file instead.
  */
-export const builtins: readonly AnyPlugin[] = []
+export const builtins: readonly AnyPlugin[] = [
+  file,
+  sheets,
+  gamma,
+  ewmaMicroprice,
+  volSpread,
+  inventorySkew,
+  layered,
+  sqlite,
+]

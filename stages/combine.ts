@@ -40,19 +40,25 @@ function rowKey(row: SelectionRow): string {
   return `${row.token1}/${row.token2}`
 }
 
+export interface MergedSources extends SourceOutput {
+  /** Rows another source already listed (also in `rejected`). */
+  readonly duplicates: readonly { readonly origin: string; readonly reason: string }[]
+}
+
 /** Sources: concatenated in order; a market listed twice keeps its first row, the repeat is reported. */
-export function mergeSourceOutputs(outputs: readonly SourceOutput[]): SourceOutput {
+export function mergeSourceOutputs(outputs: readonly SourceOutput[]): MergedSources {
   const seen = new Map<string, SelectionRow>()
   const rejected: { origin: string; reason: string }[] = []
+  const duplicates: { origin: string; reason: string }[] = []
   for (const out of outputs) {
     rejected.push(...out.rejected)
     for (const row of out.rows) {
       const first = seen.get(rowKey(row))
-      if (first) rejected.push({ origin: row.origin, reason: `duplicate of ${first.origin}` })
+      if (first) duplicates.push({ origin: row.origin, reason: `duplicate of ${first.origin}` })
       else seen.set(rowKey(row), row)
     }
   }
-  return { rows: [...seen.values()], rejected }
+  return { rows: [...seen.values()], rejected: [...rejected, ...duplicates], duplicates }
 }
 
 /** Enrich: each plugin refines the previous one's markets; exclusions accumulate. */

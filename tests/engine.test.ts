@@ -3,33 +3,11 @@ import { createManualClock } from '../pipeline/clock.ts'
 import { formatIssues } from '../pipeline/config/errors.ts'
 import { loadConfigText } from '../pipeline/config/load.ts'
 import { type Daemon, startDaemon } from '../pipeline/daemon.ts'
-import type { ExchangeHost } from '../pipeline/exchange.ts'
 import { createMemoryLogger } from '../pipeline/logger.ts'
+import { nullExchange as exchange } from './fixtures/null-exchange.ts'
 import { probe, probes, testBuiltins, testConfigYaml } from './fixtures/test-plugins.ts'
 
 /** The engine alone: markets driven through all ten stages by the small plugins in fixtures/test-plugins.ts. */
-
-const exchange: ExchangeHost = {
-  endpoints: {
-    kind: 'sim',
-    clobUrl: 'http://127.0.0.1:1',
-    wsUrl: 'ws://127.0.0.1:1/ws/',
-    gammaUrl: 'http://127.0.0.1:1/gamma',
-    dataApiUrl: 'http://127.0.0.1:1/data-api',
-    polygonRpcUrl: 'http://127.0.0.1:1/rpc',
-    chainId: 137,
-  },
-  credentials: {
-    privateKey: undefined,
-    funder: undefined,
-    signatureType: 0,
-    apiKey: undefined,
-    apiSecret: undefined,
-    apiPassphrase: undefined,
-  },
-  sim: undefined,
-  stop: async () => {},
-}
 
 const cid = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
 const running: Daemon[] = []
@@ -194,8 +172,9 @@ describe('the universe plane', () => {
     await daemon.quotes.idle()
     expect(daemon.universe.markets().map((m) => m.conditionId)).toEqual([cid(1), cid(77)])
     expect(lines.some((l) => l.includes('MARKET SELECTION CHANGE DETECTED'))).toBe(true)
-    expect(lines.some((l) => l.includes('Markets ADDED') && l.includes('market 900'))).toBe(true)
-    expect(lines.some((l) => l.includes('Markets REMOVED') && l.includes('market 102'))).toBe(true)
+    expect(lines).toContain("[info] Markets ADDED: ['900']")
+    expect(lines).toContain("[info] Markets REMOVED: ['102']")
+    expect(lines).toContain('[info] Market selection update complete:')
     expect(p.executed.some((e) => e.conditionId === cid(77))).toBe(true)
     const sel = p.events.filter((e) => e.type === 'selection')
     expect(sel.at(-1)).toMatchObject({ added: [cid(77)], removed: [cid(2)] })

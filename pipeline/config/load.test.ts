@@ -36,7 +36,7 @@ describe('loadConfig', () => {
     const res = await load(testConfigYaml('p'))
     if (!res.ok) throw new Error(formatIssues('x', res.issues))
     expect(res.loaded.stages.spread[0]?.def.name).toBe('test-spread')
-    expect(res.loaded.stages.spread[0]?.config).toEqual({ half: 0.02 })
+    expect(res.loaded.stages.spread[0]?.config).toEqual({ half: 0.02, fail_start: false })
     expect(res.loaded.stages.risk[0]?.instance).toBe('risk.0')
     expect(res.loaded.config.capital_usd).toBe(10_000)
     expect(res.loaded.hash).toMatch(/^[0-9a-f]{16}$/)
@@ -129,7 +129,7 @@ describe('environment overrides of the original settings', () => {
 
   test('an override never reaches a plugin that does not own the field', async () => {
     const res = await load(testConfigYaml('p'), { K_VOL: '3.5' })
-    expect(res.ok && res.loaded.stages.spread[0]?.config).toEqual({ half: 0.02 })
+    expect(res.ok && res.loaded.stages.spread[0]?.config).toEqual({ half: 0.02, fail_start: false })
   })
 
   test('PK and BROWSER_ADDRESS fill the polymarket exchange; the key is redacted when shown', async () => {

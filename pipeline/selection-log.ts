@@ -1,4 +1,4 @@
-import type { Market } from '../../../schemas/domain.ts'
+import type { Market } from '../schemas/domain.ts'
 
 export interface SelectionDiff {
   readonly added: Market[]
