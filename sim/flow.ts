@@ -153,12 +153,21 @@ export function createFlow(deps: { engine: Engine; clock: SimClock; seed: number
       if (limit !== undefined) takeToward(f, buy, clampTick(m, limit), shares)
     }
 
-    if (d.informed.rate_per_min > 0 && f.prng.chance(Math.min(1, d.informed.rate_per_min * dtMin))) {
+    if (d.informed.rate_per_min > 0) {
+      // Informed traders arrive faster the more the book is mispriced (news races), and trade toward the latent.
       const target = latent * PRICE_SCALE
       const edge = d.informed.threshold_ticks * m.tick
-      const shares = f.prng.range(d.informed.size[0], d.informed.size[1])
-      if (book.hasAsk() && book.bestAsk + edge <= target) takeToward(f, true, clampTick(m, target - edge), shares)
-      else if (book.hasBid() && book.bestBid - edge >= target) takeToward(f, false, clampTick(m, target + edge), shares)
+      const gapUp = book.hasAsk() ? target - edge - book.bestAsk : Number.NEGATIVE_INFINITY
+      const gapDown = book.hasBid() ? book.bestBid - edge - target : Number.NEGATIVE_INFINITY
+      const gap = Math.max(gapUp, gapDown)
+      if (gap >= 0) {
+        const intensity = d.informed.rate_per_min * dtMin * (1 + gap / m.tick)
+        if (f.prng.chance(Math.min(1, intensity))) {
+          const shares = f.prng.range(d.informed.size[0], d.informed.size[1])
+          if (gapUp >= gapDown) takeToward(f, true, clampTick(m, target - edge), shares)
+          else takeToward(f, false, clampTick(m, target + edge), shares)
+        }
+      }
     }
   }
 
