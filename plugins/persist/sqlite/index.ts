@@ -3,7 +3,6 @@ import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import { DurationSchema, formatDuration } from '../../../schemas/duration.ts'
 import type { DaemonEvent } from '../../../stages/events.ts'
-import { utcDay } from './schema.ts'
 import { openStoreWorker, type StoreWorker } from './worker-client.ts'
 import { createBatchWriter } from './writer.ts'
 
@@ -29,9 +28,11 @@ export const SqliteConfigSchema = z.strictObject({
 })
 export type SqliteConfig = z.output<typeof SqliteConfigSchema>
 
+const DAY_MS = 86_400_000
+
 /** Only the newest of these matters: a market's quote of a day, a market's position. */
 function coalesceKey(e: DaemonEvent): string | undefined {
-  if (e.type === 'quote') return `quote|${e.conditionId}|${utcDay(e.at)}`
+  if (e.type === 'quote') return `quote|${e.conditionId}|${Math.floor(e.at / DAY_MS)}`
   if (e.type === 'position') return `position|${e.position.conditionId}`
   return undefined
 }
@@ -58,6 +59,13 @@ export default definePlugin({
       'plugin_instance',
       'type',
     ])
+    // One bound child per event type: write() is on the quote path, so no label object per call.
+    const receivedByType = new Map<string, { inc(): void }>()
+    const countReceived = (type: DaemonEvent['type']) => {
+      let child = receivedByType.get(type)
+      if (!child) receivedByType.set(type, (child = received.labels({ ...labels, type })))
+      child.inc()
+    }
     const commits = ctx.metrics.counter('persist_commits_total', 'Database commits by outcome', [
       'plugin_instance',
       'outcome',
@@ -72,6 +80,7 @@ export default definePlugin({
       .labels(labels)
 
     let store: StoreWorker | undefined
+    let opening: Promise<StoreWorker> | undefined
     let failing = false
     let stopped = false
     let droppedAfterStop = 0
@@ -82,9 +91,11 @@ export default definePlugin({
       batchSize: cfg.batch_size,
       coalesceKey,
       async commit(batch) {
-        if (!store) throw new Error(`database ${path} is not open`)
+        // Events written while start() is opening the file wait for it rather than fail.
+        const target = store ?? (await opening)
+        if (!target) throw new Error(`database ${path} is not open`)
         const started = performance.now()
-        await store.commit(batch)
+        await target.commit(batch)
         commitSeconds.observe((performance.now() - started) / 1000)
       },
       onCommitted() {
@@ -105,12 +116,17 @@ export default definePlugin({
     return {
       async start() {
         stopped = false
-        store = await openStoreWorker(path, {
+        opening = openStoreWorker(path, {
           create: true,
           busyTimeoutMs: cfg.busy_timeout,
           synchronous: cfg.synchronous,
           integrityCheck: cfg.integrity_check,
         })
+        try {
+          store = await opening
+        } finally {
+          opening = undefined
+        }
         ctx.log.info(`persisting to ${path} (WAL, commit every ${formatDuration(cfg.flush_interval)})`)
       },
       write(event) {
@@ -118,7 +134,7 @@ export default definePlugin({
           if (droppedAfterStop++ === 0) ctx.log.warn(`event after stop not persisted to ${path}: ${event.type}`)
           return
         }
-        received.inc({ ...labels, type: event.type })
+        countReceived(event.type)
         writer.enqueue(event)
         depth.set(writer.pending)
       },
