@@ -1,8 +1,9 @@
+import { createManualClock } from '../pipeline/clock.ts'
 import { formatIssues } from '../pipeline/config/errors.ts'
 import { loadConfigText } from '../pipeline/config/load.ts'
-import { createManualClock } from '../pipeline/clock.ts'
 import { startDaemon } from '../pipeline/daemon.ts'
 import { createMemoryLogger } from '../pipeline/logger.ts'
+import { nullExchange } from '../tests/fixtures/null-exchange.ts'
 import { probe, testBuiltins, testConfigYaml } from '../tests/fixtures/test-plugins.ts'
 import type { BenchResult } from './types.ts'
 
@@ -20,12 +21,7 @@ export default async function (): Promise<BenchResult[]> {
     builtins: testBuiltins,
     log: createMemoryLogger().log,
     clock: createManualClock(),
-    exchange: {
-      endpoints: { kind: 'sim', clobUrl: '', wsUrl: '', gammaUrl: '', dataApiUrl: '', polygonRpcUrl: '', chainId: 137 },
-      credentials: { privateKey: undefined, funder: undefined, signatureType: 0, apiKey: undefined, apiSecret: undefined, apiPassphrase: undefined },
-      sim: undefined,
-      stop: async () => {},
-    },
+    exchange: nullExchange,
   })
   const n = 20_000
   const samples = new Float64Array(n)
