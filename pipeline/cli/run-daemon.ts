@@ -26,18 +26,45 @@ export async function runDaemonCommand(opts: { configPath: string; dryRun: boole
   log.info(
     `mm starting: ${cfg.mode} mode on ${cfg.exchange.use}${opts.dryRun ? ', --test dry run: no order will be sent' : ''}; log file ${filePath}`,
   )
-  const daemon = await startDaemon({ loaded: res.loaded, builtins, log, dryRun: opts.dryRun })
-  const http = cfg.server.enabled ? startHttpServer(daemon, cfg.server, log) : undefined
+  // Signals are taken from the start: a Ctrl-C while the daemon is still starting (orders may already be
+  // resting) waits for the start to finish and then stops it properly, cancelling every order.
+  let stopSignal: string | undefined
+  let onStopSignal: ((signal: string) => void) | undefined
+  const requestStop = (signal: string) => {
+    if (onStopSignal) return onStopSignal(signal)
+    stopSignal ??= signal
+    log.warn(`${signal} while starting: will stop as soon as the start completes`)
+  }
+  process.on('SIGINT', () => requestStop('SIGINT'))
+  process.on('SIGTERM', () => requestStop('SIGTERM'))
+
+  let daemon: Awaited<ReturnType<typeof startDaemon>>
+  try {
+    daemon = await startDaemon({ loaded: res.loaded, builtins, log, dryRun: opts.dryRun })
+  } catch (err) {
+    log.error(`start failed: ${err instanceof Error ? err.message : String(err)}`)
+    return 1
+  }
+  const running = daemon
+  let http: ReturnType<typeof startHttpServer> | undefined
+  try {
+    http = cfg.server.enabled ? startHttpServer(running, cfg.server, log) : undefined
+  } catch (err) {
+    log.error(`HTTP API: ${err instanceof Error ? err.message : String(err)}`)
+    await running.stop('HTTP API failed to start')
+    return 1
+  }
+  process.on('SIGHUP', () => void running.reload())
 
   return await new Promise<number>((done) => {
     let exiting = false
-    const shutdown = (signal: string) => {
+    onStopSignal = (signal: string) => {
       if (exiting) {
         log.warn(`${signal} again while stopping; still cancelling orders`)
         return
       }
       exiting = true
-      daemon
+      running
         .stop(signal)
         .then(() => http?.stop())
         .then(
@@ -48,8 +75,6 @@ export async function runDaemonCommand(opts: { configPath: string; dryRun: boole
           },
         )
     }
-    process.on('SIGINT', () => shutdown('SIGINT'))
-    process.on('SIGTERM', () => shutdown('SIGTERM'))
-    process.on('SIGHUP', () => void daemon.reload())
+    if (stopSignal) onStopSignal(stopSignal)
   })
 }
