@@ -46,7 +46,7 @@ export interface CapsHandler extends QuoteHandler<RiskInput, RiskVerdict, CapsCo
   /**
    * Explicit reset of the daily loss limit (for an HTTP route such as `POST /risk/reset`): lifts a daily-loss
    * halt and counts the day's PnL from now (realized and unrealized baselines move to the current values), so
-   * the same loss does not halt again at the next run. Every known market is marked dirty to requote. The
+   * the same loss does not halt again at the next run. Lifting a halt marks every known market dirty. The
    * next 00:00 UTC starts a fresh day as usual.
    */
   reset(why?: string): CapsResetResult
@@ -246,7 +246,6 @@ export default definePlugin({
           `daily loss reset (${why}): PnL before ${r.pnlUsdBefore.toFixed(2)} USD, counting from 0` +
             (r.wasHalted ? ', halt lifted' : ''),
         )
-        markAllDirty()
         return { at, ...r }
       },
       status() {
