@@ -1,0 +1,551 @@
+import type { Account } from '../../../pipeline/account.ts'
+import type { Clock } from '../../../pipeline/clock.ts'
+import type { EventBus } from '../../../pipeline/event-bus.ts'
+import type { Logger } from '../../../pipeline/logger.ts'
+import type { Fill, LiveOrder, Market, OrderIntent, QuoteSide, Side } from '../../../schemas/domain.ts'
+import type { ExecuteInput, ExecuteReport } from '../../../stages/io.ts'
+import { ExchangeError, type ExchangePort, type PostOutcome, postOutcome } from './exchange-port.ts'
+import { tradeToFills } from './fills.ts'
+import type { OrderFactory } from './order-factory.ts'
+import {
+  applyOrderEvent,
+  createTrackedOrder,
+  isOpen,
+  isTerminal,
+  type OrderEvent,
+  type TrackedOrder,
+} from './order-state.ts'
+import { diffOrders, type RequoteRules, yesMid } from './requote-diff.ts'
+import type { CallKind, SendBudget } from './send-budget.ts'
+import type { WireOrder, WireTrade } from './user-channel-wire.ts'
+
+/**
+ * The order lifecycle against the exchange. Every order is tracked from before it is sent (its id is the EIP-712
+ * hash), so no outcome is ever lost: an ambiguous submit leaves it `unknown` and it still counts as resting until
+ * an event, a late answer or `GET /data/order/<id>` settles it. Cancels go before placements and placements wait
+ * until every cancel of the market is confirmed, so resting + in-flight exposure never exceeds what the layer
+ * stage asked for (which the risk stage already capped).
+ */
+
+export const MAX_POST_BATCH = 15
+export const MAX_CANCEL_BATCH = 1000
+
+export interface ExecutorMetrics {
+  orderSent(side: Side): void
+  fill(side: Side): void
+  inventory(tokenId: string, shares: number): void
+  rateLimited(): void
+}
+
+export interface ExecutorRules extends RequoteRules {
+  readonly postOnly: boolean
+}
+
+export interface ExecutorDeps {
+  /** undefined in a dry run: everything up to the exchange call, logged, nothing sent. */
+  readonly port: ExchangePort | undefined
+  readonly factory: OrderFactory
+  readonly clock: Clock
+  readonly log: Logger
+  readonly events: EventBus
+  readonly account: Account
+  readonly metrics: ExecutorMetrics
+  readonly budget: SendBudget
+  /** Our API key: fills are recognised by it. */
+  readonly apiKey: string
+  rules(): ExecutorRules
+  markDirty(conditionId: string): void
+  /** An unknown order not found this long after its submit is taken as never placed. */
+  readonly notFoundGraceMs: number
+  /** A run waits at most this long for the rate budget before leaving the market as it is. */
+  readonly maxBudgetWaitMs: number
+}
+
+export interface Executor {
+  setMarkets(markets: readonly Market[]): Promise<void>
+  run(input: ExecuteInput): Promise<ExecuteReport>
+  pull(market: Market, reason: string): Promise<void>
+  liveOrders(conditionId?: string): readonly LiveOrder[]
+  /** Every tracked order, terminal ones included (kept a while for late events). */
+  tracked(): readonly TrackedOrder[]
+  onUserOrder(order: WireOrder): void
+  onTrade(trade: WireTrade): void
+  /** Look up unknown (and long-pending) orders by id. */
+  resolveUnknowns(): Promise<void>
+  /** Orders found on the exchange at start, taken over as live. */
+  adopt(orders: readonly WireOrder[]): void
+  /** Compare with the exchange's open orders: cancel strays, look up orders it no longer lists. */
+  reconcileOpen(exchangeOpen: readonly WireOrder[]): Promise<void>
+  /** Stop quoting and cancel every order of the account; resolves with the orders possibly still open. */
+  cancelEverything(reason: string, deadlineMs: number): Promise<number>
+  /** Forget terminal orders older than `ageMs`. */
+  prune(ageMs: number): void
+}
+
+function toLiveOrder(o: TrackedOrder): LiveOrder {
+  return {
+    id: o.id,
+    conditionId: o.conditionId,
+    tokenId: o.tokenId,
+    side: o.side,
+    price: o.price,
+    size: o.size,
+    layer: o.layer,
+    quoteSide: o.quoteSide,
+    status: o.status,
+    filled: o.filled,
+    createdAt: o.createdAt,
+    quotedMid: o.quotedMid,
+  }
+}
+
+/** Which side of the YES-space quote an order expresses: BUY YES / SELL NO bid, SELL YES / BUY NO ask. */
+export function quoteSideOf(market: Market, tokenId: string, side: Side): QuoteSide {
+  const yes = tokenId === market.yesTokenId
+  return (side === 'BUY') === yes ? 'bid' : 'ask'
+}
+
+function submitEventOf(outcome: PostOutcome): OrderEvent {
+  if (outcome.kind === 'accepted') {
+    const s = outcome.status.toLowerCase()
+    const status = s === 'matched' || s === 'delayed' || s === 'unmatched' ? s : 'live'
+    return { kind: 'submit-accepted', status }
+  }
+  // A duplicate means the same hash is already placed; "delayed" means it may still be.
+  if (/duplicat/i.test(outcome.reason)) return { kind: 'submit-ambiguous', reason: outcome.reason }
+  if (/delayed/i.test(outcome.reason)) return { kind: 'submit-accepted', status: 'delayed' }
+  return { kind: 'submit-rejected', reason: outcome.reason }
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+export function createExecutor(deps: ExecutorDeps): Executor {
+  const { port, factory, clock, log, events, account, metrics, budget } = deps
+  const orders = new Map<string, TrackedOrder>()
+  const markets = new Map<string, Market>()
+  const locks = new Map<string, Promise<unknown>>()
+  const inflight = new Set<Promise<unknown>>()
+  const fillKeys = new Set<string>()
+  let stopping = false
+
+  const now = () => clock.now()
+
+  function emitOrder(o: TrackedOrder): void {
+    events.emit({ type: 'order', at: now(), order: toLiveOrder(o) })
+  }
+
+  /** Applies an event; `external` changes (not caused by this market's own run) ask for a requote. */
+  function apply(id: string, event: OrderEvent, external: boolean): TrackedOrder | undefined {
+    const o = orders.get(id)
+    if (!o) return undefined
+    const t = applyOrderEvent(o, event, now(), { notFoundGraceMs: deps.notFoundGraceMs })
+    if (t.illegal) log.debug(`order ${id.slice(0, 10)}…: ignored ${event.kind} (${t.illegal})`)
+    if (!t.changed) return o
+    orders.set(id, t.order)
+    emitOrder(t.order)
+    if (t.order.status !== o.status) {
+      log.debug(
+        `order ${id.slice(0, 10)}… ${o.status} → ${t.order.status}${t.order.reason ? ` (${t.order.reason})` : ''}`,
+      )
+      if (external) deps.markDirty(o.conditionId)
+    }
+    return t.order
+  }
+
+  /** Serializes work on one market (a run and a pull must not interleave). */
+  function withMarket<T>(conditionId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = locks.get(conditionId) ?? Promise.resolve()
+    const next = prev.then(fn, fn)
+    const tail = next.catch(() => undefined)
+    locks.set(conditionId, tail)
+    inflight.add(tail)
+    void tail.finally(() => {
+      inflight.delete(tail)
+      if (locks.get(conditionId) === tail) locks.delete(conditionId)
+    })
+    return next
+  }
+
+  /** Waits for a budget token up to `maxWaitMs`; false when the budget does not allow the call in time. */
+  async function spend(kind: CallKind, maxWaitMs: number): Promise<boolean> {
+    const deadline = now() + maxWaitMs
+    for (;;) {
+      const wait = budget.take(kind, now())
+      if (wait === 0) return true
+      if (now() + wait > deadline) return false
+      await clock.sleep(wait)
+    }
+  }
+
+  function noteFailure(err: unknown): ExchangeError {
+    const e = err instanceof ExchangeError ? err : new ExchangeError(String(err), 'ambiguous')
+    if (e.kind === 'rate-limited') {
+      budget.rateLimited(now())
+      metrics.rateLimited()
+      log.warn(`rate limited (429): backing off ${budget.backoffLeft(now())} ms`)
+    }
+    return e
+  }
+
+  const openOf = (conditionId?: string) =>
+    [...orders.values()].filter((o) => isOpen(o.status) && (conditionId === undefined || o.conditionId === conditionId))
+
+  // ---- placing ------------------------------------------------------------------------------------------------
+
+  async function place(market: Market, intents: readonly OrderIntent[], quotedMid: number): Promise<number> {
+    let placed = 0
+    for (const batch of chunks(intents, MAX_POST_BATCH)) {
+      if (port && !(await spend('post', deps.maxBudgetWaitMs))) {
+        log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${batch.length} orders left for later`)
+        deps.markDirty(market.conditionId)
+        break
+      }
+      const t = now()
+      const built = batch.map((intent) => {
+        const b = factory.build(intent, market, t)
+        const tracked = createTrackedOrder({ ...intent, id: b.id, conditionId: market.conditionId, quotedMid }, t)
+        orders.set(b.id, tracked)
+        emitOrder(tracked)
+        metrics.orderSent(intent.side)
+        return b
+      })
+      placed += built.length
+      if (!port) {
+        for (const b of built) {
+          const o = orders.get(b.id)
+          if (o) log.info(`[dry run] would place ${o.side} ${o.size} @ ${o.price} token ${o.tokenId} (id ${b.id})`)
+          apply(b.id, { kind: 'submit-accepted', status: 'live' }, false)
+        }
+        continue
+      }
+      try {
+        const outcomes = await port.postOrders(
+          built.map((b) => b.order),
+          deps.rules().postOnly,
+        )
+        budget.succeeded()
+        for (const [i, outcome] of outcomes.entries()) settleSubmit(built[i]?.id, outcome, false)
+      } catch (err) {
+        const e = noteFailure(err)
+        for (const b of built) {
+          apply(
+            b.id,
+            e.kind === 'ambiguous'
+              ? { kind: 'submit-ambiguous', reason: e.message }
+              : { kind: 'submit-rejected', reason: e.message },
+            false,
+          )
+        }
+        if (e.kind === 'ambiguous') {
+          log.warn(`POST /orders ambiguous for ${built.length} orders: ${e.message}; tracked as unknown`)
+          if (e.late)
+            watchLate(
+              e.late,
+              built.map((b) => b.id),
+            )
+        } else log.warn(`POST /orders failed (${e.kind}): ${e.message}`)
+      }
+    }
+    return placed
+  }
+
+  function settleSubmit(id: string | undefined, outcome: PostOutcome, external: boolean): void {
+    if (id === undefined) return
+    if (outcome.kind === 'accepted' && outcome.id.toLowerCase() !== id.toLowerCase()) {
+      log.error(`exchange order id ${outcome.id} differs from the locally computed hash ${id}`)
+    }
+    if (outcome.kind === 'rejected') log.info(`order ${id.slice(0, 10)}… rejected: ${outcome.reason}`)
+    apply(id, submitEventOf(outcome), external)
+  }
+
+  /** A timed-out POST may still answer; its answer settles the orders it carried if nothing else did first. */
+  function watchLate(late: Promise<unknown>, ids: readonly string[]): void {
+    late.then(
+      (raw) => {
+        if (!Array.isArray(raw) || raw.length !== ids.length) return
+        raw.forEach((item, i) => {
+          const id = ids[i]
+          if (id !== undefined && orders.get(id)?.status === 'unknown') settleSubmit(id, postOutcome(item), true)
+        })
+      },
+      () => undefined,
+    )
+  }
+
+  // ---- cancelling ---------------------------------------------------------------------------------------------
+
+  /** Cancels `targets`; returns how many are confirmed cancelled (or found finished). */
+  async function cancel(targets: readonly TrackedOrder[], reason: string, maxWaitMs: number): Promise<number> {
+    if (targets.length === 0) return 0
+    let done = 0
+    for (const batch of chunks(targets, MAX_CANCEL_BATCH)) {
+      const ids = batch.map((o) => o.id)
+      if (!port) {
+        for (const id of ids) {
+          log.info(`[dry run] would cancel ${id} (${reason})`)
+          apply(id, { kind: 'cancel-confirmed' }, false)
+        }
+        done += ids.length
+        continue
+      }
+      if (!(await spend('cancel', maxWaitMs))) break
+      for (const id of ids) apply(id, { kind: 'cancel-requested' }, false)
+      try {
+        const r = await port.cancelOrders(ids)
+        budget.succeeded()
+        const canceled = new Set(r.canceled.map((x) => x.toLowerCase()))
+        const notCanceled = new Map(Object.entries(r.notCanceled).map(([k, v]) => [k.toLowerCase(), v]))
+        for (const id of ids) {
+          const key = id.toLowerCase()
+          if (canceled.has(key)) {
+            apply(id, { kind: 'cancel-confirmed' }, false)
+            done++
+          } else {
+            apply(
+              id,
+              { kind: 'cancel-failed', reason: notCanceled.get(key) ?? 'missing from the cancel answer' },
+              false,
+            )
+          }
+        }
+      } catch (err) {
+        const e = noteFailure(err)
+        for (const id of ids) {
+          const o = orders.get(id)
+          if (!o) continue
+          if (e.kind === 'rate-limited') {
+            // Not processed: the order rests as before.
+            orders.set(id, { ...o, cancelRequestedAt: undefined })
+          } else apply(id, { kind: 'cancel-failed', reason: e.message }, false)
+        }
+        log.warn(`DELETE /orders failed (${e.kind}) for ${ids.length} orders: ${e.message}`)
+      }
+    }
+    return done
+  }
+
+  // ---- the stage ----------------------------------------------------------------------------------------------
+
+  async function runMarket(input: ExecuteInput): Promise<ExecuteReport> {
+    const { market, books } = input
+    const open = openOf(market.conditionId)
+    if (stopping) return { placed: 0, cancelled: 0, kept: open.length }
+    if (!markets.has(market.conditionId) || market.closed || !market.acceptingOrders) {
+      const n = await cancel(open, 'market not tradable', deps.maxBudgetWaitMs)
+      return { placed: 0, cancelled: n, kept: 0 }
+    }
+    if (port && budget.backoffLeft(now()) > 0) return { placed: 0, cancelled: 0, kept: open.length }
+    // Orders being cancelled, or pending a submit answer, are left out of the diff and keep the side waiting.
+    const settled = open.filter((o) => o.cancelRequestedAt === undefined && o.status !== 'pending')
+    const diff = diffOrders({
+      market,
+      books,
+      desired: input.orders,
+      live: settled,
+      now: input.now,
+      rules: deps.rules(),
+    })
+    if (diff.reasons.length > 0) log.debug(`${market.conditionId.slice(0, 10)}… requote: ${diff.reasons.join('; ')}`)
+    const toCancel = diff.cancel.map((o) => orders.get(o.id)).filter((o): o is TrackedOrder => o !== undefined)
+    const cancelled = await cancel(toCancel, 'requote', deps.maxBudgetWaitMs)
+    // Exposure: place only once nothing else of this market may still rest beyond what is kept.
+    const keptIds = new Set(diff.keep.map((o) => o.id))
+    const blocking = openOf(market.conditionId).filter((o) => !keptIds.has(o.id))
+    if (blocking.length > 0) {
+      if (diff.place.length > 0) {
+        log.debug(`${market.conditionId.slice(0, 10)}…: ${blocking.length} orders unsettled, placing later`)
+      }
+      return { placed: 0, cancelled, kept: diff.keep.length }
+    }
+    const mid = yesMid(books) ?? input.quote.fair
+    const placed = diff.place.length > 0 ? await place(market, diff.place, mid) : 0
+    return { placed, cancelled, kept: diff.keep.length }
+  }
+
+  async function cancelMarket(conditionId: string, reason: string): Promise<void> {
+    const open = openOf(conditionId)
+    if (open.length === 0) return
+    log.info(`${conditionId.slice(0, 10)}…: cancelling ${open.length} orders (${reason})`)
+    await cancel(open, reason, Math.max(deps.maxBudgetWaitMs, 5_000))
+  }
+
+  return {
+    async setMarkets(next) {
+      const ids = new Set(next.map((m) => m.conditionId))
+      const removed = [...new Set(openOf().map((o) => o.conditionId))].filter((c) => !ids.has(c))
+      markets.clear()
+      for (const m of next) markets.set(m.conditionId, m)
+      // Adopted orders learn their quote side once their market is known.
+      for (const [id, o] of orders) {
+        const m = markets.get(o.conditionId)
+        if (m) {
+          const qs = quoteSideOf(m, o.tokenId, o.side)
+          if (qs !== o.quoteSide) orders.set(id, { ...o, quoteSide: qs })
+        }
+      }
+      await Promise.all(removed.map((c) => withMarket(c, () => cancelMarket(c, 'market left the selection'))))
+      for (const m of next)
+        if (m.closed || !m.acceptingOrders)
+          await withMarket(m.conditionId, () => cancelMarket(m.conditionId, 'market closed or not accepting orders'))
+    },
+    run(input) {
+      return withMarket(input.market.conditionId, () => runMarket(input))
+    },
+    pull(market, reason) {
+      return withMarket(market.conditionId, () => cancelMarket(market.conditionId, reason))
+    },
+    liveOrders(conditionId) {
+      return openOf(conditionId).map(toLiveOrder)
+    },
+    tracked: () => [...orders.values()],
+    onUserOrder(w) {
+      if (!orders.has(w.id)) return
+      const type = w.type === 'PLACEMENT' || w.type === 'CANCELLATION' ? w.type : 'UPDATE'
+      apply(w.id, { kind: 'order-event', type, status: w.status, sizeMatched: w.size_matched }, true)
+    },
+    onTrade(trade) {
+      for (const f of tradeToFills(trade, deps.apiKey, now())) recordFill(f)
+    },
+    async resolveUnknowns() {
+      if (!port) return
+      const t = now()
+      const suspects = [...orders.values()].filter(
+        (o) => o.status === 'unknown' || (o.status === 'pending' && t - o.createdAt > deps.notFoundGraceMs),
+      )
+      for (const o of suspects) {
+        if (!(await spend('read', 0))) return
+        try {
+          const rest = await port.getOrder(o.id)
+          budget.succeeded()
+          apply(
+            o.id,
+            { kind: 'rest-order', order: rest ? { status: rest.status, sizeMatched: rest.size_matched } : null },
+            true,
+          )
+        } catch (err) {
+          noteFailure(err)
+          return
+        }
+      }
+    },
+    adopt(list) {
+      const t = now()
+      for (const w of list) {
+        if (orders.has(w.id)) continue
+        const m = markets.get(w.market)
+        const created = createTrackedOrder(
+          {
+            id: w.id,
+            conditionId: w.market,
+            tokenId: w.asset_id,
+            side: w.side,
+            price: w.price,
+            size: w.original_size,
+            layer: 0,
+            quoteSide: m ? quoteSideOf(m, w.asset_id, w.side) : 'bid',
+            quotedMid: -1,
+          },
+          t,
+        )
+        orders.set(w.id, created)
+        apply(w.id, { kind: 'rest-order', order: { status: w.status, sizeMatched: w.size_matched } }, false)
+        log.info(`adopted order ${w.id.slice(0, 10)}… ${w.side} ${w.original_size} @ ${w.price} token ${w.asset_id}`)
+      }
+    },
+    async reconcileOpen(exchangeOpen) {
+      if (!port) return
+      const onExchange = new Map(exchangeOpen.map((w) => [w.id.toLowerCase(), w]))
+      const strays: string[] = []
+      for (const w of onExchange.values()) {
+        const o = orders.get(w.id)
+        if (o && isOpen(o.status)) {
+          apply(w.id, { kind: 'rest-order', order: { status: w.status, sizeMatched: w.size_matched } }, true)
+        } else strays.push(w.id)
+      }
+      if (strays.length > 0 && (await spend('cancel', deps.maxBudgetWaitMs))) {
+        log.warn(`${strays.length} orders rest on the exchange that this process does not track: cancelling them`)
+        try {
+          await port.cancelOrders(strays)
+        } catch (err) {
+          noteFailure(err)
+        }
+      }
+      const t = now()
+      for (const o of openOf()) {
+        if (onExchange.has(o.id.toLowerCase()) || t - o.updatedAt < 5_000 || o.status === 'pending') continue
+        if (!(await spend('read', 0))) break
+        try {
+          const rest = await port.getOrder(o.id)
+          apply(
+            o.id,
+            { kind: 'rest-order', order: rest ? { status: rest.status, sizeMatched: rest.size_matched } : null },
+            true,
+          )
+        } catch (err) {
+          noteFailure(err)
+          break
+        }
+      }
+    },
+    async cancelEverything(reason, deadlineMs) {
+      stopping = true
+      await Promise.allSettled([...inflight])
+      const deadline = now() + deadlineMs
+      if (!port) {
+        await cancel(openOf(), reason, 0)
+        return 0
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const wait = budget.backoffLeft(now())
+          if (wait > 0) await clock.sleep(Math.min(wait, Math.max(0, deadline - now())))
+          const r = await port.cancelAll()
+          const canceled = new Set(r.canceled.map((x) => x.toLowerCase()))
+          for (const o of openOf())
+            if (canceled.has(o.id.toLowerCase())) apply(o.id, { kind: 'cancel-confirmed' }, false)
+          const still = await port.openOrders()
+          if (still.length === 0) {
+            // Nothing rests any more: whatever we still thought open was filled or never placed.
+            for (const o of openOf()) apply(o.id, { kind: 'cancel-confirmed' }, false)
+            log.info(`all orders cancelled (${reason})`)
+            return 0
+          }
+          log.warn(`${still.length} orders still open after cancel-all (attempt ${attempt + 1})`)
+        } catch (err) {
+          const e = noteFailure(err)
+          log.warn(`cancel-all failed (${e.kind}): ${e.message}`)
+        }
+        if (now() >= deadline) break
+        await clock.sleep(Math.min(500 * 2 ** attempt, Math.max(0, deadline - now())))
+      }
+      const left = openOf().length
+      log.error(`could not confirm every order cancelled before the deadline (${left} possibly open)`)
+      return left
+    },
+    prune(ageMs) {
+      const t = now()
+      for (const [id, o] of orders) if (isTerminal(o.status) && t - o.updatedAt > ageMs) orders.delete(id)
+    },
+  }
+
+  function recordFill(f: Fill): void {
+    const key = `${f.tradeId}|${f.orderId}|${f.tokenId}|${f.status}`
+    if (fillKeys.has(key)) return
+    fillKeys.add(key)
+    const moved = account.applyFill(f)
+    events.emit({ type: 'fill', at: now(), fill: f })
+    if (moved) {
+      if (f.status !== 'FAILED') metrics.fill(f.side)
+      metrics.inventory(f.tokenId, account.token(f.tokenId).shares)
+      log.info(
+        `${f.status === 'FAILED' ? 'reversed' : 'fill'} ${f.role} ${f.side} ${f.size} @ ${f.price} token ${f.tokenId} (trade ${f.tradeId})`,
+      )
+    }
+    apply(f.orderId, { kind: 'trade', tradeId: f.tradeId, size: f.size, status: f.status }, true)
+    deps.markDirty(f.conditionId)
+  }
+}

@@ -1,0 +1,308 @@
+import { z } from 'zod'
+import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import type { Market } from '../../../schemas/domain.ts'
+import { DurationSchema } from '../../../schemas/duration.ts'
+import type { ExecuteHandler } from '../../../stages/io.ts'
+import { loadClobClient } from './client.ts'
+import { createClobPort, type ExchangePort } from './exchange-port.ts'
+import { createExecutor, type Executor, type ExecutorRules } from './executor.ts'
+import { createFastSigner } from './fast-signer.ts'
+import { createHeartbeat, type Heartbeat } from './heartbeat.ts'
+import { createOrderFactory } from './order-factory.ts'
+import { createReconciler, type Reconciler } from './reconcile.ts'
+import { createSendBudget } from './send-budget.ts'
+import { createUserChannel, type UserChannel, userChannelUrl } from './user-channel.ts'
+
+const RateLimitsSchema = z.strictObject({
+  post_per_10s: z
+    .number()
+    .int()
+    .positive()
+    .default(500)
+    .describe('POST /orders requests per 10 s (the exchange allows 1,000 burst, 15,000 per 10 min)'),
+  cancel_per_10s: z
+    .number()
+    .int()
+    .positive()
+    .default(500)
+    .describe('DELETE /orders requests per 10 s (the exchange allows 1,000 burst)'),
+  read_per_10s: z
+    .number()
+    .int()
+    .positive()
+    .default(200)
+    .describe('GET /data/order(s), /data/trades requests per 10 s (the exchange allows 500)'),
+  backoff_max: DurationSchema.prefault('30s').describe('Longest pause after repeated 429s (doubling from 1 s)'),
+})
+
+export const ClobConfigSchema = z.strictObject({
+  requote_mid_ticks: z
+    .number()
+    .positive()
+    .default(1)
+    .describe('Requote a side when the mid moved at least this many ticks since it was quoted (REQUOTE_MID_TICKS)'),
+  requote_queue_levels: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(2)
+    .describe(
+      'Requote a side when its best order is this many price levels behind the touch; 0 = never (REQUOTE_QUEUE_LEVELS)',
+    ),
+  order_max_age: DurationSchema.prefault('12s').describe(
+    'Requote a side when one of its orders is older than this (ORDER_MAX_AGE_SEC)',
+  ),
+  post_only: z.boolean().default(true).describe('Post-only GTC orders: an order that would cross is refused'),
+  heartbeat: z
+    .boolean()
+    .default(true)
+    .describe('Send exchange heartbeats, so the exchange cancels our orders ~15 s after the daemon dies'),
+  heartbeat_every: DurationSchema.prefault('5s').describe('Heartbeat period (the exchange allows 10 s + 5 s)'),
+  on_start: z
+    .enum(['cancel', 'adopt'])
+    .default('cancel')
+    .describe('Orders an earlier run left resting: cancel them, or adopt them as ours'),
+  reconcile_every: DurationSchema.prefault('30s').describe(
+    'Compare open orders, trades and Data API positions with ours this often',
+  ),
+  resolve_every: DurationSchema.prefault('2s').describe('Look up orders whose submit outcome is unknown this often'),
+  not_found_grace: DurationSchema.prefault('15s').describe(
+    'An unknown order the exchange still does not know this long after its submit was never placed',
+  ),
+  request_timeout: DurationSchema.prefault('5s').describe(
+    'An exchange call unanswered this long is ambiguous (orders become unknown, never assumed rejected)',
+  ),
+  stop_timeout: DurationSchema.prefault('10s').describe('How long stop() keeps trying to cancel every order'),
+  rate_limits: RateLimitsSchema.prefault({}).describe('Self-imposed request budget, under the published limits'),
+})
+export type ClobConfig = z.infer<typeof ClobConfigSchema>
+
+const rulesOf = (cfg: ClobConfig): ExecutorRules => ({
+  requoteMidTicks: cfg.requote_mid_ticks,
+  requoteQueueLevels: cfg.requote_queue_levels,
+  orderMaxAgeMs: cfg.order_max_age,
+  postOnly: cfg.post_only,
+})
+
+const RELOADABLE = ['requote_mid_ticks', 'requote_queue_levels', 'order_max_age'] as const
+
+/**
+ * Execute stage through @polymarket/clob-client-v2: diffs desired layers against resting orders, places and
+ * cancels in batches, tracks every order through ambiguous outcomes, turns user-channel trades into fills and
+ * positions, reconciles with the exchange, keeps the exchange heartbeat, and cancels everything on stop.
+ */
+export default definePlugin({
+  name: 'clob',
+  stage: 'execute',
+  summary: 'Post-only GTC orders on the Polymarket CLOB: diff, batch, track, fills from the user channel.',
+  config: ClobConfigSchema,
+  reloadable: [...RELOADABLE],
+  examples: [
+    { title: 'defaults', with: {} },
+    {
+      title: 'slower requotes, adopt orders left by a previous run',
+      with: { requote_mid_ticks: 2, on_start: 'adopt' },
+    },
+  ],
+  create(initial, ctx): ExecuteHandler<ClobConfig> {
+    let cfg = initial
+    const { resources, clock } = ctx
+    const log = ctx.log
+    const creds = resources.credentials
+    if (!creds.privateKey) throw new Error('execute clob needs a private key (PK)')
+    const signer = createFastSigner(creds.privateKey)
+    const factory = createOrderFactory({
+      signer,
+      funder: creds.funder,
+      signatureType: creds.signatureType,
+      chainId: resources.exchange.chainId,
+    })
+    const core = ctx.metrics.core
+    const drift = ctx.metrics.gauge('position_drift_shares', 'Data API holdings minus holdings from fills', [
+      'token_id',
+    ])
+    const rateLimited = ctx.metrics.counter('rate_limited_total', 'Exchange 429 answers')
+    const budget = createSendBudget(
+      {
+        post: cfg.rate_limits.post_per_10s,
+        cancel: cfg.rate_limits.cancel_per_10s,
+        read: cfg.rate_limits.read_per_10s,
+      },
+      { baseMs: 1000, maxMs: cfg.rate_limits.backoff_max },
+    )
+
+    let executor: Executor | undefined
+    let port: ExchangePort | undefined
+    let reconciler: Reconciler | undefined
+    let heartbeat: Heartbeat | undefined
+    let channel: UserChannel | undefined
+    let markets: readonly Market[] = []
+    const timers: (() => void)[] = []
+    let stopped: Promise<void> | undefined
+
+    const ready = (): Executor => {
+      if (!executor) throw new Error('execute clob used before start()')
+      return executor
+    }
+
+    /** Runs a background task, logging (never throwing) its failure. */
+    const background = (what: string, task: () => Promise<unknown>) => {
+      task().catch((err: unknown) => log.warn(`${what} failed: ${(err as Error).message}`))
+    }
+
+    return {
+      async start() {
+        if (executor) return
+        let apiKey = ''
+        if (!resources.dryRun) {
+          const built = await loadClobClient({
+            host: resources.exchange.clobUrl,
+            chainId: resources.exchange.chainId,
+            signer,
+            credentials: creds,
+          })
+          apiKey = built.creds.key
+          log.info(`CLOB client ready for ${factory.maker} (API key from ${built.credsSource})`)
+          port = createClobPort({
+            client: built.client,
+            clock,
+            dataApiUrl: resources.exchange.dataApiUrl,
+            timeoutMs: cfg.request_timeout,
+          })
+          const p = port
+          const ex = createExecutor({
+            port: p,
+            factory,
+            clock,
+            log,
+            events: ctx.events,
+            account: resources.account,
+            metrics: {
+              orderSent: (side) => core.ordersTotal.inc({ side }),
+              fill: (side) => core.fillsTotal.inc({ side }),
+              inventory: (tokenId, shares) => core.inventoryShares.set({ token_id: tokenId }, shares),
+              rateLimited: () => rateLimited.inc(),
+            },
+            budget,
+            apiKey,
+            rules: () => rulesOf(cfg),
+            markDirty: (id) => ctx.markDirty(id),
+            notFoundGraceMs: cfg.not_found_grace,
+            maxBudgetWaitMs: 1000,
+          })
+          executor = ex
+          reconciler = createReconciler({
+            port: p,
+            executor: ex,
+            account: resources.account,
+            clock,
+            log,
+            user: factory.maker,
+            markets: () => markets,
+            setDrift: (tokenId, d) => drift.set({ token_id: tokenId }, d),
+          })
+          await reconciler.atStart(cfg.on_start)
+          if (cfg.heartbeat) {
+            heartbeat = createHeartbeat({
+              port: p,
+              clock,
+              log,
+              everyMs: cfg.heartbeat_every,
+              onStatus: (up, reason) => resources.health.set('heartbeat', up, reason),
+            })
+            await heartbeat.beat()
+            heartbeat.start()
+          }
+          const rec = reconciler
+          channel = createUserChannel({
+            url: userChannelUrl(resources.exchange.wsUrl),
+            auth: { apiKey, secret: built.creds.secret, passphrase: built.creds.passphrase },
+            clock,
+            log,
+            onEvent: (e) => {
+              if (e.kind === 'trade') ex.onTrade(e.trade)
+              else ex.onUserOrder(e.order)
+            },
+            onConnected: (reconnect) => {
+              if (!reconnect) return
+              // Whatever happened while the socket was down comes back from REST.
+              background('trade back-fill after reconnect', async () => {
+                const n = await rec.backfillTrades()
+                await ex.resolveUnknowns()
+                await ex.reconcileOpen(await p.openOrders())
+                log.info(`user channel back: back-filled ${n} trades`)
+              })
+            },
+            onStatus: (up, reason) => {
+              resources.health.set('user-channel', up, reason)
+              core.wsConnected.set({ channel: 'user', shard: '0' }, up ? 1 : 0)
+              if (!up) core.wsReconnects.inc({ channel: 'user' })
+            },
+          })
+          channel.setMarkets(markets.map((m) => m.conditionId))
+          channel.start()
+          timers.push(
+            clock.setInterval(
+              () => background('resolving unknown orders', () => ex.resolveUnknowns()),
+              cfg.resolve_every,
+            ),
+          )
+          timers.push(clock.setInterval(() => background('reconciliation', () => rec.periodic()), cfg.reconcile_every))
+        } else {
+          executor = createExecutor({
+            port: undefined,
+            factory,
+            clock,
+            log,
+            events: ctx.events,
+            account: resources.account,
+            metrics: { orderSent: () => {}, fill: () => {}, inventory: () => {}, rateLimited: () => {} },
+            budget,
+            apiKey,
+            rules: () => rulesOf(cfg),
+            markDirty: (id) => ctx.markDirty(id),
+            notFoundGraceMs: cfg.not_found_grace,
+            maxBudgetWaitMs: 0,
+          })
+          log.info(`dry run: orders for ${factory.maker} are signed and logged, nothing is sent`)
+        }
+      },
+      async track(next) {
+        markets = next
+        channel?.setMarkets(next.map((m) => m.conditionId))
+        await ready().setMarkets(next)
+      },
+      run(input) {
+        return ready().run(input)
+      },
+      pull(market, reason) {
+        return ready().pull(market, reason)
+      },
+      liveOrders(conditionId) {
+        return executor ? executor.liveOrders(conditionId) : []
+      },
+      stop() {
+        stopped ??= (async () => {
+          for (const cancel of timers.splice(0)) cancel()
+          const ex = executor
+          if (ex) {
+            const left = await ex.cancelEverything('stop', cfg.stop_timeout)
+            if (left > 0)
+              log.error(`stopped with ${left} orders possibly open; the exchange heartbeat will cancel them`)
+          }
+          heartbeat?.stop()
+          channel?.stop()
+        })()
+        return stopped
+      },
+      reconfigure(next) {
+        const changed = (Object.keys(next) as (keyof ClobConfig)[]).filter(
+          (k) => JSON.stringify(next[k]) !== JSON.stringify(cfg[k]),
+        )
+        if (changed.some((k) => !(RELOADABLE as readonly string[]).includes(k))) return false
+        cfg = next
+        return true
+      },
+    }
+  },
+})
