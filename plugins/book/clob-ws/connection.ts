@@ -26,7 +26,8 @@ export interface ConnectionOptions extends ConnectionTimings {
   readonly log: Logger
   /** [0, 1); injected so tests can pin the jitter. */
   readonly random?: () => number
-  onFrame(text: string): void
+  /** A data frame (not PONG) and when it arrived. */
+  onFrame(text: string, now: number): void
   /** The socket opened and the subscription was sent. `reconnect` is false only for the first open. */
   onOpen(reconnect: boolean): void
   onClose(reason: string): void
@@ -120,10 +121,11 @@ export function createConnection(opts: ConnectionOptions): Connection {
     }
     socket.onmessage = (ev: MessageEvent) => {
       if (ws !== socket) return
-      liveness.touch(clock.now())
+      const now = clock.now()
+      liveness.touch(now)
       const data = ev.data
       if (typeof data !== 'string' || data === 'PONG') return
-      opts.onFrame(data)
+      opts.onFrame(data, now)
     }
     socket.onerror = (ev: Event) => {
       if (ws !== socket) return

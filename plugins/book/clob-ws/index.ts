@@ -118,7 +118,7 @@ export default definePlugin({
           backoffMinMs: cfg.backoff_min,
           backoffMaxMs: cfg.backoff_max,
           backoffResetMs: cfg.backoff_reset_after,
-          onFrame: (text) => data.ingestFrame(text),
+          onFrame: (text, now) => data.ingestFrame(text, now),
           onOpen: (reconnect) => {
             core.wsConnected.set({ channel: 'market', shard: id }, 1)
             if (reconnect) core.wsReconnects.inc({ channel: 'market' })

@@ -34,19 +34,19 @@ export function crossedProblem(book: OrderBook): string {
 
 /**
  * Compare the local top with the feed's. An empty bid side reads as 0 and an empty ask side as 1, as the feed
- * reports them; an empty or absent feed value is not checked.
+ * reports them; a feed value of NaN (absent or empty on the wire) is not checked.
  */
-export function topProblem(book: OrderBook, feedBid: string | undefined, feedAsk: string | undefined): string {
+export function topProblem(book: OrderBook, feedBid: number, feedAsk: number): string {
   const tpu = book.ticksPerUnit
-  if (feedBid !== undefined && feedBid !== '') {
+  if (!Number.isNaN(feedBid)) {
     const b = book.bestBidTicks()
     const local = Math.max(b, 0)
-    if (Math.abs(+feedBid * tpu - local) > 0.5) return `best bid mismatch: local ${local / tpu}, feed ${feedBid}`
+    if (Math.abs(feedBid * tpu - local) > 0.5) return `best bid mismatch: local ${local / tpu}, feed ${feedBid}`
   }
-  if (feedAsk !== undefined && feedAsk !== '') {
+  if (!Number.isNaN(feedAsk)) {
     const a = book.bestAskTicks()
     const local = a < 0 ? tpu : a
-    if (Math.abs(+feedAsk * tpu - local) > 0.5) return `best ask mismatch: local ${local / tpu}, feed ${feedAsk}`
+    if (Math.abs(feedAsk * tpu - local) > 0.5) return `best ask mismatch: local ${local / tpu}, feed ${feedAsk}`
   }
   return ''
 }
@@ -57,8 +57,8 @@ export function applyChecked(
   side: BookSideIndex,
   price: number,
   size: number,
-  feedBid: string | undefined,
-  feedAsk: string | undefined,
+  feedBid: number,
+  feedAsk: number,
   check: boolean,
   problem: { reason: string },
 ): ApplyOutcome {

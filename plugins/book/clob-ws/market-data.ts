@@ -22,10 +22,12 @@ import {
   type BookSummary,
   type DecodeResult,
   decodeEvent,
-  isPriceChange,
   type LastTradeEvent,
   type MarketResolvedEvent,
   type PriceChangeEvent,
+  PriceChangeNumbers,
+  parseDecimal,
+  readPriceChange,
   type TickSizeChangeEvent,
   type WireLevel,
 } from './wire.ts'
@@ -76,8 +78,8 @@ export interface MarketData {
   track(markets: readonly Market[]): TrackDiff
   token(tokenId: string): TokenBook | undefined
   books(): IterableIterator<TokenBook>
-  /** One WebSocket text frame: one event or an array of events. Never throws. */
-  ingestFrame(text: string): void
+  /** One WebSocket text frame: one event or an array of events; `now` is when it arrived. Never throws. */
+  ingestFrame(text: string, now?: number): void
   applyRestSnapshot(tokenId: string, summary: BookSummary, raw: Record<string, unknown>): void
   snapshotStarted(tokenId: string): void
   snapshotFailed(tokenId: string, reason: string): void
@@ -105,6 +107,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
   const tokens = new Map<string, TokenBook>()
   const markets = new Map<string, Market>()
   const problem = { reason: '' }
+  const nums = new PriceChangeNumbers()
 
   const counters: IngestCounters = {
     frames: 0,
@@ -214,6 +217,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
 
   // ---- events ---------------------------------------------------------------------------------------------
 
+  /** The entries' numbers are in `nums`: readPriceChange filled it just before. */
   function onPriceChange(ev: PriceChangeEvent, now: number): void {
     const ts = +ev.timestamp
     const list = ev.price_changes
@@ -226,21 +230,23 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         continue
       }
       const side: BookSideIndex = e.side === 'BUY' ? BID : ASK
-      const price = +e.price
-      const size = +e.size
+      const price = nums.price[i] as number
+      const size = nums.size[i] as number
+      const bestBid = nums.bid[i] as number
+      const bestAsk = nums.ask[i] as number
       counters.levels++
       if (tb.status === 'fresh') {
-        const outcome = applyChecked(tb.book, side, price, size, e.best_bid, e.best_ask, true, problem)
+        const outcome = applyChecked(tb.book, side, price, size, bestBid, bestAsk, true, problem)
         if (outcome === APPLIED) {
           tb.serverTs = ts
           tb.updatedAt = now
         } else {
           invalidate(tb, problem.reason)
           // Applied but inconsistent: the change itself is real, keep it for the snapshot to build on.
-          if (outcome === INCONSISTENT) tb.hold({ ts, side, price, size, bestBid: e.best_bid, bestAsk: e.best_ask })
+          if (outcome === INCONSISTENT) tb.hold({ ts, side, price, size, bestBid, bestAsk })
         }
       } else if (tb.status !== 'resolved') {
-        tb.hold({ ts, side, price, size, bestBid: e.best_bid, bestAsk: e.best_ask })
+        tb.hold({ ts, side, price, size, bestBid, bestAsk })
       }
       if (tb.conditionId !== marked) {
         marked = tb.conditionId
@@ -302,7 +308,9 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       return
     }
     if (!opts.checkBestBidAsk || tb.status !== 'fresh' || +ev.timestamp < tb.serverTs) return
-    const reason = topProblem(tb.book, ev.best_bid, ev.best_ask)
+    const bid = ev.best_bid ? parseDecimal(ev.best_bid) : Number.NaN
+    const ask = ev.best_ask ? parseDecimal(ev.best_ask) : Number.NaN
+    const reason = topProblem(tb.book, bid, ask)
     if (reason !== '') invalidate(tb, `best_bid_ask event: ${reason}`)
     else tb.updatedAt = now
   }
@@ -358,7 +366,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     if (typeof raw === 'object' && raw !== null) {
       const o = raw as Record<string, unknown>
       const type = o.event_type
-      if (type === 'price_change' && isPriceChange(o)) {
+      if (type === 'price_change' && readPriceChange(o, nums)) {
         bump('price_change')
         onPriceChange(o, now)
         return
@@ -373,7 +381,8 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     bump(ev.event_type)
     switch (ev.event_type) {
       case 'price_change':
-        onPriceChange(ev, now)
+        // Old formats, normalized by decodeEvent: read their numbers the same way.
+        if (readPriceChange(ev as unknown as Record<string, unknown>, nums)) onPriceChange(ev, now)
         return
       case 'book':
         onBook(ev)
@@ -481,7 +490,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     },
     token: (id) => tokens.get(id),
     books: () => tokens.values(),
-    ingestFrame(text) {
+    ingestFrame(text, arrivedAt) {
       counters.frames++
       let parsed: unknown
       try {
@@ -491,7 +500,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         rl.warn('json', `market channel sent a frame that is not JSON (${text.length} bytes): ${text.slice(0, 80)}`)
         return
       }
-      const now = clock.now()
+      const now = arrivedAt ?? clock.now()
       if (Array.isArray(parsed)) for (let i = 0; i < parsed.length; i++) ingestEvent(parsed[i], now)
       else ingestEvent(parsed, now)
     },

@@ -17,8 +17,9 @@ export interface BufferedChange {
   readonly side: BookSideIndex
   readonly price: number
   readonly size: number
-  readonly bestBid: string | undefined
-  readonly bestAsk: string | undefined
+  /** The feed's top after this change; NaN when not stated. */
+  readonly bestBid: number
+  readonly bestAsk: number
 }
 
 /** Entries held per book while it reloads; beyond this the snapshot is assumed outrun and taken again. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { decodeEvent, isDecimal, isPriceChange, PriceChangeEventSchema } from './wire.ts'
+import { decodeEvent, isDecimal, isPriceChange, PriceChangeEventSchema, parseDecimal } from './wire.ts'
 
 const FIX = '/work/shared/fixtures/polymarket'
 const fixture = async (name: string) => (await Bun.file(`${FIX}/${name}`).json()) as Record<string, unknown>
@@ -10,6 +10,12 @@ describe('decimal strings', () => {
     for (const s of ['', '-1', '1e3', '0x10', ' 1', '1.', '.5', '1.2.3', 'NaN', 'Infinity', 'abc']) {
       expect(isDecimal(s)).toBe(false)
     }
+  })
+
+  test('parses to exactly what Number() gives', () => {
+    const samples = ['0.07', '0.57', '3149725.72', '0.920', '1786604072222', '0.0025', '99999999999999999999.5']
+    for (let i = 0; i < 20_000; i++) samples.push((i * 7.31).toFixed(i % 7), (i / 9973).toFixed(1 + (i % 12)))
+    for (const s of samples) expect(parseDecimal(s)).toBe(Number(s))
   })
 })
 

@@ -3,23 +3,41 @@ import { z } from 'zod'
 /**
  * Market-channel events (protocol doc §1.3–§1.4). Numbers arrive as JSON strings; a frame is one event or an
  * array of events. The zod schemas are the contract. `price_change`, the hot path, also has a hand-written
- * guard (`isPriceChange`) that accepts exactly what its schema accepts without building a copy: zod costs
+ * guard (`readPriceChange`) that accepts exactly what its schema accepts without building a copy: zod costs
  * about as much as JSON.parse itself, and the ingest budget is twice JSON.parse. Tests check both agree.
  */
 
-/** A plain non-negative decimal: "0.5", "200", "3149725.72". No sign, exponent, hex or spaces. */
-export function isDecimal(s: string): boolean {
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
+
+/**
+ * Value of a plain non-negative decimal ("0.5", "200", "3149725.72"), or NaN for anything else (sign, exponent,
+ * hex, spaces, empty). Equal to Number(s) on what it accepts: the digits form an exact integer and 10^k is exact,
+ * so one division rounds correctly; longer inputs fall back to Number.
+ */
+export function parseDecimal(s: string): number {
   const n = s.length
-  if (n === 0 || n > 40) return false
+  if (n === 0 || n > 40) return Number.NaN
+  let acc = 0
   let dot = -1
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
     if (c === 46) {
-      if (dot >= 0 || i === 0 || i === n - 1) return false
+      if (dot >= 0 || i === 0 || i === n - 1) return Number.NaN
       dot = i
-    } else if (c < 48 || c > 57) return false
+    } else {
+      const d = c - 48
+      if (d < 0 || d > 9) return Number.NaN
+      acc = acc * 10 + d
+    }
   }
-  return true
+  if (acc > Number.MAX_SAFE_INTEGER) return Number(s)
+  if (dot < 0) return acc
+  const decimals = n - 1 - dot
+  return decimals > 22 ? Number(s) : acc / (POW10[decimals] as number)
+}
+
+export function isDecimal(s: string): boolean {
+  return !Number.isNaN(parseDecimal(s))
 }
 
 const Decimal = z.string().refine(isDecimal, 'expected a non-negative decimal string')
@@ -175,15 +193,42 @@ export type BookSummary = z.infer<typeof BookSummarySchema>
 
 type Obj = Record<string, unknown>
 
-function optTop(v: unknown): boolean {
-  return v === undefined || (typeof v === 'string' && (v === '' || isDecimal(v)))
+/** Numbers of a price_change's entries, filled by readPriceChange; NaN in bid/ask means "not stated". */
+export class PriceChangeNumbers {
+  price = new Float64Array(16)
+  size = new Float64Array(16)
+  bid = new Float64Array(16)
+  ask = new Float64Array(16)
+
+  ensure(n: number): void {
+    if (n <= this.price.length) return
+    const cap = Math.max(n, this.price.length * 2)
+    this.price = new Float64Array(cap)
+    this.size = new Float64Array(cap)
+    this.bid = new Float64Array(cap)
+    this.ask = new Float64Array(cap)
+  }
 }
 
-/** Exactly PriceChangeEventSchema's acceptance, without allocating. */
-export function isPriceChange(o: Obj): o is PriceChangeEvent & Obj {
-  if (typeof o.market !== 'string' || typeof o.timestamp !== 'string' || !isDecimal(o.timestamp)) return false
+/** best_bid / best_ask: NaN when absent or empty, -1 when present but not a decimal (refused). */
+function readTop(v: unknown): number {
+  if (v === undefined || v === '') return Number.NaN
+  if (typeof v !== 'string') return -1
+  const x = parseDecimal(v)
+  return Number.isNaN(x) ? -1 : x
+}
+
+/**
+ * Exactly PriceChangeEventSchema's acceptance, without allocating, reading every number into `out` on the way
+ * (the whole message is checked before any of it is applied).
+ */
+export function readPriceChange(o: Obj, out: PriceChangeNumbers): o is PriceChangeEvent & Obj {
+  if (typeof o.market !== 'string' || typeof o.timestamp !== 'string' || Number.isNaN(parseDecimal(o.timestamp))) {
+    return false
+  }
   const list = o.price_changes
   if (!Array.isArray(list)) return false
+  out.ensure(list.length)
   for (let i = 0; i < list.length; i++) {
     const e = list[i] as Obj
     if (typeof e !== 'object' || e === null) return false
@@ -191,13 +236,26 @@ export function isPriceChange(o: Obj): o is PriceChangeEvent & Obj {
     const p = e.price
     const s = e.size
     const side = e.side
-    if (typeof a !== 'string' || a.length === 0) return false
-    if (typeof p !== 'string' || !isDecimal(p) || typeof s !== 'string' || !isDecimal(s)) return false
+    if (typeof a !== 'string' || a.length === 0 || typeof p !== 'string' || typeof s !== 'string') return false
     if (side !== 'BUY' && side !== 'SELL') return false
     if (e.hash !== undefined && typeof e.hash !== 'string') return false
-    if (!optTop(e.best_bid) || !optTop(e.best_ask)) return false
+    const price = parseDecimal(p)
+    const size = parseDecimal(s)
+    const bid = readTop(e.best_bid)
+    const ask = readTop(e.best_ask)
+    if (Number.isNaN(price) || Number.isNaN(size) || bid === -1 || ask === -1) return false
+    out.price[i] = price
+    out.size[i] = size
+    out.bid[i] = bid
+    out.ask[i] = ask
   }
   return true
+}
+
+const guardScratch = new PriceChangeNumbers()
+
+export function isPriceChange(o: Obj): o is PriceChangeEvent & Obj {
+  return readPriceChange(o, guardScratch)
 }
 
 export type DecodeResult =
