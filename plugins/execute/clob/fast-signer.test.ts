@@ -460,6 +460,12 @@ describe('as the signer of @polymarket/clob-client-v2', () => {
             )
             expect(fast).toEqual(ref)
             const domain = exchangeDomain(137, negRisk)
+            // signOrder alone gives the signature the client puts on the wire, POLY_1271 wrapping included.
+            const { signature, ...unsigned } = fast
+            const own = w.fast.signOrder(unsigned, domain)
+            expect(own.signature).toBe(signature)
+            expect(own.hash).toBe(orderHash(unsigned, domain))
+            if (sigType === SignatureTypeV2.POLY_1271) expect(signature.length).toBeGreaterThan(132)
             if (sigType !== SignatureTypeV2.POLY_1271) {
               // The signature recovers to our address over the order id computed locally.
               const types = { Order: ORDER_V2_FIELDS.map((f) => ({ ...f })) }

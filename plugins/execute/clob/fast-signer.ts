@@ -69,7 +69,10 @@ export interface FastSigner {
   _signTypedData(domain: TypedDataDomain, types: TypedDataTypes, value: TypedDataValue): Promise<string>
   /** Same as `_signTypedData`, synchronous. */
   signTypedDataSync(domain: TypedDataDomain, types: TypedDataTypes, value: TypedDataValue): string
-  /** Sign an order and return its id (the EIP-712 hash) with the signature, hashing once. */
+  /**
+   * Sign an order and return its id (the EIP-712 hash) with the signature the exchange expects, hashing once.
+   * For signatureType 3 (POLY_1271) that is the wrapped deposit-wallet signature, as the client builds it.
+   */
   signOrder(order: OrderFields, domain: TypedDataDomain): { readonly hash: string; readonly signature: string }
   /** 65-byte r||s||v signature (v = 27/28) of a 32-byte digest, as ethers' `SigningKey.sign(...).serialized`. */
   signDigest(digest: Uint8Array): string
@@ -575,11 +578,9 @@ function digestOf(domainSep: Uint8Array, structHash: Uint8Array): Uint8Array {
 
 // ---- fast paths for the orders --------------------------------------------------------------------------------
 
-const ORDER_V2_TYPE_HASH = keccak_256(
-  ENCODER.encode(
-    'Order(uint256 salt,address maker,address signer,uint256 tokenId,uint256 makerAmount,uint256 takerAmount,uint8 side,uint8 signatureType,uint256 timestamp,bytes32 metadata,bytes32 builder)',
-  ),
-)
+const ORDER_V2_TYPE_STRING =
+  'Order(uint256 salt,address maker,address signer,uint256 tokenId,uint256 makerAmount,uint256 takerAmount,uint8 side,uint8 signatureType,uint256 timestamp,bytes32 metadata,bytes32 builder)'
+const ORDER_V2_TYPE_HASH = keccak_256(ENCODER.encode(ORDER_V2_TYPE_STRING))
 const ORDER_V1_TYPE_HASH = keccak_256(
   ENCODER.encode(
     'Order(uint256 salt,address maker,address signer,address taker,uint256 tokenId,uint256 makerAmount,uint256 takerAmount,uint256 expiration,uint256 nonce,uint256 feeRateBps,uint8 side,uint8 signatureType)',
@@ -707,6 +708,22 @@ export function orderHash(order: OrderFields, domain: TypedDataDomain): string {
 
 // ---- the signer -----------------------------------------------------------------------------------------------
 
+const POLY_1271 = 3
+const ZERO_BYTES32 = `0x${'0'.repeat(64)}`
+const TYPED_DATA_SIGN_TYPES: TypedDataTypes = {
+  TypedDataSign: [
+    { name: 'contents', type: 'Order' },
+    { name: 'name', type: 'string' },
+    { name: 'version', type: 'string' },
+    { name: 'chainId', type: 'uint256' },
+    { name: 'verifyingContract', type: 'address' },
+    { name: 'salt', type: 'bytes32' },
+  ],
+  Order: ORDER_V2_FIELDS,
+}
+const ORDER_V2_TYPE_HEX = toHex(ENCODER.encode(ORDER_V2_TYPE_STRING)).slice(2)
+const ORDER_V2_TYPE_LENGTH = ORDER_V2_TYPE_STRING.length.toString(16).padStart(4, '0')
+
 function parsePrivateKey(privateKey: string): Uint8Array {
   const hex = privateKey.startsWith('0x') ? privateKey : `0x${privateKey}`
   if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new TypedDataError('invalid private key: expected 32 bytes of hex')
@@ -738,6 +755,29 @@ export function createFastSigner(privateKey: string): FastSigner {
   const signTypedDataSync = (domain: TypedDataDomain, types: TypedDataTypes, value: TypedDataValue): string =>
     signDigest(typedDataDigest(domain, types, value))
 
+  /**
+   * POLY_1271 (deposit wallet) orders carry an ERC-7739 style signature, built as the client does it
+   * (exchangeOrderBuilderV2 buildOrderSignature): our signature of TypedDataSign{contents: order, DepositWallet
+   * domain fields} under the exchange domain, then the exchange domain separator, the order struct hash, the
+   * order type string and its length.
+   */
+  const signDepositWalletOrder = (
+    order: OrderV2Fields,
+    domain: TypedDataDomain,
+    sep: Uint8Array,
+    contents: Uint8Array,
+  ): string => {
+    const inner = signTypedDataSync(domain, TYPED_DATA_SIGN_TYPES, {
+      contents: { ...order, side: sideValue(order.side) },
+      name: 'DepositWallet',
+      version: '1',
+      chainId: domain.chainId,
+      verifyingContract: order.signer,
+      salt: ZERO_BYTES32,
+    })
+    return `${inner}${toHex(sep).slice(2)}${toHex(contents).slice(2)}${ORDER_V2_TYPE_HEX}${ORDER_V2_TYPE_LENGTH}`
+  }
+
   return {
     address,
     getAddress: () => Promise.resolve(address),
@@ -750,8 +790,15 @@ export function createFastSigner(privateKey: string): FastSigner {
     },
     signTypedDataSync,
     signOrder(order, domain) {
-      const digest = orderDigest(order, domain)
-      return { hash: toHex(digest), signature: signDigest(digest) }
+      const sep = domainSeparator(domain)
+      if (!isV2(order)) {
+        const digest = digestOf(sep, hashOrderV1Struct(order))
+        return { hash: toHex(digest), signature: signDigest(digest) }
+      }
+      const contents = hashOrderV2Struct(order)
+      const digest = digestOf(sep, contents)
+      if (Number(order.signatureType) !== POLY_1271) return { hash: toHex(digest), signature: signDigest(digest) }
+      return { hash: toHex(digest), signature: signDepositWalletOrder(order, domain, sep, contents) }
     },
     signDigest,
   }
