@@ -221,7 +221,7 @@ export function createEngine(opts: EngineOptions) {
   }
 
   /** Returns the order's price on the tick grid, or the rejection message. */
-  function validate(input: PlaceInput, market: MarketState): number | string {
+  function validate(input: PlaceInput, market: MarketState, internal: boolean): number | string {
     if (!market.accepting) return ERR.notReady
     const taking = input.orderType === 'FOK' || input.orderType === 'FAK'
     if (input.postOnly && taking) return ERR.postOnlyType
@@ -235,7 +235,8 @@ export function createEngine(opts: EngineOptions) {
       if (p % market.tick !== 0) return ERR.tick
     }
     if (p < market.tick || p > PRICE_SCALE - market.tick) return ERR.tick
-    if (input.size <= 0 || (!taking && input.size < sharesToMicro(market.spec.minOrderSize))) return ERR.minSize
+    if (input.size <= 0 || (!taking && !internal && input.size < sharesToMicro(market.spec.minOrderSize)))
+      return ERR.minSize
     if (input.orderType === 'GTD') {
       const exp = input.expiration ?? 0
       if (exp * 1000 < now() + 60_000) return ERR.expiration
@@ -326,7 +327,7 @@ export function createEngine(opts: EngineOptions) {
     const loc = byToken.get(input.tokenId)
     if (!loc) return { ok: false, errorMsg: ERR.insert }
     const market = loc.market
-    const price = validate(input, market)
+    const price = validate(input, market, opts2.unlimited === true)
     if (typeof price === 'string') return { ok: false, errorMsg: price }
     const a = account(input.address, opts2.unlimited)
     const { ySide, yesPrice } = yesSpace(loc.outcome, input.side, price)
@@ -509,6 +510,21 @@ export function createEngine(opts: EngineOptions) {
     return victims.map((o) => o.id)
   }
 
+  /** Internal liquidity only: shrink a resting order in place (keeps its queue position). */
+  function shrink(id: string, amount: number): void {
+    const o = orders.get(id)
+    if (!o || !o.resting || amount <= 0) return
+    if (amount >= o.remaining) {
+      cancelOrder(o)
+      flushBook(o.market)
+      return
+    }
+    o.market.book.reduce(o, amount)
+    reserve(o)
+    releaseTokens(o, amount)
+    flushBook(o.market)
+  }
+
   function expire(nowMs: number): string[] {
     const due = [...gtd].filter((o) => o.expiration > 0 && o.expiration * 1000 <= nowMs)
     const touched = new Set<MarketState>()
@@ -545,6 +561,7 @@ export function createEngine(opts: EngineOptions) {
         (o) => (!market || o.market.spec.conditionId === market) && (!assetId || o.tokenId === assetId),
       ),
     expire,
+    shrink,
     setTradeStatus,
     subscribe(fn: (e: EngineEvent) => void): () => void {
       listeners.push(fn)

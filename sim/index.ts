@@ -6,6 +6,7 @@ import { createFaults } from './faults.ts'
 import { createFlow, type Flow } from './flow.ts'
 import { createHeartbeats } from './heartbeats.ts'
 import { createPrng } from './prng.ts'
+import { createReplay, loadRecording, type Replay, scenarioFromRecording } from './replay.ts'
 import { buildMarkets, loadScenario, type MarketSpec, type Scenario } from './scenario.ts'
 import { startServer } from './server.ts'
 import { restOrder } from './wire.ts'
@@ -28,8 +29,10 @@ export type SimulatorOptions = {
   log?: (msg: string) => void
   /** Page size of the CLOB's cursor-paginated lists (default 100). */
   pageSize?: number
-  /** Run the synthetic flow (default: the scenario's `flow`, true unless set). */
+  /** Run the synthetic flow (default: the scenario's `flow`, true unless set; always off when replaying). */
   flow?: boolean
+  /** Drive the books from a recorded market-channel JSONL file instead of synthetic flow. */
+  replay?: string
 }
 
 export type SimBalances = {
@@ -54,6 +57,8 @@ export type Simulator = {
   scenario: Scenario
   clock: SimClock
   flow: Flow
+  /** Present when started with `replay`. */
+  replay: Replay | undefined
   hub: WsHub
   /** Open orders of an address, in the REST /data/orders shape. */
   openOrders(address: string): ReturnType<typeof restOrder>[]
@@ -74,7 +79,13 @@ function balancesOf(a: Account | undefined): SimBalances {
 }
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
-  const scenario = typeof opts.scenario === 'object' ? opts.scenario : loadScenario(opts.scenario ?? 'default')
+  const recording = opts.replay ? loadRecording(opts.replay) : undefined
+  const scenario =
+    typeof opts.scenario === 'object'
+      ? opts.scenario
+      : recording && opts.scenario === undefined
+        ? scenarioFromRecording(recording)
+        : loadScenario(opts.scenario ?? 'default')
   const seed = opts.seed ?? scenario.seed
   const clock = opts.clock ?? createRealClock()
   const log = opts.log ?? (() => {})
@@ -149,7 +160,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   })
 
   const flow = createFlow({ engine, clock, seed, stepMs: scenario.step })
-  if (opts.flow ?? scenario.flow) flow.start()
+  const replay = recording ? createReplay({ engine, clock, events: recording, log }) : undefined
+  if (replay) replay.start()
+  else if (opts.flow ?? scenario.flow) flow.start()
 
   // GTD expiry sweep.
   let sweeping = true
@@ -177,6 +190,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     scenario,
     clock,
     flow,
+    replay,
     hub,
     openOrders: (address) => [...(engine.findAccount(address)?.open ?? [])].map((o: SimOrder) => restOrder(o)),
     balances: (address) => balancesOf(engine.findAccount(address)),
@@ -189,6 +203,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       if (stopped) return
       stopped = true
       flow.stop()
+      replay?.stop()
       sweeping = false
       cancelSweep()
       heartbeats.stop()
