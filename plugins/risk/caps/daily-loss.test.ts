@@ -29,7 +29,9 @@ describe('caps: daily loss limit (UTC day, percent of capital)', () => {
     expect(a.state).toBe('HALTED')
     expect(a.bid.allowed || a.ask.allowed).toBe(false)
     expect(a.reason).toContain('daily loss limit: PnL -110.00 USD')
-    expect(a.reason).toContain('−100.00 USD (1% of 10000 USD capital)')
+    expect(a.reason).toBe(
+      'daily loss limit: PnL -110.00 USD since 2026-01-01T00:00:00Z ≤ -100.00 USD (1% of 10000 USD capital)',
+    )
     // Every other market is asked to requote at once, and halts with the same reason.
     expect(ctx.dirty).toEqual([B.conditionId])
     const b = runB()
@@ -74,7 +76,7 @@ describe('caps: daily loss limit (UTC day, percent of capital)', () => {
       at: NEXT_DAY,
       conditionId: undefined,
       state: 'ACTIVE',
-      reason: 'new UTC day 2026-01-02T00:00Z',
+      reason: 'new UTC day 2026-01-02',
     })
     expect(ctx.dirty.sort()).toEqual([A.conditionId, B.conditionId].sort())
     // Yesterday's −110 is yesterday's: today starts at 0 at the 0.39 mark.
@@ -110,7 +112,9 @@ describe('caps: daily loss limit (UTC day, percent of capital)', () => {
     expect(ctx.dirty).toEqual([A.conditionId])
     expect(runA(0.39).state).toBe('ACTIVE')
     expect(runA(0.3).state).toBe('ACTIVE') // −90 since the reset
-    expect(runA(0.28).state).toBe('HALTED') // −110 since the reset
+    const again = runA(0.28) // −110 since the reset
+    expect(again.state).toBe('HALTED')
+    expect(again.reason).toContain('PnL -110.00 USD since 2026-01-01T12:00:00Z')
     expect(handler.status()).toMatchObject({ state: 'HALTED' })
   })
 

@@ -18,6 +18,8 @@ export interface DailyHalt {
 export interface DailyLossStatus {
   /** 00:00 UTC of the day being counted. */
   readonly dayStart: number
+  /** Where the count starts: the day start, or the time of an explicit reset that day. */
+  readonly countingSince: number
   /** The day's PnL in USD: realized since the baseline + change of unrealized since the baseline. */
   readonly pnlUsd: number
   readonly realizedUsd: number
@@ -33,6 +35,7 @@ export type DailyLossChange =
 
 export const DailyLossSnapshotSchema = z.object({
   dayStart: z.number(),
+  countingSince: z.number(),
   realizedOffset: z.number(),
   bases: z.array(z.tuple([z.string(), z.number()])),
   halted: z.object({ reason: z.string(), since: z.number() }).optional(),
@@ -62,7 +65,7 @@ interface Entry {
   unrealized: number
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().replace(/:00\.000Z$/, 'Z')
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
 /**
  * The UTC day's PnL, marked to market: realized PnL of today's fills plus the change of unrealized PnL (at
@@ -79,6 +82,7 @@ export function createDailyLoss(deps: {
 }): DailyLoss {
   const { account, clock } = deps
   let dayStart = utcDayStart(clock.now())
+  let countingSince = dayStart
   let realizedOffset = 0
   let halted: DailyHalt | undefined
   const entries = new Map<string, Entry>()
@@ -122,12 +126,13 @@ export function createDailyLoss(deps: {
     const day = utcDayStart(now)
     if (day <= dayStart) return
     dayStart = day
+    countingSince = day
     realizedOffset = 0
     realizedCache = undefined
     rebase()
     if (halted) {
       halted = undefined
-      deps.onChange({ kind: 'cleared', at: now, reason: `new UTC day ${iso(day)}` })
+      deps.onChange({ kind: 'cleared', at: now, reason: `new UTC day ${iso(day).slice(0, 10)}` })
     }
   }
 
@@ -158,13 +163,14 @@ export function createDailyLoss(deps: {
       const limitUsd = (limitPct / 100) * capitalUsd
       if (!halted && limitUsd > 0 && -pnlUsd >= limitUsd) {
         const reason =
-          `daily loss limit: PnL ${pnlUsd.toFixed(2)} USD since ${iso(dayStart)} ≤ −${limitUsd.toFixed(2)} USD ` +
+          `daily loss limit: PnL ${pnlUsd.toFixed(2)} USD since ${iso(countingSince)} ≤ -${limitUsd.toFixed(2)} USD ` +
           `(${limitPct}% of ${capitalUsd} USD capital)`
         halted = { reason, since: now }
         deps.onChange({ kind: 'halted', at: now, reason })
       }
       return {
         dayStart,
+        countingSince,
         pnlUsd,
         realizedUsd: realized(),
         unrealizedUsd: unrealizedTotal,
@@ -179,6 +185,7 @@ export function createDailyLoss(deps: {
       const wasHalted = halted !== undefined
       realizedCache = undefined
       realizedOffset = account.realizedSince(dayStart)
+      countingSince = now
       rebase()
       halted = undefined
       if (wasHalted) deps.onChange({ kind: 'cleared', at: now, reason: `reset: ${why}` })
@@ -199,12 +206,13 @@ export function createDailyLoss(deps: {
       offAccount?.()
       offAccount = undefined
     },
-    snapshot: () => ({ dayStart, realizedOffset, bases: [...bases], ...(halted ? { halted } : {}) }),
+    snapshot: () => ({ dayStart, countingSince, realizedOffset, bases: [...bases], ...(halted ? { halted } : {}) }),
     restore(state) {
       const parsed = DailyLossSnapshotSchema.safeParse(state)
       // Yesterday's baseline and halt do not carry into a new day.
       if (!parsed.success || parsed.data.dayStart !== dayStart) return
       realizedOffset = parsed.data.realizedOffset
+      countingSince = parsed.data.countingSince
       bases.clear()
       for (const [id, b] of parsed.data.bases) bases.set(id, b)
       halted = parsed.data.halted

@@ -187,14 +187,15 @@ export default definePlugin({
       }
       lastDaily = daily.check(now, input.capitalUsd, cfg.daily_loss_limit_pct)
       metrics.dailyPnlUsd.set(lastDaily.pnlUsd)
+      // Exposure is reported whatever the verdict: a halted market may still hold inventory.
+      exposures.set(id, input.position.q * fair)
+      metrics.exposureUsd.set({ condition_id: id }, input.position.q * fair)
 
       const halt = lastDaily.halted
       if (halt) return verdict(id, now, 'HALTED', ['daily-loss'], halt.reason, BLOCKED, BLOCKED)
       if (gate) return verdict(id, now, 'HALTED', [gate.cause], gate.reason, BLOCKED, BLOCKED)
 
       const exposure = checkExposure(input.position.q, fair, input.capitalUsd, cfg)
-      exposures.set(id, exposure.exposureUsd)
-      metrics.exposureUsd.set({ condition_id: id }, exposure.exposureUsd)
       const penalty = penalties.multiplier(id, now, cfg.markout_penalty)
       metrics.markoutPenalty.set({ condition_id: id }, penalty)
 
