@@ -513,7 +513,7 @@ export function createEngine(opts: EngineOptions) {
   /** Internal liquidity only: shrink a resting order in place (keeps its queue position). */
   function shrink(id: string, amount: number): void {
     const o = orders.get(id)
-    if (!o || !o.resting || amount <= 0) return
+    if (!o?.resting || amount <= 0) return
     if (amount >= o.remaining) {
       cancelOrder(o)
       flushBook(o.market)

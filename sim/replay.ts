@@ -201,7 +201,7 @@ export function createReplay(deps: {
   function apply(e: ReplayEvent): void {
     if (e.event_type === 'book') {
       const loc = engine.token(e.asset_id)
-      if (!loc || loc.outcome !== 0) return
+      if (loc?.outcome !== 0) return
       const bids = new Map(e.bids.map((l) => [priceToUnits(l.price), sharesToMicro(l.size)]))
       const asks = new Map(e.asks.map((l) => [priceToUnits(l.price), sharesToMicro(l.size)]))
       syncBook(loc.market, bids, asks)
@@ -210,7 +210,7 @@ export function createReplay(deps: {
       const ordered = [...e.price_changes].sort((x, y) => x.size - y.size)
       for (const c of ordered) {
         const loc = engine.token(c.asset_id)
-        if (!loc || loc.outcome !== 0) continue
+        if (loc?.outcome !== 0) continue
         syncLevel(loc.market, c.side === 'BUY' ? 0 : 1, priceToUnits(c.price), sharesToMicro(c.size))
       }
     } else {
