@@ -4,9 +4,10 @@ import { getContractConfig } from '@polymarket/clob-client-v2'
 
 /**
  * EIP-712 signing of the project's own, byte-identical to ethers v6 `Wallet.signTypedData` (RFC 6979 makes ECDSA
- * deterministic) but about 15x faster: type hashes and domain separators are computed once, the Order structs are
- * written straight into one buffer, and the curve is @noble/curves. Unknown typed data goes through a generic
- * encoder that follows ethers' TypedDataEncoder rule for rule, including what it rejects.
+ * deterministic) at a fraction of its cost: type hashes and domain separators are computed once and the Order
+ * structs are written straight into one buffer (≈15 µs per order hash, where ethers' encoder spends hundreds),
+ * leaving the @noble/curves signature itself as nearly all of the cost. Unknown typed data goes through a
+ * generic encoder that follows ethers' TypedDataEncoder rule for rule, including what it rejects.
  */
 
 export interface TypedDataDomain {
