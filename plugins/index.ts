@@ -3,6 +3,7 @@ import ewmaMicroprice from './fair-value/ewma-microprice/index.ts'
 import gamma from './enrich/gamma/index.ts'
 import layered from './layer/layered/index.ts'
 import sqlite from './persist/sqlite/index.ts'
+import caps from './risk/caps/index.ts'
 import inventorySkew from './skew/inventory-skew/index.ts'
 import file from './source/file/index.ts'
 import sheets from './source/sheets/index.ts'
@@ -19,6 +20,7 @@ export const builtins: readonly AnyPlugin[] = [
   ewmaMicroprice,
   volSpread,
   inventorySkew,
+  caps,
   layered,
   sqlite,
 ]

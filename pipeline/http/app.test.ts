@@ -128,12 +128,25 @@ describe('HTTP API', () => {
   })
 
   test('a valid reload applies and says what changed', async () => {
-    const res = await post(yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.03 } }'))
+    const res = await post(
+      yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.03 } }'),
+    )
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { outcome: string; generation: number; changes: { kind: string; instance: string; why?: string }[] }
+    const body = (await res.json()) as {
+      outcome: string
+      generation: number
+      changes: { kind: string; instance: string; why?: string }[]
+    }
     expect(body.outcome).toBe('applied')
     expect(body.generation).toBe(2)
     expect(body.changes).toContainEqual({ kind: 'replace', instance: 'spread', why: 'changed half' })
+  })
+
+  test('POST /risk/reset needs the token and says when no risk plugin can be reset', async () => {
+    expect((await app.request('/risk/reset', { method: 'POST' })).status).toBe(401)
+    const res = await app.request('/risk/reset', { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` } })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: 'no risk plugin in this pipeline can be reset' })
   })
 
   test('unknown routes are 404 JSON', async () => {
