@@ -148,3 +148,13 @@ export async function postFaults(sim: Simulator, patch: Record<string, unknown>)
   const res = await fetch(`${sim.urls.admin}/faults`, { method: 'POST', body: JSON.stringify(patch) })
   if (!res.ok) throw new Error(`faults: ${res.status} ${await res.text()}`)
 }
+
+/** A YES book with one level each side and the NO book mirrored, for runs that need a given mid. */
+export function staticBooks(m: Market, yesBid: number, yesAsk: number, size = 100): BookPair {
+  const t = m.tickSize
+  const r = (x: number) => Math.round(x / t) * t
+  return {
+    yes: bookView(m.yesTokenId, [{ price: yesBid, size }], [{ price: yesAsk, size }], t),
+    no: bookView(m.noTokenId, [{ price: r(1 - yesAsk), size }], [{ price: r(1 - yesBid), size }], t),
+  }
+}
