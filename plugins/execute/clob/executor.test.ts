@@ -1,0 +1,202 @@
+import { describe, expect, test } from 'bun:test'
+import type { SignedOrder } from '@polymarket/clob-client-v2'
+import { createTestContext, testMarket } from '../../../pipeline/testing.ts'
+import type { OrderIntent } from '../../../schemas/domain.ts'
+import type { BookPair } from '../../../stages/io.ts'
+import { type CancelResult, ExchangeError, type ExchangePort, type PostOutcome } from './exchange-port.ts'
+import { createExecutor } from './executor.ts'
+import { createFastSigner } from './fast-signer.ts'
+import { createOrderFactory } from './order-factory.ts'
+import { createSendBudget } from './send-budget.ts'
+
+const m = testMarket()
+const KEY = `0x${'11'.repeat(32)}`
+const emptyBook = {
+  tokenId: '',
+  state: 'fresh' as const,
+  stateReason: '',
+  tickSize: 0.01,
+  updatedAt: 0,
+  bestBid: () => undefined,
+  bestAsk: () => undefined,
+  bids: () => [],
+  asks: () => [],
+  levelsAhead: () => 0,
+}
+const books: BookPair = { yes: emptyBook, no: emptyBook }
+const quote = { fair: 0.5, reservation: 0.5, halfSpread: 0.01, bid: 0.49, ask: 0.51 }
+const bids = (n: number, from = 0.3): OrderIntent[] =>
+  Array.from({ length: n }, (_, i) => ({
+    tokenId: m.yesTokenId,
+    side: 'BUY' as const,
+    price: Math.round((from - i * 0.01) * 100) / 100,
+    size: 10,
+    layer: i,
+    quoteSide: 'bid' as const,
+  }))
+
+/** A scripted exchange: records calls; each call's behaviour comes from the queues. */
+function fakePort() {
+  const posts: number[] = []
+  const cancels: string[][] = []
+  const resting = new Set<string>()
+  const script = { post: [] as ('ok' | 'reject' | 'ambiguous' | '429')[], cancel: [] as ('ok' | 'ambiguous')[] }
+  const hash = (o: SignedOrder) => o.signature // unique per order, stands in for the id in this fake
+  const ids = new Map<string, string>()
+  const port: ExchangePort = {
+    async postOrders(orders): Promise<PostOutcome[]> {
+      posts.push(orders.length)
+      const mode = script.post.shift() ?? 'ok'
+      if (mode === 'ambiguous') throw new ExchangeError('timeout', 'ambiguous')
+      if (mode === '429') throw new ExchangeError('Too Many Requests', 'rate-limited', 429)
+      return orders.map((o) => {
+        const id = ids.get(hash(o)) ?? ''
+        if (mode === 'reject') return { kind: 'rejected', reason: 'not enough balance / allowance' }
+        resting.add(id)
+        return { kind: 'accepted', id, status: 'live' }
+      })
+    },
+    async cancelOrders(list): Promise<CancelResult> {
+      cancels.push([...list])
+      if ((script.cancel.shift() ?? 'ok') === 'ambiguous') throw new ExchangeError('timeout', 'ambiguous')
+      for (const id of list) resting.delete(id)
+      return { canceled: [...list], notCanceled: {} }
+    },
+    async cancelAll() {
+      const all = [...resting]
+      resting.clear()
+      return { canceled: all, notCanceled: {} }
+    },
+    async getOrder() {
+      return undefined
+    },
+    async openOrders() {
+      return []
+    },
+    async trades() {
+      return []
+    },
+    async heartbeat() {
+      return 'hb'
+    },
+    async positions() {
+      return []
+    },
+  }
+  return { port, posts, cancels, resting, script, ids }
+}
+
+function setup() {
+  const ctx = createTestContext({ stage: 'execute', plugin: 'clob' })
+  const fake = fakePort()
+  const inner = createOrderFactory({ signer: createFastSigner(KEY), funder: undefined, signatureType: 0, chainId: 137 })
+  const factory = {
+    ...inner,
+    build(intent: OrderIntent, market: typeof m, now: number) {
+      const b = inner.build(intent, market, now)
+      fake.ids.set(b.order.signature, b.id)
+      return b
+    },
+  }
+  const ex = createExecutor({
+    port: fake.port,
+    factory,
+    clock: ctx.clock,
+    log: ctx.log,
+    events: ctx.events,
+    account: ctx.account,
+    metrics: { orderSent: () => {}, fill: () => {}, inventory: () => {}, rateLimited: () => {} },
+    budget: createSendBudget({ post: 1000, cancel: 1000, read: 1000 }),
+    apiKey: 'k',
+    rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000, postOnly: true }),
+    markDirty: (id) => ctx.dirty.push(id),
+    notFoundGraceMs: 15_000,
+    maxBudgetWaitMs: 0,
+  })
+  return { ctx, fake, ex }
+}
+
+describe('executor', () => {
+  test('posts in batches of at most 15', async () => {
+    const { fake, ex } = setup()
+    await ex.setMarkets([m])
+    const r = await ex.run({ market: m, books, quote, orders: bids(20), now: 0 })
+    expect(r.placed).toBe(20)
+    expect(fake.posts).toEqual([15, 5])
+    expect(ex.liveOrders(m.conditionId).every((o) => o.status === 'live')).toBe(true)
+  })
+
+  test('an ambiguous submit leaves orders unknown; they count as resting, so nothing is sent twice', async () => {
+    const { fake, ex } = setup()
+    await ex.setMarkets([m])
+    fake.script.post.push('ambiguous')
+    await ex.run({ market: m, books, quote, orders: bids(2), now: 0 })
+    expect(ex.liveOrders().map((o) => o.status)).toEqual(['unknown', 'unknown'])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: 0 })
+    expect(fake.posts).toEqual([2])
+  })
+
+  test('a definite rejection is final and the next run places again', async () => {
+    const { fake, ex } = setup()
+    await ex.setMarkets([m])
+    fake.script.post.push('reject')
+    await ex.run({ market: m, books, quote, orders: bids(1), now: 0 })
+    expect(ex.liveOrders()).toEqual([])
+    expect(ex.tracked()[0]?.status).toBe('rejected')
+    await ex.run({ market: m, books, quote, orders: bids(1), now: 0 })
+    expect(fake.posts).toEqual([1, 1])
+    expect(ex.liveOrders().length).toBe(1)
+  })
+
+  test('an unconfirmed cancel blocks the replacement: exposure never exceeds what was asked', async () => {
+    const { fake, ex } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: 0 })
+    fake.script.cancel.push('ambiguous')
+    const r = await ex.run({ market: m, books, quote, orders: bids(2, 0.2), now: 20_000 })
+    expect(r.placed).toBe(0)
+    expect(fake.posts).toEqual([2])
+    // Both still possibly resting (unknown), never more than two orders open.
+    expect(ex.liveOrders().length).toBe(2)
+  })
+
+  test('a 429 rejects the batch and pauses sending until the back-off ends', async () => {
+    const { fake, ex } = setup()
+    await ex.setMarkets([m])
+    fake.script.post.push('429')
+    await ex.run({ market: m, books, quote, orders: bids(2), now: 0 })
+    const again = await ex.run({ market: m, books, quote, orders: bids(2), now: 0 })
+    expect(again.placed).toBe(0)
+    expect(fake.posts).toEqual([2])
+  })
+
+  test('a user-channel cancellation ends the order and asks for a requote', async () => {
+    const { ctx, ex } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(1), now: 0 })
+    const o = ex.liveOrders()[0]
+    if (!o) throw new Error('no order')
+    ex.onUserOrder({
+      id: o.id,
+      asset_id: o.tokenId,
+      market: m.conditionId,
+      side: 'BUY',
+      price: o.price,
+      original_size: o.size,
+      size_matched: 0,
+      status: 'CANCELED',
+      type: 'CANCELLATION',
+    })
+    expect(ex.liveOrders()).toEqual([])
+    expect(ctx.dirty).toContain(m.conditionId)
+  })
+
+  test('stop cancels everything and refuses further runs', async () => {
+    const { fake, ex } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(3), now: 0 })
+    expect(await ex.cancelEverything('stop', 1000)).toBe(0)
+    expect(fake.resting.size).toBe(0)
+    expect((await ex.run({ market: m, books, quote, orders: bids(3), now: 0 })).placed).toBe(0)
+  })
+})

@@ -1,0 +1,116 @@
+import { describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tradeToFills } from './fills.ts'
+import { parseUserFrame, toMs } from './user-channel-wire.ts'
+
+const FIX = '/work/shared/fixtures/polymarket'
+const fixture = (name: string) => readFileSync(join(FIX, name), 'utf8')
+const OURS = '00000000-0000-0000-0000-000000000001'
+
+describe('user channel frames', () => {
+  test('every order fixture parses as an order event with its status', () => {
+    const cases: [string, string, string][] = [
+      ['ws_user_order_placement.json', 'PLACEMENT', 'LIVE'],
+      ['ws_user_order_update.json', 'UPDATE', 'LIVE'],
+      ['ws_user_order_matched.json', 'UPDATE', 'MATCHED'],
+      ['ws_user_order_cancellation.json', 'CANCELLATION', 'CANCELED'],
+      ['ws_user_order_venue_cancel.json', 'CANCELLATION', 'INVALID'],
+      ['ws_user_order_msg.json', 'PLACEMENT', 'LIVE'],
+    ]
+    for (const [file, type, status] of cases) {
+      const { events, rejected } = parseUserFrame(fixture(file))
+      expect(rejected).toEqual([])
+      const e = events[0]
+      expect(e?.kind).toBe('order')
+      if (e?.kind === 'order') {
+        expect(e.order.type).toBe(type)
+        expect(e.order.status).toBe(status)
+      }
+    }
+  })
+
+  test('a killed FOK with an empty size_matched parses, matched as 0', () => {
+    const { events } = parseUserFrame(fixture('ws_user_order_fok_killed.json'))
+    const e = events[0]
+    expect(e?.kind === 'order' && e.order.size_matched).toBe(0)
+    expect(e?.kind === 'order' && e.order.status.startsWith('CANCELED')).toBe(true)
+  })
+
+  test('a batch frame yields the order and the trade in order', () => {
+    const { events } = parseUserFrame(fixture('ws_user_batch_msg.json'))
+    expect(events.map((e) => e.kind)).toEqual(['order', 'trade'])
+  })
+
+  test('PONG and malformed frames yield no events; bad objects are reported, not thrown', () => {
+    expect(parseUserFrame('PONG').events).toEqual([])
+    expect(parseUserFrame('{"event_type":"trade","id":').rejected.length).toBe(1)
+    const r = parseUserFrame(JSON.stringify([{ event_type: 'trade', id: 'x' }, { event_type: 'order' }]))
+    expect(r.events).toEqual([])
+    expect(r.rejected.length).toBe(2)
+  })
+
+  test('timestamps in ms, seconds and ISO all become ms', () => {
+    expect(toMs('1725958682125')).toBe(1725958682125)
+    expect(toMs('1725958681')).toBe(1725958681000)
+    expect(toMs('2024-01-01T00:00:00Z')).toBe(Date.UTC(2024, 0, 1))
+    expect(toMs('')).toBeUndefined()
+  })
+})
+
+describe('our fills in a trade', () => {
+  test('taker trade: the top level is our fill', () => {
+    const { events } = parseUserFrame(fixture('ws_user_trade.json'))
+    const e = events[0]
+    if (e?.kind !== 'trade') throw new Error('expected a trade')
+    const fills = tradeToFills(e.trade, OURS, 0)
+    expect(fills).toHaveLength(1)
+    expect(fills[0]).toMatchObject({ role: 'TAKER', side: 'BUY', price: 0.5, size: 25, status: 'CONFIRMED' })
+    expect(fills[0]?.timestamp).toBe(Date.UTC(2024, 0, 1))
+    // The maker in the same trade is someone else: not ours.
+    expect(tradeToFills(e.trade, '00000000-0000-0000-0000-000000000002', 0).map((f) => f.role)).toEqual(['MAKER'])
+  })
+
+  test('maker trade: our maker_orders entries, including a complementary-token one at 1 − p', () => {
+    const yes = '111'
+    const no = '222'
+    const trade = {
+      event_type: 'trade',
+      id: 't1',
+      taker_order_id: '0xtaker',
+      market: '0xm',
+      asset_id: yes,
+      side: 'BUY',
+      size: '20',
+      price: '0.518',
+      status: 'MATCHED',
+      match_time: '1725958681',
+      owner: OURS,
+      trade_owner: 'someone-else',
+      trader_side: 'MAKER',
+      maker_orders: [
+        { order_id: '0xa', owner: OURS, matched_amount: '5', price: '0.518', asset_id: yes, fee_rate_bps: '0' },
+        { order_id: '0xb', owner: OURS, matched_amount: '7', price: '0.482', asset_id: no, fee_rate_bps: '0' },
+        { order_id: '0xc', owner: 'other', matched_amount: '8', price: '0.518', asset_id: yes, fee_rate_bps: '0' },
+      ],
+    }
+    const { events } = parseUserFrame(JSON.stringify(trade))
+    const e = events[0]
+    if (e?.kind !== 'trade') throw new Error('expected a trade')
+    const fills = tradeToFills(e.trade, OURS, 0)
+    expect(fills.map((f) => [f.orderId, f.tokenId, f.side, f.price, f.size, f.role])).toEqual([
+      ['0xa', yes, 'SELL', 0.518, 5, 'MAKER'], // same token: the other side of a taker BUY
+      ['0xb', no, 'BUY', 0.482, 7, 'MAKER'], // complementary token: both bought (mint)
+    ])
+    expect(fills.every((f) => f.timestamp === 1725958681000)).toBe(true)
+  })
+
+  test('REST /data/trades items parse with the same schema', () => {
+    const page = JSON.parse(fixture('http_trades_page.json')) as { data: unknown[] }
+    const { events } = parseUserFrame(JSON.stringify(page.data))
+    expect(events.map((e) => e.kind)).toEqual(['trade'])
+    const e = events[0]
+    if (e?.kind !== 'trade') throw new Error('expected a trade')
+    expect(tradeToFills(e.trade, OURS, 0)[0]).toMatchObject({ status: 'MINED', size: 10, role: 'TAKER' })
+  })
+})
