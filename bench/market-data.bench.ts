@@ -11,13 +11,14 @@ import type { BenchResult } from './types.ts'
  * (fixtures/ws_book_snapshot_captured.json, NO books mirrored), then a stream of price_change frames in the
  * current wire format built from it: changes near the touch, a third of them batched with the other token's
  * mirror entry, each carrying the true best_bid / best_ask, so every integrity check runs and passes.
- * Compared with bare JSON.parse of the same frames. Targets: ingest ≥ 50% of the JSON.parse rate, p99 ≤ 20 µs
+ * Compared with bare JSON.parse of the same frames. Hash verification is on (it runs on book events only). Targets: ingest ≥ 50% of the JSON.parse rate, p99 ≤ 20 µs
  * from frame receipt (the string) to "market dirty".
  */
 
 const FIX = '/work/shared/fixtures/polymarket/ws_book_snapshot_captured.json'
 const MARKETS = 500
 const FRAMES = 50_000
+const ROUNDS = 5
 
 interface Wire {
   price: string
@@ -196,47 +197,58 @@ export default async function (): Promise<BenchResult[]> {
 
   // Warm both paths on throwaway state (the stream must be applied once, in order, to consistent books).
   let sink = 0
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < 2; rep++) {
     for (const f of frames) sink += (JSON.parse(f) as { timestamp: string }).timestamp.length
     const warm = seededCore(ms, books, () => {})
     for (const f of frames) warm.data.ingestFrame(f)
   }
 
-  // Bare JSON.parse: throughput and per-frame latency.
-  const parseLat = new Float64Array(n)
-  let t0 = Bun.nanoseconds()
-  for (let i = 0; i < n; i++) sink += (JSON.parse(frames[i] as string) as { timestamp: string }).timestamp.length
-  const parseSec = (Bun.nanoseconds() - t0) / 1e9
-  for (let i = 0; i < n; i++) {
-    const s = Bun.nanoseconds()
-    sink += (JSON.parse(frames[i] as string) as { timestamp: string }).timestamp.length
-    parseLat[i] = (Bun.nanoseconds() - s) / 1000
-  }
-  parseLat.sort()
+  // Other processes share the machine: throughput is the best of ROUNDS passes, percentiles the median of the
+  // passes' percentiles. Each ingest pass starts from freshly seeded books.
+  let parseSec = Number.POSITIVE_INFINITY
+  let ingestSec = Number.POSITIVE_INFINITY
+  let invalidAfter = 0
+  const parseP: [number[], number[]] = [[], []]
+  const dirtyP: [number[], number[]] = [[], []]
+  const lat = new Float64Array(n)
+  for (let round = 0; round < ROUNDS; round++) {
+    let t0 = Bun.nanoseconds()
+    for (let i = 0; i < n; i++) sink += (JSON.parse(frames[i] as string) as { timestamp: string }).timestamp.length
+    parseSec = Math.min(parseSec, (Bun.nanoseconds() - t0) / 1e9)
 
-  // Ingest throughput, untimed per frame.
-  const bulk = seededCore(ms, books, () => {
-    sink++
-  })
-  t0 = Bun.nanoseconds()
-  for (let i = 0; i < n; i++) bulk.data.ingestFrame(frames[i] as string)
-  const ingestSec = (Bun.nanoseconds() - t0) / 1e9
-  const bulkGaps = bulk.gaps()
+    const bulk = seededCore(ms, books, () => {
+      sink++
+    })
+    t0 = Bun.nanoseconds()
+    for (let i = 0; i < n; i++) bulk.data.ingestFrame(frames[i] as string)
+    ingestSec = Math.min(ingestSec, (Bun.nanoseconds() - t0) / 1e9)
+    invalidAfter = Math.max(invalidAfter, bulk.gaps())
 
-  // Latency: frame (string) in → first markDirty of that frame.
-  let start = 0
-  let first = -1
-  const lat = seededCore(ms, books, () => {
-    if (first < 0) first = Bun.nanoseconds() - start
-  })
-  const dirtyLat = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    first = -1
-    start = Bun.nanoseconds()
-    lat.data.ingestFrame(frames[i] as string)
-    dirtyLat[i] = first / 1000
+    for (let i = 0; i < n; i++) {
+      const s = Bun.nanoseconds()
+      sink += (JSON.parse(frames[i] as string) as { timestamp: string }).timestamp.length
+      lat[i] = (Bun.nanoseconds() - s) / 1000
+    }
+    lat.sort()
+    parseP[0].push(percentile(lat, 0.5))
+    parseP[1].push(percentile(lat, 0.99))
+
+    // Frame (string) in → first markDirty of that frame.
+    let start = 0
+    let first = -1
+    const timed = seededCore(ms, books, () => {
+      if (first < 0) first = Bun.nanoseconds() - start
+    })
+    for (let i = 0; i < n; i++) {
+      first = -1
+      start = Bun.nanoseconds()
+      timed.data.ingestFrame(frames[i] as string)
+      lat[i] = first / 1000
+    }
+    lat.sort()
+    dirtyP[0].push(percentile(lat, 0.5))
+    dirtyP[1].push(percentile(lat, 0.99))
   }
-  dirtyLat.sort()
 
   // Memory: 1,000 tokens subscribed and seeded with the captured book (54 levels each).
   Bun.gc(true)
@@ -248,23 +260,24 @@ export default async function (): Promise<BenchResult[]> {
 
   const parseRate = n / parseSec
   const ingestRate = n / ingestSec
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
   return [
     {
       name: 'JSON.parse price_change frame (baseline)',
       count: n,
-      medianUs: percentile(parseLat, 0.5),
-      p99Us: percentile(parseLat, 0.99),
+      medianUs: med(parseP[0]),
+      p99Us: med(parseP[1]),
       opsPerSec: parseRate,
       note: `${Math.round(bytes / n)} B/frame avg`,
     },
     {
       name: 'ingest frame → market dirty',
       count: n,
-      medianUs: percentile(dirtyLat, 0.5),
-      p99Us: percentile(dirtyLat, 0.99),
+      medianUs: med(dirtyP[0]),
+      p99Us: med(dirtyP[1]),
       opsPerSec: ingestRate,
       ratio: `${((ingestRate / parseRate) * 100).toFixed(0)}% of JSON.parse`,
-      note: `${Math.round(levels / ingestSec / 1000)}k levels/s; ${bulkGaps} books invalid after; targets ≥50%, p99 ≤20µs`,
+      note: `${Math.round(levels / ingestSec / 1000)}k levels/s; ${invalidAfter} books invalid after; targets ≥50%, p99 ≤20µs`,
     },
     {
       name: 'memory, 1,000 tokens seeded (54 levels each)',

@@ -4,7 +4,8 @@ import type { Level } from '../../../schemas/domain.ts'
  * One token's L2 book. Price levels are integer ticks of the current tick size, so comparisons are exact and
  * "on the grid" is a property of the key. Each side is a pair of parallel arrays sorted so that the best level
  * is LAST (as on the wire): bid keys are +ticks ascending, ask keys are −ticks ascending. Best reads are O(1);
- * most updates land near the touch, i.e. near the end of the arrays, where splice moves almost nothing.
+ * most updates land near the touch, i.e. near the end of the arrays, where an insert or removal moves only the
+ * few levels better than it.
  */
 
 export const BID = 0
@@ -33,29 +34,33 @@ class BookSide {
 
   set(key: number, size: number): void {
     const keys = this.keys
+    const sizes = this.sizes
     const n = keys.length
     // Fast path: the touch itself (the most common update).
-    let i = n > 0 && keys[n - 1] === key ? n - 1 : this.lowerBound(key)
+    const i = n > 0 && keys[n - 1] === key ? n - 1 : this.lowerBound(key)
     if (i < n && keys[i] === key) {
-      if (size > 0) this.sizes[i] = size
-      else if (i === n - 1) {
-        keys.pop()
-        this.sizes.pop()
-      } else {
-        keys.splice(i, 1)
-        this.sizes.splice(i, 1)
+      if (size > 0) {
+        sizes[i] = size
+        return
       }
+      // Remove: shift the few levels better than it down by one (cheaper than splice near the end).
+      for (let j = i; j < n - 1; j++) {
+        keys[j] = keys[j + 1] as number
+        sizes[j] = sizes[j + 1] as number
+      }
+      keys.pop()
+      sizes.pop()
       return
     }
     if (size <= 0) return
-    if (i === n) {
-      keys.push(key)
-      this.sizes.push(size)
-    } else {
-      if (i < 0) i = 0
-      keys.splice(i, 0, key)
-      this.sizes.splice(i, 0, size)
+    keys.push(key)
+    sizes.push(size)
+    for (let j = n; j > i; j--) {
+      keys[j] = keys[j - 1] as number
+      sizes[j] = sizes[j - 1] as number
     }
+    keys[i] = key
+    sizes[i] = size
   }
 
   clear(): void {

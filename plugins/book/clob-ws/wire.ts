@@ -195,6 +195,8 @@ type Obj = Record<string, unknown>
 
 /** Numbers of a price_change's entries, filled by readPriceChange; NaN in bid/ask means "not stated". */
 export class PriceChangeNumbers {
+  /** The event's timestamp (ms). */
+  timestamp = 0
   price = new Float64Array(16)
   size = new Float64Array(16)
   bid = new Float64Array(16)
@@ -223,9 +225,10 @@ function readTop(v: unknown): number {
  * (the whole message is checked before any of it is applied).
  */
 export function readPriceChange(o: Obj, out: PriceChangeNumbers): o is PriceChangeEvent & Obj {
-  if (typeof o.market !== 'string' || typeof o.timestamp !== 'string' || Number.isNaN(parseDecimal(o.timestamp))) {
-    return false
-  }
+  if (typeof o.market !== 'string' || typeof o.timestamp !== 'string') return false
+  const ts = parseDecimal(o.timestamp)
+  if (Number.isNaN(ts)) return false
+  out.timestamp = ts
   const list = o.price_changes
   if (!Array.isArray(list)) return false
   out.ensure(list.length)
