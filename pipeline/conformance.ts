@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { isStage, type Stage } from '../stages/index.ts'
 import { strictConfig } from './config/resolve.ts'
@@ -52,7 +53,12 @@ export async function checkPluginConformance(value: unknown, sample: Record<stri
     return problems
   }
   if (!isStage(def.stage)) return problems
-  const ctx = createTestContext({ stage: def.stage, plugin: def.name })
+  // A throwaway key: plugins that sign (execute) may refuse to build without one; nothing is sent.
+  const ctx = createTestContext({
+    stage: def.stage,
+    plugin: def.name,
+    credentials: { privateKey: `0x${randomBytes(32).toString('hex')}` },
+  })
   let handler: Record<string, unknown>
   try {
     handler = (await def.create(parsed.data, ctx)) as unknown as Record<string, unknown>

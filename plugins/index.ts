@@ -1,6 +1,7 @@
 import type { AnyPlugin } from '../pipeline/define-plugin.ts'
 import ewmaMicroprice from './fair-value/ewma-microprice/index.ts'
 import gamma from './enrich/gamma/index.ts'
+import clob from './execute/clob/index.ts'
 import layered from './layer/layered/index.ts'
 import sqlite from './persist/sqlite/index.ts'
 import caps from './risk/caps/index.ts'
@@ -22,5 +23,6 @@ export const builtins: readonly AnyPlugin[] = [
   inventorySkew,
   caps,
   layered,
+  clob,
   sqlite,
 ]
