@@ -4,7 +4,7 @@ import { createLiveness } from '../plugins/book/clob-ws/freshness.ts'
 import { createMarketData, type MarketData } from '../plugins/book/clob-ws/market-data.ts'
 import { ASK, BID, createOrderBook, type OrderBook } from '../plugins/book/clob-ws/order-book.ts'
 import type { Market } from '../schemas/domain.ts'
-import type { BenchResult } from './types.ts'
+import { type BenchResult, measure } from './types.ts'
 
 /**
  * Market-data ingest on recorded frames: 1,000 tokens (500 markets) seeded with the captured 2026 book
@@ -147,7 +147,12 @@ function priceChangeFrames(ms: Market[], captured: { bids: Wire[]; asks: Wire[] 
   return out
 }
 
-function seededCore(ms: Market[], books: string[], onDirty: () => void): { data: MarketData; gaps: () => number } {
+function seededCore(
+  ms: Market[],
+  books: string[],
+  onDirty: () => void,
+  verifyHash = true,
+): { data: MarketData; gaps: () => number } {
   const clock = createManualClock()
   const ctx = createTestContext({ stage: 'book', plugin: 'clob-ws', clock })
   const data = createMarketData({
@@ -157,7 +162,7 @@ function seededCore(ms: Market[], books: string[], onDirty: () => void): { data:
     markDirty: onDirty,
     requestSnapshot: () => {},
     cancelSnapshot: () => {},
-    verifyHash: true,
+    verifyHash,
     checkBestBidAsk: true,
     tradeWindowMs: 60_000,
     snapshotWaitMs: 5_000,
@@ -258,6 +263,17 @@ export default async function (): Promise<BenchResult[]> {
   const heapMb = (process.memoryUsage().heapUsed - before) / 1e6
   if (mem.gaps() !== 0 || sink === 0) throw new Error('unreachable')
 
+  // A full book event (the captured one: 54 levels), with and without the server hash recomputed.
+  const capturedText = await Bun.file(FIX).text()
+  const m0 = ms[0] as Market
+  const bookText = capturedText.replace(/"asset_id": "\d+"/, `"asset_id": "${m0.yesTokenId}"`)
+  const hashed = seededCore(ms, books, () => {}, true)
+  const plain = seededCore(ms, books, () => {}, false)
+  const bookPlain = measure('ingest book event, 54 levels, hash off', 5_000, () => plain.data.ingestFrame(bookText))
+  const bookHashed = measure('ingest book event, 54 levels, hash verified', 5_000, () =>
+    hashed.data.ingestFrame(bookText),
+  )
+
   const parseRate = n / parseSec
   const ingestRate = n / ingestSec
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
@@ -279,6 +295,8 @@ export default async function (): Promise<BenchResult[]> {
       ratio: `${((ingestRate / parseRate) * 100).toFixed(0)}% of JSON.parse`,
       note: `${Math.round(levels / ingestSec / 1000)}k levels/s; ${invalidAfter} books invalid after; targets ≥50%, p99 ≤20µs`,
     },
+    bookPlain,
+    { ...bookHashed, ratio: `${(bookHashed.medianUs / bookPlain.medianUs).toFixed(1)}× hash off` },
     {
       name: 'memory, 1,000 tokens seeded (54 levels each)',
       count: MARKETS * 2,

@@ -230,3 +230,19 @@ describe('clob-ws against a replaying server', () => {
     expect(server.connections()).toBe(1)
   })
 })
+
+describe('configuration', () => {
+  test('defaults parse; inconsistent timings are refused with the field named', () => {
+    const ok = plugin.config.parse({})
+    expect(ok).toMatchObject({
+      ping_interval: 10_000,
+      stale_after: 15_000,
+      dead_after: 30_000,
+      max_tokens_per_connection: 200,
+    })
+    const bad = plugin.config.safeParse({ ping_interval: '20s' })
+    expect(bad.success).toBe(false)
+    expect(bad.error?.issues[0]?.path).toEqual(['stale_after'])
+    expect(plugin.config.safeParse({ surprise: 1 }).success).toBe(false)
+  })
+})

@@ -9,37 +9,52 @@ import { createSnapshotFetcher } from './snapshot.ts'
 
 export type { ClobBookView } from './token-book.ts'
 
-export const ClobWsConfigSchema = z.strictObject({
-  ping_interval: DurationSchema.prefault('10s').describe('How often the text PING is sent on each connection'),
-  stale_after: DurationSchema.prefault('15s').describe(
-    'Books are stale (no quotes) once their connection has been silent this long; a PONG counts as data',
-  ),
-  dead_after: DurationSchema.prefault('30s').describe(
-    'A connection silent this long (no PONG, no data) is dropped and reconnected',
-  ),
-  max_tokens_per_connection: z
-    .int()
-    .min(2)
-    .max(5000)
-    .default(200)
-    .describe('Tokens per WebSocket connection before another connection (shard) is opened'),
-  backoff_min: DurationSchema.prefault('250ms').describe('First reconnect delay'),
-  backoff_max: DurationSchema.prefault('30s').describe('Reconnect delay cap (the delay doubles per failed attempt)'),
-  backoff_reset_after: DurationSchema.prefault('60s').describe(
-    'A connection up this long counts as healthy: the next reconnect starts from backoff_min again',
-  ),
-  snapshot_wait: DurationSchema.prefault('5s').describe(
-    'After (re)subscribing, how long to wait for the WS book dump before fetching REST /book',
-  ),
-  reseed_timeout: DurationSchema.prefault('10s').describe('Timeout of one REST /book request'),
-  reseed_concurrency: z.int().min(1).max(64).default(4).describe('REST /book requests in flight at once'),
-  verify_hash: z.boolean().default(true).describe('Recompute the server book hash on book events and count mismatches'),
-  check_best_bid_ask: z
-    .boolean()
-    .default(true)
-    .describe('Re-seed a book whose top disagrees with a best_bid_ask event'),
-  trade_window: DurationSchema.prefault('60s').describe('Window of the rolling trade statistics'),
-})
+export const ClobWsConfigSchema = z
+  .strictObject({
+    ping_interval: DurationSchema.prefault('10s').describe('How often the text PING is sent on each connection'),
+    stale_after: DurationSchema.prefault('15s').describe(
+      'Books are stale (no quotes) once their connection has been silent this long; a PONG counts as data',
+    ),
+    dead_after: DurationSchema.prefault('30s').describe(
+      'A connection silent this long (no PONG, no data) is dropped and reconnected',
+    ),
+    max_tokens_per_connection: z
+      .int()
+      .min(2)
+      .max(5000)
+      .default(200)
+      .describe('Tokens per WebSocket connection before another connection (shard) is opened'),
+    backoff_min: DurationSchema.prefault('250ms').describe('First reconnect delay'),
+    backoff_max: DurationSchema.prefault('30s').describe('Reconnect delay cap (the delay doubles per failed attempt)'),
+    backoff_reset_after: DurationSchema.prefault('60s').describe(
+      'A connection up this long counts as healthy: the next reconnect starts from backoff_min again',
+    ),
+    snapshot_wait: DurationSchema.prefault('5s').describe(
+      'After (re)subscribing, how long to wait for the WS book dump before fetching REST /book',
+    ),
+    reseed_timeout: DurationSchema.prefault('10s').describe('Timeout of one REST /book request'),
+    reseed_concurrency: z.int().min(1).max(64).default(4).describe('REST /book requests in flight at once'),
+    verify_hash: z
+      .boolean()
+      .default(true)
+      .describe('Recompute the server book hash on book events and count mismatches'),
+    check_best_bid_ask: z
+      .boolean()
+      .default(true)
+      .describe('Re-seed a book whose top disagrees with a best_bid_ask event'),
+    trade_window: DurationSchema.prefault('60s').describe('Window of the rolling trade statistics'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ping_interval >= c.stale_after) {
+      ctx.addIssue({ code: 'custom', path: ['stale_after'], message: 'stale_after must be longer than ping_interval' })
+    }
+    if (c.stale_after > c.dead_after) {
+      ctx.addIssue({ code: 'custom', path: ['dead_after'], message: 'dead_after must be at least stale_after' })
+    }
+    if (c.backoff_min > c.backoff_max) {
+      ctx.addIssue({ code: 'custom', path: ['backoff_max'], message: 'backoff_max must be at least backoff_min' })
+    }
+  })
 export type ClobWsConfig = z.infer<typeof ClobWsConfigSchema>
 
 /** How often connections are checked and metrics flushed. */

@@ -334,3 +334,29 @@ describe('lifecycle of a token book', () => {
     expect(requested.sort()).toEqual([CAPTURED_TOKEN, '1', YES, NO].sort())
   })
 })
+
+describe('tick size change and snapshots on the new grid', () => {
+  beforeEach(() => setup())
+
+  test('a snapshot stamped before the change but already on the new grid is taken', async () => {
+    data.ingestFrame(await fixtureText('ws_market_book_msg.json'))
+    data.ingestFrame(
+      JSON.stringify({
+        ...(await fixture('ws_market_tick_size_msg.json')),
+        new_tick_size: '0.001',
+        old_tick_size: '0.01',
+      }),
+    )
+    const snap = {
+      market: DD22.conditionId,
+      asset_id: YES,
+      timestamp: '1703875209999',
+      bids: [{ price: '0.501', size: '3' }],
+      asks: [{ price: '0.503', size: '3' }],
+      tick_size: '0.001',
+    }
+    data.applyRestSnapshot(YES, BookSummarySchema.parse(snap), snap)
+    expect(data.token(YES)?.state).toBe('fresh')
+    expect(data.token(YES)?.bestAsk()).toEqual({ price: 0.503, size: 3 })
+  })
+})

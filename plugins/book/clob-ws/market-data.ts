@@ -267,7 +267,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     }
     if (tb.status === 'resolved') return
     const ts = +ev.timestamp
-    if (ts < tb.minSnapshotTs) return // predates a tick_size_change already applied
+    if (ts < tb.minSnapshotTs && !onNewGrid(tb, ev.tick_size)) return // predates a tick_size_change
     if (opts.verifyHash && ev.hash !== undefined) checkHash(tb, ev.hash, wsBookHash(ev, tb.minOrderSize, tb.negRisk))
     opts.cancelSnapshot(tb.tokenId)
     seed(tb, ev.bids, ev.asks, ev.tick_size, ts)
@@ -330,6 +330,11 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       opts.log.info(`book ${short(id)}: ${tb.reason}; no more quotes`)
       opts.markDirty(tb.conditionId)
     }
+  }
+
+  /** A snapshot stamped before a tick_size_change is still usable when it is already on the new grid. */
+  function onNewGrid(tb: TokenBook, tick: string | undefined): boolean {
+    return tick !== undefined && +tick === tb.book.tickSize
   }
 
   function unknownAsset(id: string): void {
@@ -520,7 +525,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       const tb = tokens.get(tokenId)
       if (tb === undefined || tb.status === 'resolved' || tb.status === 'fresh') return
       const ts = +summary.timestamp
-      if (ts < tb.minSnapshotTs) {
+      if (ts < tb.minSnapshotTs && !onNewGrid(tb, summary.tick_size)) {
         tb.status = 'invalid'
         tb.reason = 'REST /book predates the tick size change; asking again'
         opts.requestSnapshot(tokenId)
