@@ -211,7 +211,8 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       counters.levels++
       if (outcome !== APPLIED) {
         invalidate(tb, problem.reason)
-        for (let j = i + 1; j < held.length; j++) tb.hold(held[j] as BufferedChange)
+        // What is not older than the failure waits for the next snapshot, the failing change included when real.
+        for (let j = outcome === INCONSISTENT ? i : i + 1; j < held.length; j++) tb.hold(held[j] as BufferedChange)
         return
       }
       tb.serverTs = c.ts
