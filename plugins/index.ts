@@ -1,4 +1,5 @@
 import type { AnyPlugin } from '../pipeline/define-plugin.ts'
+import clobWs from './book/clob-ws/index.ts'
 import ewmaMicroprice from './fair-value/ewma-microprice/index.ts'
 import gamma from './enrich/gamma/index.ts'
 import clob from './execute/clob/index.ts'
@@ -18,6 +19,7 @@ export const builtins: readonly AnyPlugin[] = [
   file,
   sheets,
   gamma,
+  clobWs,
   ewmaMicroprice,
   volSpread,
   inventorySkew,
