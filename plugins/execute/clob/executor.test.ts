@@ -191,6 +191,25 @@ describe('executor', () => {
     expect(ctx.dirty).toContain(m.conditionId)
   })
 
+  test('an order adopted at start is live (its snapshot moves it from pending through live)', async () => {
+    const { ex } = setup()
+    await ex.setMarkets([m])
+    ex.adopt([
+      {
+        id: `0x${'ad'.repeat(32)}`,
+        asset_id: m.yesTokenId,
+        market: m.conditionId,
+        side: 'BUY',
+        price: 0.3,
+        original_size: 10,
+        size_matched: 0,
+        status: 'LIVE',
+        type: 'PLACEMENT',
+      },
+    ])
+    expect(ex.liveOrders().map((o) => [o.status, o.quoteSide])).toEqual([['live', 'bid']])
+  })
+
   test('stop cancels everything and refuses further runs', async () => {
     const { fake, ex } = setup()
     await ex.setMarkets([m])

@@ -144,9 +144,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (!o) return undefined
     const t = applyOrderEvent(o, event, now(), { notFoundGraceMs: deps.notFoundGraceMs })
     if (t.illegal) log.debug(`order ${id.slice(0, 10)}…: ignored ${event.kind} (${t.illegal})`)
-    // Compared here as well: a transition through an intermediate state may report itself unchanged.
-    const changed = t.changed || t.order.status !== o.status || t.order.filled !== o.filled
-    if (!changed) return o
+    if (!t.changed) return o
     orders.set(id, t.order)
     emitOrder(t.order)
     if (t.order.status !== o.status) {

@@ -89,6 +89,63 @@ describe('happy paths', () => {
   })
 })
 
+describe('changed: every status or fill change is reported', () => {
+  // An adopted order starts pending and is moved by the exchange's snapshot; the step goes through 'live'.
+  test.each([
+    ['GET /data/order LIVE', { kind: 'rest-order', order: { status: 'LIVE', sizeMatched: 0 } }],
+    ['PLACEMENT event', { kind: 'order-event', type: 'PLACEMENT', status: 'LIVE', sizeMatched: 0 }],
+    ['accepted as matched without amounts', { kind: 'submit-accepted', status: 'matched' }],
+  ] as const)('pending → live by %s', (_name, event) => {
+    const pending = order()
+    const t = applyOrderEvent(pending, event, T0 + 500)
+    expect(t.order.status).toBe('live')
+    expect(t.changed).toBe(true)
+    expect(t.order.updatedAt).toBe(T0 + 500)
+  })
+
+  test('unknown → live by a snapshot is a change; the same snapshot again is not', () => {
+    const unknown = run(order(), [{ kind: 'submit-ambiguous', reason: 'timeout' }]).order
+    const live = applyOrderEvent(unknown, { kind: 'rest-order', order: { status: 'LIVE', sizeMatched: 0 } }, T0 + 2000)
+    expect(live.changed).toBe(true)
+    expect(live.order.status).toBe('live')
+    const again = applyOrderEvent(
+      live.order,
+      { kind: 'rest-order', order: { status: 'LIVE', sizeMatched: 0 } },
+      T0 + 3000,
+    )
+    expect(again.changed).toBe(false)
+    expect(again.order).toBe(live.order)
+  })
+
+  test('property: changed is true exactly when status, fill or another tracked field moved', () => {
+    const events: OrderEvent[] = [
+      { kind: 'submit-accepted', status: 'live' },
+      { kind: 'submit-accepted', status: 'matched' },
+      { kind: 'submit-ambiguous', reason: 'timeout' },
+      placement,
+      cancellation,
+      { kind: 'order-event', type: 'UPDATE', status: 'LIVE', sizeMatched: 4 },
+      { kind: 'trade', tradeId: 't1', size: 2, status: 'MATCHED' },
+      { kind: 'rest-order', order: { status: 'LIVE', sizeMatched: 1 } },
+      { kind: 'rest-order', order: { status: 'LIVE', sizeMatched: 0 } },
+      { kind: 'cancel-requested' },
+      { kind: 'cancel-confirmed' },
+    ]
+    const starts = [order(), run(order(), [{ kind: 'submit-ambiguous', reason: 'timeout' }]).order]
+    for (const start of starts) {
+      for (const a of events) {
+        const first = applyOrderEvent(start, a, T0 + 100)
+        for (const b of events) {
+          const t = applyOrderEvent(first.order, b, T0 + 200)
+          const moved = t.order.status !== first.order.status || t.order.filled !== first.order.filled
+          if (moved) expect(t.changed).toBe(true)
+          if (!t.changed) expect(t.order).toBe(first.order)
+        }
+      }
+    }
+  })
+})
+
 describe('ambiguous outcomes are never taken for rejections', () => {
   test('a timeout makes the order unknown; a later PLACEMENT makes it live', () => {
     const unknown = run(order(), [{ kind: 'submit-ambiguous', reason: 'timeout' }]).order
@@ -272,6 +329,28 @@ describe('submitEvent: what a POST /order(s) answer means', () => {
       },
       'submit-accepted',
     ],
+    [
+      'success true without an order id but with an error message (not enough balance)',
+      {
+        kind: 'response',
+        httpStatus: 200,
+        body: {
+          success: true,
+          orderID: '',
+          errorMsg: 'not enough balance / allowance: the balance is not enough',
+        },
+      },
+      'submit-rejected',
+    ],
+    [
+      'success true with an insert error message (price breaks the tick size)',
+      {
+        kind: 'response',
+        httpStatus: 200,
+        body: { success: true, errorMsg: 'order is invalid. Price breaks minimum tick size rules' },
+      },
+      'submit-rejected',
+    ],
     ['body without a verdict', { kind: 'response', httpStatus: 200, body: {} }, 'submit-ambiguous'],
   ] as const)('%s', (_name, outcome, kind) => {
     expect(submitEvent(outcome, 'BUY').kind).toBe(kind)
@@ -370,5 +449,18 @@ describe('property: random event sequences', () => {
         if (!allowRejection) expect(o.status).not.toBe('rejected')
       }
     }
+  })
+})
+
+describe('submitEvent on the recorded batch answer', () => {
+  test('each element of http_batch_order_response.json: accepted, refused for balance, refused for crossing', async () => {
+    const raw: unknown = await Bun.file(`/work/shared/fixtures/polymarket/http_batch_order_response.json`).json()
+    if (!Array.isArray(raw)) throw new Error('fixture is not an array')
+    const events = raw.map((body) => submitEvent({ kind: 'response', httpStatus: 200, body }, 'BUY'))
+    expect(events).toEqual([
+      { kind: 'submit-accepted', status: 'live' },
+      { kind: 'submit-rejected', reason: 'not enough balance / allowance: the balance is not enough' },
+      { kind: 'submit-rejected', reason: 'invalid post-only order: order crosses book' },
+    ])
   })
 })

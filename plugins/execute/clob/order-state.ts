@@ -142,8 +142,9 @@ function update(order: TrackedOrder, patch: Partial<TrackedOrder>, now: number):
 }
 
 /**
- * New fill level. An order that exists moves to partially_filled/filled; a cancelled order keeps its status
- * (fills matched before the cancel arrive late) unless it turns out fully filled.
+ * New fill level. An order that exists (pending, unknown or an inferred rejection included: evidence of it) moves
+ * to live/partially_filled/filled; a cancelled order keeps its status (fills matched before the cancel arrive
+ * late) unless it turns out fully filled. Compared with `order` itself, so a step through `live` is a change.
  */
 function withFills(order: TrackedOrder, patch: Partial<TrackedOrder>, now: number, reason: string): Transition {
   const reported = patch.sizeMatchedReported ?? order.sizeMatchedReported
@@ -192,12 +193,12 @@ export function applyOrderEvent(
     case 'submit-accepted': {
       if (s === 'rejected' && !order.rejectionInferred) return ignore(order, 'accepted after an explicit rejection')
       if (s !== 'pending' && s !== 'unknown' && s !== 'rejected') return same(order) // events got here first
-      if (event.status === 'live') return withFills(order, { status: 'live' }, now, 'accepted')
+      if (event.status === 'live') return withFills(order, {}, now, 'accepted')
       if (event.status === 'matched') {
         // Without amounts the match may be partial: leave the fill level to the trade events.
         const size = event.matchedSize ?? 0
         return withFills(
-          { ...order, status: 'live' },
+          order,
           { sizeMatchedReported: Math.max(order.sizeMatchedReported, size) },
           now,
           'matched on submit',
@@ -243,10 +244,8 @@ export function applyOrderEvent(
       if (event.sizeMatched + SIZE_EPS < order.sizeMatchedReported) {
         return ignore(order, `size_matched went back from ${order.sizeMatchedReported} to ${event.sizeMatched}`)
       }
-      const base =
-        s === 'pending' || s === 'unknown' || s === 'rejected' ? { ...order, status: 'live' as const } : order
       const reported = klass === 'matched' ? Math.max(event.sizeMatched, order.size) : event.sizeMatched
-      return withFills(base, { sizeMatchedReported: reported }, now, event.type.toLowerCase())
+      return withFills(order, { sizeMatchedReported: reported }, now, event.type.toLowerCase())
     }
     case 'trade': {
       if (!exists) return ignore(order, 'trade after an explicit rejection')
@@ -259,9 +258,7 @@ export function applyOrderEvent(
       }
       if (fills.get(event.tradeId) === event.size) return same(order) // same trade, later status: no new fill
       fills.set(event.tradeId, event.size)
-      const base =
-        s === 'pending' || s === 'unknown' || s === 'rejected' ? { ...order, status: 'live' as const } : order
-      return withFills(base, { tradeFills: fills }, now, 'trade')
+      return withFills(order, { tradeFills: fills }, now, 'trade')
     }
     case 'rest-order': {
       const rest = event.order
@@ -300,11 +297,9 @@ export function applyOrderEvent(
       if (klass === 'live') {
         if (s === 'cancelled' || s === 'filled') return ignore(order, 'exchange says LIVE')
         if (!exists) return ignore(order, 'exchange says LIVE after an explicit rejection')
-        const base =
-          s === 'pending' || s === 'unknown' || s === 'rejected' ? { ...order, status: 'live' as const } : order
         // REST is a snapshot: it can lag our trade events, so it never lowers the fill level.
         return withFills(
-          base,
+          order,
           { sizeMatchedReported: Math.max(order.sizeMatchedReported, rest.sizeMatched) },
           now,
           'rest',
@@ -344,7 +339,8 @@ export type SubmitOutcome =
       /** The parsed body element (`{success, errorMsg, status, makingAmount, takingAmount}` or `{error}`). */
       readonly body: {
         readonly success?: boolean
-        readonly errorMsg?: string
+        readonly orderID?: string | null
+        readonly errorMsg?: string | null
         readonly error?: string
         readonly status?: string
         readonly makingAmount?: string
@@ -356,7 +352,8 @@ export type SubmitOutcome =
 /**
  * Turns a submit outcome into an event. Only an answer that says the order does not exist is a rejection; a
  * duplicate (the same hash is already placed) or a delay means it exists or may; anything without a trustworthy
- * answer is ambiguous.
+ * answer is ambiguous. The exchange answers most insert errors with `success: true`, an empty `orderID` and an
+ * `errorMsg` ("not enough balance / allowance", protocol §2.4), so an error message outweighs `success`.
  */
 export function submitEvent(outcome: SubmitOutcome, side: 'BUY' | 'SELL'): OrderEvent {
   if (outcome.kind === 'failure') return { kind: 'submit-ambiguous', reason: outcome.reason }
@@ -366,7 +363,7 @@ export function submitEvent(outcome: SubmitOutcome, side: 'BUY' | 'SELL'): Order
   if (DUPLICATE_RE.test(message)) return { kind: 'submit-ambiguous', reason: message }
   if (httpStatus === 429) return { kind: 'submit-rejected', reason: 'rate limited (429)' }
   if (httpStatus >= 400) return { kind: 'submit-rejected', reason: message || `http ${httpStatus}` }
-  if (body.success === true) {
+  if (body.success === true && !message) {
     const status = (body.status ?? 'live').toLowerCase()
     if (status === 'matched') {
       // For a BUY the taker side of the amounts is shares; for a SELL the making side is.
@@ -379,6 +376,6 @@ export function submitEvent(outcome: SubmitOutcome, side: 'BUY' | 'SELL'): Order
     return { kind: 'submit-accepted', status: 'live' }
   }
   if (DELAYED_RE.test(message)) return { kind: 'submit-accepted', status: 'delayed' }
-  if (body.success === false) return { kind: 'submit-rejected', reason: message || 'rejected' }
+  if (body.success === false || message) return { kind: 'submit-rejected', reason: message || 'rejected' }
   return { kind: 'submit-ambiguous', reason: `unrecognised response (http ${httpStatus})` }
 }
