@@ -34,6 +34,12 @@ interface SimModule {
   }): Promise<EmbeddedSimulator>
 }
 
+/** The WebSocket base the clients append `market` or `user` to: always ending in `/ws/`. */
+export function wsBase(url: string): string {
+  const trimmed = url.replace(/\/+$/, '')
+  return trimmed.endsWith('/ws') ? `${trimmed}/` : `${trimmed}/ws/`
+}
+
 export async function startExchange(config: MmConfig, log: Logger): Promise<ExchangeHost> {
   const ex = config.exchange
   if (ex.use === 'polymarket') {
@@ -42,7 +48,7 @@ export async function startExchange(config: MmConfig, log: Logger): Promise<Exch
       endpoints: {
         kind: 'polymarket',
         clobUrl: w.clob_url,
-        wsUrl: w.ws_url,
+        wsUrl: wsBase(w.ws_url),
         gammaUrl: w.gamma_url,
         dataApiUrl: w.data_api_url,
         polygonRpcUrl: w.polygon_rpc_url,
@@ -76,7 +82,7 @@ export async function startExchange(config: MmConfig, log: Logger): Promise<Exch
     endpoints: {
       kind: 'sim',
       clobUrl: sim.urls.clob,
-      wsUrl: sim.urls.ws,
+      wsUrl: wsBase(sim.urls.ws),
       gammaUrl: sim.urls.gamma,
       dataApiUrl: sim.urls.dataApi,
       polygonRpcUrl: `${sim.urls.clob}/rpc`,
