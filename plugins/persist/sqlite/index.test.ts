@@ -88,6 +88,37 @@ describe('sqlite persist plugin', () => {
     expect(count(join(configDir, 'mm_state.db'), 'fair_values')).toBe(1)
   })
 
+  test('events written before start() are committed once the file is open', async () => {
+    const { h, configDir } = await plugin({})
+    h.write(fillEvent())
+    await h.start?.()
+    await h.flush?.()
+    expect(count(join(configDir, 'mm_state.db'), 'fills')).toBe(1)
+  })
+
+  test('a commit that fails (database locked mid-run) rejects flush, keeps the events and retries them', async () => {
+    const { h, ctx, configDir } = await plugin({ busy_timeout: '20ms' })
+    await h.start?.()
+    const path = join(configDir, 'mm_state.db')
+    const holder = new Database(path)
+    holder.exec('BEGIN EXCLUSIVE')
+    h.write(fillEvent({ tradeId: 'kept' }))
+    // (try/catch rather than expect().rejects: the rejection arrives from the database thread's message.)
+    const failure = await h.flush?.().then(
+      () => 'resolved',
+      (err: unknown) => String(err),
+    )
+    expect(failure).toMatch(/database is locked/)
+    expect(ctx.lines.join('\n')).toMatch(/commit of 1 events to .*mm_state\.db failed, retrying/)
+    holder.exec('ROLLBACK')
+    holder.close()
+    await h.flush?.()
+    expect(count(path, 'fills')).toBe(1)
+    expect(await ctx.metrics.registry.metrics()).toContain(
+      'mm_persist_commits_total{plugin_instance="persist",outcome="error"} 1',
+    )
+  })
+
   test('flush_interval and batch_size reload in place; a new path asks for a rebuild', async () => {
     const { h } = await plugin({})
     const base = sqlite.config.parse({})
