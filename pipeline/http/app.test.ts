@@ -149,6 +149,17 @@ describe('HTTP API', () => {
     expect(await res.json()).toEqual({ error: 'no risk plugin in this pipeline can be reset' })
   })
 
+  test('POST /risk/reset calls every resettable risk plugin with the reason', async () => {
+    const res = await post(yaml.replace('risk: [ { use: test-risk } ]', 'risk: [ { use: test-risk, with: { resettable: http } } ]'))
+    expect(res.status).toBe(200)
+    const reset = await app.request('/risk/reset?reason=operator%20checked', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })
+    expect(reset.status).toBe(200)
+    expect(probe('http').started).toContain('reset: operator checked')
+  })
+
   test('unknown routes are 404 JSON', async () => {
     const res = await app.request('/nope')
     expect(res.status).toBe(404)

@@ -67,14 +67,28 @@ export function createApp(daemon: Daemon, opts: { token: string | undefined; plu
     ),
   )
 
+  // Every POST changes what the daemon does: a bearer token from the environment is required.
+  app.post('*', async (c, next) => {
+    if (!opts.token) return c.json({ error: 'POST routes are disabled: set server.token (e.g. ${MM_API_TOKEN})' }, 403)
+    if (!tokenMatches(c.req.header('Authorization'), opts.token)) return c.json({ error: 'unauthorized' }, 401)
+    await next()
+  })
+
+  app.post('/risk/reset', (c) => {
+    const reason = c.req.query('reason') ?? 'reset over HTTP'
+    const resettable = daemon.current().risk.filter((r) => typeof (r.handler as { reset?: unknown }).reset === 'function')
+    if (resettable.length === 0) return c.json({ error: 'no risk plugin in this pipeline can be reset' }, 404)
+    const reset = resettable.map((r) => ({
+      instance: r.entry.instance,
+      plugin: r.entry.def.name,
+      result: (r.handler as unknown as { reset(why: string): unknown }).reset(reason),
+    }))
+    daemon.quotes.markAllDirty()
+    return c.json({ reset })
+  })
+
   app.post(
     '/config/reload',
-    async (c, next) => {
-      if (!opts.token)
-        return c.json({ error: 'POST routes are disabled: set server.token (e.g. ${MM_API_TOKEN})' }, 403)
-      if (!tokenMatches(c.req.header('Authorization'), opts.token)) return c.json({ error: 'unauthorized' }, 401)
-      await next()
-    },
     bodyLimit({
       maxSize: MAX_RELOAD_BODY,
       onError: (c) => c.json({ error: `body over ${MAX_RELOAD_BODY} bytes` }, 413),
