@@ -37,7 +37,16 @@ interface Slot {
   running: Promise<void> | undefined
   pending: boolean
   dirtySince: number | undefined
+  /** Consecutive stage errors; each one doubles the cool-down before the market is computed again. */
+  errorStreak: number
+  lastError: string | undefined
+  coolUntil: number
+  cancelCoolTimer: (() => void) | undefined
 }
+
+/** After a stage error a market rests before it is recomputed, so a broken plugin cannot spin the CPU or the log. */
+const ERROR_COOLDOWN_MIN_MS = 500
+const ERROR_COOLDOWN_MAX_MS = 30_000
 
 class StageError extends Error {
   constructor(
@@ -180,11 +189,21 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
       await callAsync(p.execute, () => p.execute.handler.run({ market, books, quote: layered.quote, orders, now }))
       if (slot.dirtySince !== undefined) metrics.core.quoteLatency.observe((clock.now() - slot.dirtySince) / 1000)
       metrics.core.quoteComputations.inc({ outcome: 'quoted' })
+      slot.errorStreak = 0
+      slot.lastError = undefined
     } catch (err) {
       const stageErr = err instanceof StageError ? err : undefined
       metrics.core.stageErrors.inc({ stage: stageErr?.stage ?? 'engine', plugin: stageErr?.plugin ?? 'engine' })
       metrics.core.quoteComputations.inc({ outcome: 'error' })
-      log.error(`market ${market.conditionId} (${market.question}): ${stageErr?.message ?? String(err)}`)
+      const message = stageErr?.message ?? String(err)
+      slot.errorStreak++
+      const cooldown = Math.min(ERROR_COOLDOWN_MAX_MS, ERROR_COOLDOWN_MIN_MS * 2 ** (slot.errorStreak - 1))
+      slot.coolUntil = clock.now() + cooldown
+      // The same error again is logged at debug: the first occurrence and the counter say enough.
+      log[message === slot.lastError ? 'debug' : 'error'](
+        `market ${market.conditionId} (${market.question}): ${message}${slot.errorStreak > 1 ? ` (${slot.errorStreak} in a row; retrying in ${cooldown} ms)` : ''}`,
+      )
+      slot.lastError = message
       try {
         await pullMarket(p, slot, `stage error in ${stageErr ? `${stageErr.stage}/${stageErr.plugin}` : 'engine'}`)
       } catch (pullErr) {
@@ -198,8 +217,10 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
       slot.pending = false
       await computeOnce(slot)
       slot.dirtySince = slot.pending ? clock.now() : undefined
-    } while (slot.pending && !closed && slots.get(slot.state.market.conditionId) === slot)
+    } while (slot.pending && !closed && slot.errorStreak === 0 && slots.get(slot.state.market.conditionId) === slot)
     slot.running = undefined
+    // A failed market that was marked dirty meanwhile waits out its cool-down.
+    if (slot.pending && slot.errorStreak > 0 && !closed) schedule(slot)
   }
 
   function schedule(slot: Slot) {
@@ -207,6 +228,14 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
     slot.dirtySince ??= clock.now()
     if (slot.running) {
       slot.pending = true
+      return
+    }
+    const wait = slot.coolUntil - clock.now()
+    if (wait > 0) {
+      slot.cancelCoolTimer ??= clock.setTimeout(() => {
+        slot.cancelCoolTimer = undefined
+        if (slots.get(slot.state.market.conditionId) === slot) schedule(slot)
+      }, wait)
       return
     }
     slot.pending = true
@@ -227,7 +256,11 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
     },
     setMarkets(markets) {
       const next = new Set(markets.map((m) => m.conditionId))
-      for (const id of slots.keys()) if (!next.has(id)) slots.delete(id)
+      for (const [id, slot] of slots) {
+        if (next.has(id)) continue
+        slot.cancelCoolTimer?.()
+        slots.delete(id)
+      }
       for (const market of markets) {
         const existing = slots.get(market.conditionId)
         if (existing) {
@@ -249,6 +282,10 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
           running: undefined,
           pending: false,
           dirtySince: undefined,
+          errorStreak: 0,
+          lastError: undefined,
+          coolUntil: 0,
+          cancelCoolTimer: undefined,
         })
       }
     },
@@ -261,6 +298,7 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
     },
     close() {
       closed = true
+      for (const slot of slots.values()) slot.cancelCoolTimer?.()
     },
   }
 }

@@ -100,7 +100,7 @@ describe('the quote plane', () => {
   })
 
   test('a throwing stage pulls only that market, is counted, and the daemon keeps quoting the others', async () => {
-    const { p, daemon, lines } = await boot('errors')
+    const { p, daemon, lines, clock } = await boot('errors')
     p.throwFairFor = new Set([cid(1)])
     p.executed.length = 0
     daemon.quotes.markAllDirty()
@@ -113,7 +113,30 @@ describe('the quote plane', () => {
     p.throwFairFor.clear()
     daemon.quotes.markDirty(cid(1))
     await daemon.quotes.idle()
+    expect(daemon.quotes.state(cid(1))?.pulledFor).toBe('stage error in fair-value/test-fair') // still cooling down
+    clock.advance(500)
+    await daemon.quotes.idle()
     expect(daemon.quotes.state(cid(1))?.pulledFor).toBeUndefined()
+  })
+
+  test('a plugin that keeps throwing backs off: bounded computations and one error line, not a hot loop', async () => {
+    const { p, daemon, lines, clock } = await boot('error-backoff')
+    p.throwFairFor = new Set([cid(1)])
+    const before = p.pulled.length
+    for (let i = 0; i < 200; i++) {
+      daemon.quotes.markDirty(cid(1))
+      await Bun.sleep(0)
+    }
+    await daemon.quotes.idle()
+    expect(p.pulled.length - before).toBe(1)
+    // Each cool-down doubles: 500 ms, 1 s, 2 s … one retry per expiry while the market stays dirty.
+    for (const ms of [500, 1000, 2000]) {
+      daemon.quotes.markDirty(cid(1))
+      clock.advance(ms)
+      await daemon.quotes.idle()
+    }
+    expect(daemon.quotes.state(cid(1))?.computations).toBeLessThanOrEqual(6)
+    expect(lines.filter((l) => l.startsWith('[error]') && l.includes('fair exploded'))).toHaveLength(1)
   })
 
   test('a HALTED verdict pulls the market even if the layer would quote', async () => {
