@@ -1,5 +1,5 @@
-import { Glob } from 'bun'
 import { basename, join } from 'node:path'
+import { Glob } from 'bun'
 import type { BenchResult } from './types.ts'
 
 /** `bun run bench [filter]`: runs every bench/*.bench.ts and prints one table. */

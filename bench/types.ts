@@ -11,7 +11,12 @@ export interface BenchResult {
 }
 
 /** Times `fn` `count` times after a warm-up; returns per-call percentiles. */
-export function measure(name: string, count: number, fn: (i: number) => void, warmup = Math.min(1000, count)): BenchResult {
+export function measure(
+  name: string,
+  count: number,
+  fn: (i: number) => void,
+  warmup = Math.min(1000, count),
+): BenchResult {
   for (let i = 0; i < warmup; i++) fn(i)
   const samples = new Float64Array(count)
   const start = Bun.nanoseconds()

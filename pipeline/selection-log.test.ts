@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test'
-import { testMarket } from './testing.ts'
 import { diffSelection, formatSelectionChange, formatSelectionStatus } from './selection-log.ts'
+import { testMarket } from './testing.ts'
 
 const cid = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
 const a = testMarket({ conditionId: cid(1), yesTokenId: '11', noTokenId: '12', question: 'A?' })

@@ -109,7 +109,11 @@ export function createUniverse(
   }
 
   function status(): SelectionStatus {
-    return { activeMarkets: markets.length, marketMappings: markets.length, tradingStrategies: [...quotes.states()].length }
+    return {
+      activeMarkets: markets.length,
+      marketMappings: markets.length,
+      tradingStrategies: [...quotes.states()].length,
+    }
   }
 
   function sourceName(p: BuiltPipeline): string {

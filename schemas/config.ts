@@ -86,7 +86,10 @@ export const ServerConfigSchema = z.strictObject({
   host: z.string().default(loopbackDefault).describe('Bind address; non-loopback requires a token'),
   port: z.number().int().min(0).max(65535).default(9108).describe("Prometheus' scrape target and the control API"),
   token: z
-    .preprocess((v) => (v === '' ? undefined : v), z.string().min(16, 'use a token of at least 16 characters').optional())
+    .preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(16, 'use a token of at least 16 characters').optional(),
+    )
     .describe('Bearer token for POST routes (secret; e.g. ${MM_API_TOKEN}); unset disables them'),
 })
 

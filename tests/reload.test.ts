@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, test } from 'bun:test'
+import { createManualClock } from '../pipeline/clock.ts'
 import { formatIssues } from '../pipeline/config/errors.ts'
 import { loadConfigText } from '../pipeline/config/load.ts'
-import { createManualClock } from '../pipeline/clock.ts'
 import { type Daemon, startDaemon } from '../pipeline/daemon.ts'
 import { createMemoryLogger } from '../pipeline/logger.ts'
-import { type Probe, probe, probes, testBuiltins, testConfigYaml } from './fixtures/test-plugins.ts'
 import { nullExchange } from './fixtures/null-exchange.ts'
+import { type Probe, probe, probes, testBuiltins, testConfigYaml } from './fixtures/test-plugins.ts'
 
 const cid = `0x${'0'.repeat(63)}1`
 const running: Daemon[] = []
@@ -45,7 +45,12 @@ describe('hot reload', () => {
   test('a reloadable field is reconfigured in place: same instances, books and orders untouched', async () => {
     const { daemon, p, yaml } = await boot('reconfigure')
     const before = daemon.current()
-    const res = await daemon.reload({ text: yaml.replace('fair-value: { use: test-fair, with: { probe: reconfigure } }', 'fair-value: { use: test-fair, with: { probe: reconfigure, offset: 0.01 } }') })
+    const res = await daemon.reload({
+      text: yaml.replace(
+        'fair-value: { use: test-fair, with: { probe: reconfigure } }',
+        'fair-value: { use: test-fair, with: { probe: reconfigure, offset: 0.01 } }',
+      ),
+    })
     expect(res.outcome).toBe('applied')
     expect(res.changes).toContainEqual({ kind: 'reconfigure', instance: 'fair-value', keys: ['offset'] })
     const after = daemon.current()
@@ -60,7 +65,9 @@ describe('hot reload', () => {
   test('a non-reloadable change replaces that instance only, started before the swap', async () => {
     const { daemon, p, yaml } = await boot('replace')
     const before = daemon.current()
-    const res = await daemon.reload({ text: yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.05 } }') })
+    const res = await daemon.reload({
+      text: yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.05 } }'),
+    })
     expect(res.outcome).toBe('applied')
     expect(res.changes).toContainEqual({ kind: 'replace', instance: 'spread', why: 'changed half' })
     expect(daemon.current().spread).not.toBe(before.spread)
@@ -82,7 +89,9 @@ describe('hot reload', () => {
 
   test('a restart-only section is refused', async () => {
     const { daemon, yaml } = await boot('restart-only')
-    const res = await daemon.reload({ text: yaml.replace('server: { enabled: false }', 'server: { enabled: false, port: 9999 }') })
+    const res = await daemon.reload({
+      text: yaml.replace('server: { enabled: false }', 'server: { enabled: false, port: 9999 }'),
+    })
     expect(res.outcome).toBe('rejected')
     expect(res.errors).toEqual(['restart required: "server" changed (it cannot be reloaded)'])
   })
@@ -90,7 +99,9 @@ describe('hot reload', () => {
   test('a plugin whose start fails rolls back; the running pipeline is kept', async () => {
     const { daemon, p, yaml } = await boot('rollback')
     const before = daemon.current()
-    const res = await daemon.reload({ text: yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { fail_start: true } }') })
+    const res = await daemon.reload({
+      text: yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { fail_start: true } }'),
+    })
     expect(res.outcome).toBe('rolled_back')
     expect(res.errors).toEqual(['spread refused to start'])
     expect(daemon.current()).toBe(before)
@@ -104,7 +115,11 @@ describe('hot reload', () => {
     const { daemon, yaml } = await boot('serial')
     const a = yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.03 } }')
     const b = yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.04 } }')
-    const results = await Promise.all([daemon.reload({ text: a }), daemon.reload({ text: b }), daemon.reload({ text: b })])
+    const results = await Promise.all([
+      daemon.reload({ text: a }),
+      daemon.reload({ text: b }),
+      daemon.reload({ text: b }),
+    ])
     expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied', 'noop'])
     expect(results.map((r) => r.generation)).toEqual([2, 3, 3])
   })

@@ -150,7 +150,9 @@ describe('HTTP API', () => {
   })
 
   test('POST /risk/reset calls every resettable risk plugin with the reason', async () => {
-    const res = await post(yaml.replace('risk: [ { use: test-risk } ]', 'risk: [ { use: test-risk, with: { resettable: http } } ]'))
+    const res = await post(
+      yaml.replace('risk: [ { use: test-risk } ]', 'risk: [ { use: test-risk, with: { resettable: http } } ]'),
+    )
     expect(res.status).toBe(200)
     const reset = await app.request('/risk/reset?reason=operator%20checked', {
       method: 'POST',

@@ -76,7 +76,9 @@ export function createApp(daemon: Daemon, opts: { token: string | undefined; plu
 
   app.post('/risk/reset', (c) => {
     const reason = c.req.query('reason') ?? 'reset over HTTP'
-    const resettable = daemon.current().risk.filter((r) => typeof (r.handler as { reset?: unknown }).reset === 'function')
+    const resettable = daemon
+      .current()
+      .risk.filter((r) => typeof (r.handler as { reset?: unknown }).reset === 'function')
     if (resettable.length === 0) return c.json({ error: 'no risk plugin in this pipeline can be reset' }, 404)
     const reset = resettable.map((r) => ({
       instance: r.entry.instance,
