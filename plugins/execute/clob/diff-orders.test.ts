@@ -1,6 +1,14 @@
 import { describe, expect, test } from 'bun:test'
 import type { BookView, Level, OrderIntent, OrderStatus } from '../../../schemas/domain.ts'
-import { DEFAULT_DIFF_CONFIG, type DiffConfig, type DiffInput, type DiffLiveOrder, diffOrders } from './diff-orders.ts'
+import {
+  DEFAULT_DIFF_CONFIG,
+  type DiffConfig,
+  type DiffInput,
+  type DiffLiveOrder,
+  desiredExposureCaps,
+  diffOrders,
+  yesMid,
+} from './diff-orders.ts'
 
 const YES = '111'
 const NO = '222'
@@ -87,6 +95,16 @@ describe('keeping queue places', () => {
     expect(r.requoted).toEqual({})
   })
 
+  test('a drift of exactly requote_mid_ticks is kept: a sub-threshold mid move can shift a rounded price that far', () => {
+    const extra = { config: { ...CFG, requoteMidTicks: 1 }, books: [book(YES, [0.39, 0.38], [0.41])], mid: 0.4 }
+    const r = diff([intent(0.39, 0)], [live(intent(0.38, 0), { quotedMid: 0.4 })], extra)
+    expect(r.keep).toHaveLength(1)
+    expect(r.steps).toEqual([])
+    // Two ticks is beyond it: replaced.
+    const far = diff([intent(0.4, 0)], [live(intent(0.38, 0), { quotedMid: 0.4 })], extra)
+    expect(far.place).toEqual([intent(0.4, 0)])
+  })
+
   test('finished orders are ignored', () => {
     const d = intent(0.49, 0)
     const r = diff([d], [live(d, { status: 'filled', filled: 10 }), live(d, { status: 'cancelled' })])
@@ -124,6 +142,31 @@ describe('requote triggers', () => {
     expect(r.requoted.bid).toBe('queue')
     expect(r.cancel).toEqual([deep])
     expect(r.place).toEqual([intent(0.48, 0)])
+  })
+
+  test('requote_queue_levels 0 turns the queue rule off', () => {
+    const r = diff([intent(0.48, 0)], [live(intent(0.47, 0))], { config: { ...CFG, requoteQueueLevels: 0 } })
+    expect(r.requoted.bid).toBeUndefined()
+    expect(r.steps).toEqual([])
+  })
+
+  test("the queue rule reads each order in its own token's book", () => {
+    // A bid side made of a YES buy two levels down and a NO sell at the NO touch: the side is at the touch.
+    const yesBuy = live(intent(0.47, 0))
+    const noSell = live({ tokenId: NO, side: 'SELL', price: 0.51, size: 10, layer: 1, quoteSide: 'bid' })
+    const r = diff([intent(0.48, 0), { ...noSell, layer: 1 }], [yesBuy, noSell])
+    expect(r.requoted.bid).toBeUndefined()
+    expect(r.keep).toHaveLength(2)
+  })
+
+  test('an adopted order (quoted mid unknown) has its side re-examined; an exact match keeps its place', () => {
+    const adoptedExact = live(intent(0.49, 0), { quotedMid: -1 })
+    const adoptedOff = live(intent(0.45, 1), { quotedMid: -1 })
+    const r = diff([intent(0.49, 0), intent(0.48, 1)], [adoptedExact, adoptedOff])
+    expect(r.requoted.bid).toBe('mid-moved')
+    expect(r.keep).toEqual([adoptedExact])
+    expect(r.cancel).toEqual([adoptedOff])
+    expect(r.place).toEqual([intent(0.48, 1)])
   })
 
   test('one level behind is not enough', () => {
@@ -205,6 +248,25 @@ describe('swap ordering under the exposure cap', () => {
     expect(r.deferred).toEqual([intent(0.47, 2)])
   })
 
+  test('per-side caps from the desired orders: unresolved exposure on one side defers only that side', () => {
+    const desired = [intent(0.49, 0), intent(0.51, 0, 'ask')]
+    const caps = desiredExposureCaps(desired, 0.2)
+    expect(caps.bid).toBeCloseTo(0.49 * 10 * 1.2)
+    expect(caps.ask).toBeCloseTo(0.51 * 10 * 1.2)
+    // A bid whose cancel failed (now unknown) still may rest: the new bid waits, the ask goes out.
+    const stray = live(intent(0.45, 0), { status: 'unknown' })
+    const r = diff(desired, [stray], { exposureCaps: caps })
+    expect(r.place).toEqual([intent(0.51, 0, 'ask')])
+    expect(r.deferred).toEqual([intent(0.49, 0)])
+    expect(r.awaitingResolution).toEqual([stray])
+  })
+
+  test('yesMid: the YES book mid, undefined when a side is empty', () => {
+    const [yes, no] = BOOKS as [BookView, BookView]
+    expect(yesMid({ yes, no })).toBeCloseTo(0.5)
+    expect(yesMid({ yes: book(YES, [], [0.51]), no })).toBeUndefined()
+  })
+
   test('batches of at most 15 orders', () => {
     const desired = Array.from({ length: 40 }, (_, i) => ({ ...intent(0.49, i), tokenId: `${i}` }))
     const r = diff(desired, [])
@@ -265,13 +327,25 @@ describe('property: random books of orders', () => {
         })
       })
       const cap = r() < 0.3 ? Number.POSITIVE_INFINITY : 5 + r() * 60
+      // Sometimes per-side caps override the config's one.
+      const exposureCaps = r() < 0.3 ? { bid: 5 + r() * 60, ask: 5 + r() * 60 } : undefined
+      const capOf = (side: 'bid' | 'ask') => exposureCaps?.[side] ?? cap
       const config = {
         ...CFG,
         exposureCap: cap,
         maxPlaceBatch: 1 + Math.floor(r() * 15),
         maxCancelBatch: 1 + Math.floor(r() * 5),
       }
-      const res = diffOrders({ desired, live: orders, books: BOOKS, mid: 0.5, now: NOW, config, exposureOf })
+      const res = diffOrders({
+        desired,
+        live: orders,
+        books: BOOKS,
+        mid: 0.5,
+        now: NOW,
+        config,
+        exposureOf,
+        exposureCaps,
+      })
 
       const open = orders.filter((o) => ['pending', 'unknown', 'live', 'partially_filled'].includes(o.status))
       const unresolved = open.filter(
@@ -290,7 +364,7 @@ describe('property: random books of orders', () => {
       const accounted = res.keep.length + res.place.length + res.deferred.length + res.blockedByUnresolved.length
       expect(accounted).toBeLessThanOrEqual(desired.length)
       expect(accounted).toBeGreaterThanOrEqual(desired.length - unresolved.length)
-      if (unresolved.length === 0 && cap === Number.POSITIVE_INFINITY) {
+      if (unresolved.length === 0 && cap === Number.POSITIVE_INFINITY && !exposureCaps) {
         expect(res.keep.length + res.place.length).toBe(desired.length)
       }
       // Steps: all cancels before all places, batch sizes respected.
@@ -310,10 +384,10 @@ describe('property: random books of orders', () => {
         } else {
           // A side that grows must end the step within the cap.
           for (const o of s.orders) exp[o.quoteSide] += exposureOf(o, o.size)
-          for (const o of s.orders) expect(exp[o.quoteSide]).toBeLessThanOrEqual(cap + 1e-9)
+          for (const o of s.orders) expect(exp[o.quoteSide]).toBeLessThanOrEqual(capOf(o.quoteSide) + 1e-9)
         }
-        expect(exp.bid).toBeLessThanOrEqual(Math.max(cap, start.bid) + 1e-9)
-        expect(exp.ask).toBeLessThanOrEqual(Math.max(cap, start.ask) + 1e-9)
+        expect(exp.bid).toBeLessThanOrEqual(Math.max(capOf('bid'), start.bid) + 1e-9)
+        expect(exp.ask).toBeLessThanOrEqual(Math.max(capOf('ask'), start.ask) + 1e-9)
       }
     }
   })

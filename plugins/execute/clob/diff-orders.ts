@@ -1,4 +1,5 @@
 import type { BookView, LiveOrder, OrderIntent, QuoteSide } from '../../../schemas/domain.ts'
+import type { BookPair } from '../../../stages/io.ts'
 
 /**
  * Desired orders (from the layer stage) against the orders we have: what to keep, cancel and place, and in
@@ -9,8 +10,10 @@ import type { BookView, LiveOrder, OrderIntent, QuoteSide } from '../../../schem
  *   keeps its queue place.
  * - A quote side is requoted when the mid moved ≥ `requoteMidTicks` ticks since it was quoted, when its best
  *   order fell ≥ `requoteQueueLevels` price levels behind the touch, or when the side is pulled. An order older
- *   than `orderMaxAgeMs` is replaced. A side that is not requoted keeps orders that drifted less than
- *   `requoteMidTicks` ticks from their level, so small moves cause no churn.
+ *   than `orderMaxAgeMs` is replaced. A side that is not requoted keeps orders that drifted at most
+ *   `requoteMidTicks` ticks from their level: a mid move under the threshold can still shift a tick-rounded
+ *   price by that much, and such moves must cause no churn. An adopted order (quoted mid unknown, negative)
+ *   counts as quoted at a far mid, so its side is re-examined at once.
  * - Orders whose submit or cancel outcome is unresolved (pending, unknown, cancel in flight) are never
  *   cancelled again nor duplicated: they count as exposure, and no order is placed at their level.
  * - The swap runs cancels first, then places, in batches, so worst-case exposure (everything that may rest:
@@ -20,6 +23,7 @@ import type { BookView, LiveOrder, OrderIntent, QuoteSide } from '../../../schem
 export interface DiffConfig {
   readonly tickSize: number
   readonly requoteMidTicks: number
+  /** 0 disables the queue rule. */
   readonly requoteQueueLevels: number
   readonly orderMaxAgeMs: number
   /** Relative size tolerance for keeping an order: |remaining − desired| ≤ this × desired. */
@@ -57,6 +61,8 @@ export interface DiffInput {
   readonly mid: number
   readonly now: number
   readonly config: DiffConfig
+  /** Per-side caps for this pass (see `desiredExposureCaps`); a side without one uses `config.exposureCap`. */
+  readonly exposureCaps?: Readonly<Partial<Record<QuoteSide, number>>>
   /**
    * Worst-case exposure an order adds while it may rest. Default: USD notional, remaining size × price. The cap
    * applies to each quote side separately (a bid and an ask cannot both fill against one move).
@@ -120,7 +126,41 @@ function aggressiveness(o: OrderIntent): number {
   return o.side === 'BUY' ? o.price : -o.price
 }
 
+/**
+ * How far the side's best order is behind the touch, in price levels of its own token's book (a bid side may
+ * hold YES buys and NO sells, whose prices do not compare). 0 when there is nothing to measure.
+ */
+function levelsBehind(orders: readonly LiveOrder[], books: ReadonlyMap<string, BookView>): number {
+  let best = Number.POSITIVE_INFINITY
+  for (const o of orders) {
+    const book = books.get(o.tokenId)
+    if (book) best = Math.min(best, book.levelsAhead(o.side === 'BUY' ? 'bid' : 'ask', o.price))
+  }
+  return Number.isFinite(best) ? best : 0
+}
+
 const defaultExposure = (o: OrderIntent, remaining: number): number => remaining * o.price
+
+/** YES-space mid from the YES book; undefined when a side of it is empty. */
+export function yesMid(books: BookPair): number | undefined {
+  const b = books.yes.bestBid()
+  const a = books.yes.bestAsk()
+  return b && a ? (b.price + a.price) / 2 : undefined
+}
+
+/**
+ * Caps that hold each side to what the layer stage asked for (the risk stage already capped that), plus
+ * `headroom` (a fraction) for kept orders, which may differ from their level by the size tolerance.
+ */
+export function desiredExposureCaps(
+  desired: readonly OrderIntent[],
+  headroom: number,
+  exposureOf: (order: OrderIntent, remainingSize: number) => number = defaultExposure,
+): Record<QuoteSide, number> {
+  const caps: Record<QuoteSide, number> = { bid: 0, ask: 0 }
+  for (const d of desired) caps[d.quoteSide] += exposureOf(d, d.size) * (1 + headroom)
+  return caps
+}
 
 export function diffOrders(input: DiffInput): DiffResult {
   const { config: cfg, now, mid } = input
@@ -171,13 +211,7 @@ export function diffOrders(input: DiffInput): DiffResult {
     let reason: RequoteReason | undefined
     if (desired.length === 0 && resolved.length > 0) reason = 'pulled'
     else if (fresh.some((o) => Math.abs(mid - o.quotedMid) >= cfg.requoteMidTicks * tick - EPS)) reason = 'mid-moved'
-    else {
-      const best = [...fresh].sort((a, b) => aggressiveness(b) - aggressiveness(a))[0]
-      const book = best ? books.get(best.tokenId) : undefined
-      if (best && book && book.levelsAhead(best.side === 'BUY' ? 'bid' : 'ask', best.price) >= cfg.requoteQueueLevels) {
-        reason = 'queue'
-      }
-    }
+    else if (cfg.requoteQueueLevels > 0 && levelsBehind(fresh, books) >= cfg.requoteQueueLevels) reason = 'queue'
     if (reason) requoted[side] = reason
 
     // Exact matches keep their queue place, requote or not.
@@ -207,7 +241,7 @@ export function diffOrders(input: DiffInput): DiffResult {
             !kept.has(o) &&
             o.tokenId === d.tokenId &&
             o.side === d.side &&
-            Math.abs(o.price - d.price) < cfg.requoteMidTicks * tick - EPS &&
+            Math.abs(o.price - d.price) <= cfg.requoteMidTicks * tick + EPS &&
             sizeMatches(remainingOf(o), d.size, cfg.sizeTolerance),
         )
         if (m) kept.add(m)
@@ -241,7 +275,7 @@ export function diffOrders(input: DiffInput): DiffResult {
   const deferred: OrderIntent[] = []
   for (const d of ordered) {
     const add = exposureOf(d, d.size)
-    if (exposure[d.quoteSide] + add <= cfg.exposureCap + EPS) {
+    if (exposure[d.quoteSide] + add <= (input.exposureCaps?.[d.quoteSide] ?? cfg.exposureCap) + EPS) {
       exposure[d.quoteSide] += add
       placed.push(d)
     } else {
