@@ -1,6 +1,6 @@
+import { DEFAULT_DIFF_CONFIG, type DiffConfig, diffOrders, yesMid } from '../plugins/execute/clob/diff-orders.ts'
 import { createFastSigner } from '../plugins/execute/clob/fast-signer.ts'
 import { createOrderFactory } from '../plugins/execute/clob/order-factory.ts'
-import { diffOrders } from '../plugins/execute/clob/requote-diff.ts'
 import type { BookView, LiveOrder, Market, OrderIntent } from '../schemas/domain.ts'
 import type { BookPair } from '../stages/io.ts'
 import { type BenchResult, measure } from './types.ts'
@@ -78,7 +78,24 @@ export default async function (): Promise<BenchResult[]> {
     yes: view(m.yesTokenId, 0.52, 0.54),
     no: view(m.noTokenId, 0.46, 0.48),
   }))
-  const rules = { requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000 }
+  const config: DiffConfig = {
+    ...DEFAULT_DIFF_CONFIG,
+    tickSize: 0.01,
+    requoteMidTicks: 1,
+    requoteQueueLevels: 2,
+    orderMaxAgeMs: 12_000,
+  }
+  const diff = (i: number, m: Market) => {
+    const books = moved[i] as BookPair
+    return diffOrders({
+      desired: desired(m, 0.53),
+      live: resting[i] as LiveOrder[],
+      books: [books.yes, books.no],
+      mid: yesMid(books) ?? 0.5,
+      now: 1000,
+      config,
+    })
+  }
 
   let sink = 0
   const full = measure(
@@ -87,14 +104,7 @@ export default async function (): Promise<BenchResult[]> {
     () => {
       for (let i = 0; i < MARKETS; i++) {
         const m = markets[i] as Market
-        const d = diffOrders({
-          market: m,
-          books: moved[i] as BookPair,
-          desired: desired(m, 0.53),
-          live: resting[i] as LiveOrder[],
-          now: 1000,
-          rules,
-        })
+        const d = diff(i, m)
         for (const intent of d.place) sink += factory.build(intent, m, 1000).id.length
         sink += d.cancel.length
       }
@@ -104,14 +114,7 @@ export default async function (): Promise<BenchResult[]> {
   const diffOnly = measure(`diff only, ${MARKETS} markets`, 400, () => {
     for (let i = 0; i < MARKETS; i++) {
       const m = markets[i] as Market
-      sink += diffOrders({
-        market: m,
-        books: moved[i] as BookPair,
-        desired: desired(m, 0.53),
-        live: resting[i] as LiveOrder[],
-        now: 1000,
-        rules,
-      }).place.length
+      sink += diff(i, m).place.length
     }
   })
   if (sink < 0) throw new Error('unreachable')

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import type { SignedOrder } from '@polymarket/clob-client-v2'
+import { createManualClock } from '../../../pipeline/clock.ts'
 import { createTestContext, testMarket } from '../../../pipeline/testing.ts'
 import type { OrderIntent } from '../../../schemas/domain.ts'
 import type { BookPair } from '../../../stages/io.ts'
@@ -7,7 +8,8 @@ import { type CancelResult, ExchangeError, type ExchangePort, type PostOutcome }
 import { createExecutor } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { createOrderFactory } from './order-factory.ts'
-import { createSendBudget } from './send-budget.ts'
+import { createRateBudget } from './rate-budget.ts'
+import type { WireOrder } from './user-channel-wire.ts'
 
 const m = testMarket()
 const KEY = `0x${'11'.repeat(32)}`
@@ -25,6 +27,14 @@ const emptyBook = {
 }
 const books: BookPair = { yes: emptyBook, no: emptyBook }
 const quote = { fair: 0.5, reservation: 0.5, halfSpread: 0.01, bid: 0.49, ask: 0.51 }
+const ask = (price: number): OrderIntent => ({
+  tokenId: m.noTokenId,
+  side: 'BUY',
+  price,
+  size: 10,
+  layer: 0,
+  quoteSide: 'ask',
+})
 const bids = (n: number, from = 0.3): OrderIntent[] =>
   Array.from({ length: n }, (_, i) => ({
     tokenId: m.yesTokenId,
@@ -40,12 +50,22 @@ function fakePort() {
   const posts: number[] = []
   const cancels: string[][] = []
   const resting = new Set<string>()
-  const script = { post: [] as ('ok' | 'reject' | 'ambiguous' | '429')[], cancel: [] as ('ok' | 'ambiguous')[] }
+  const script = {
+    post: [] as ('ok' | 'reject' | 'ambiguous' | '429')[],
+    cancel: [] as ('ok' | 'ambiguous' | 'not-canceled' | '429')[],
+  }
+  /** Every call in the order it started and ended. */
+  const calls: string[] = []
+  /** What GET /data/order answers per id (undefined: not found). */
+  const lookups = new Map<string, WireOrder>()
+  /** Ids the exchange answers "not canceled" for. */
+  const refuseCancel = new Set<string>()
   const hash = (o: SignedOrder) => o.signature // unique per order, stands in for the id in this fake
   const ids = new Map<string, string>()
   const port: ExchangePort = {
     async postOrders(orders): Promise<PostOutcome[]> {
       posts.push(orders.length)
+      calls.push('post')
       const mode = script.post.shift() ?? 'ok'
       if (mode === 'ambiguous') throw new ExchangeError('timeout', 'ambiguous')
       if (mode === '429') throw new ExchangeError('Too Many Requests', 'rate-limited', 429)
@@ -58,17 +78,27 @@ function fakePort() {
     },
     async cancelOrders(list): Promise<CancelResult> {
       cancels.push([...list])
-      if ((script.cancel.shift() ?? 'ok') === 'ambiguous') throw new ExchangeError('timeout', 'ambiguous')
-      for (const id of list) resting.delete(id)
-      return { canceled: [...list], notCanceled: {} }
+      calls.push('cancel sent')
+      await Bun.sleep(1)
+      calls.push('cancel answered')
+      const mode = script.cancel.shift() ?? 'ok'
+      if (mode === 'ambiguous') throw new ExchangeError('timeout', 'ambiguous')
+      if (mode === '429') throw new ExchangeError('Too Many Requests', 'rate-limited', 429)
+      if (mode === 'not-canceled') {
+        return { canceled: [], notCanceled: Object.fromEntries(list.map((id) => [id, 'already canceled or matched'])) }
+      }
+      const refused = list.filter((id) => refuseCancel.has(id))
+      const canceled = list.filter((id) => !refuseCancel.has(id))
+      for (const id of canceled) resting.delete(id)
+      return { canceled, notCanceled: Object.fromEntries(refused.map((id) => [id, 'already canceled or matched'])) }
     },
     async cancelAll() {
       const all = [...resting]
       resting.clear()
       return { canceled: all, notCanceled: {} }
     },
-    async getOrder() {
-      return undefined
+    async getOrder(id) {
+      return lookups.get(id)
     },
     async openOrders() {
       return []
@@ -83,11 +113,12 @@ function fakePort() {
       return []
     },
   }
-  return { port, posts, cancels, resting, script, ids }
+  return { port, posts, cancels, resting, script, ids, calls, lookups, refuseCancel }
 }
 
 function setup() {
-  const ctx = createTestContext({ stage: 'execute', plugin: 'clob' })
+  const clock = createManualClock()
+  const ctx = createTestContext({ stage: 'execute', plugin: 'clob', clock })
   const fake = fakePort()
   const inner = createOrderFactory({ signer: createFastSigner(KEY), funder: undefined, signatureType: 0, chainId: 137 })
   const factory = {
@@ -106,14 +137,14 @@ function setup() {
     events: ctx.events,
     account: ctx.account,
     metrics: { orderSent: () => {}, fill: () => {}, inventory: () => {}, rateLimited: () => {} },
-    budget: createSendBudget({ post: 1000, cancel: 1000, read: 1000 }),
+    budget: createRateBudget(() => ctx.clock.now(), { random: () => 0.5 }),
     apiKey: 'k',
     rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000, postOnly: true }),
     markDirty: (id) => ctx.dirty.push(id),
     notFoundGraceMs: 15_000,
     maxBudgetWaitMs: 0,
   })
-  return { ctx, fake, ex }
+  return { ctx, fake, ex, clock }
 }
 
 describe('executor', () => {
@@ -208,6 +239,71 @@ describe('executor', () => {
       },
     ])
     expect(ex.liveOrders().map((o) => [o.status, o.quoteSide])).toEqual([['live', 'bid']])
+  })
+
+  test('the swap runs step by step: the cancel is answered before the replacement is posted', async () => {
+    const { fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(1), now: clock.now() })
+    fake.calls.length = 0
+    const r = await ex.run({ market: m, books, quote, orders: bids(1, 0.2), now: clock.now() })
+    expect(r).toEqual({ placed: 1, cancelled: 1, kept: 0 })
+    expect(fake.calls).toEqual(['cancel sent', 'cancel answered', 'post'])
+  })
+
+  test('a cancel that is not confirmed: the run diffs again and does not place where the order may still rest', async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: [...bids(1), ask(0.6)], now: clock.now() })
+    const oldBid = ex.liveOrders().find((o) => o.quoteSide === 'bid')
+    if (!oldBid) throw new Error('no bid')
+    fake.refuseCancel.add(oldBid.id)
+    // Both sides move: the ask's cancel is confirmed and its replacement goes out; the bid's is refused, so the
+    // old bid may still rest and its replacement waits.
+    const r = await ex.run({ market: m, books, quote, orders: [...bids(1, 0.2), ask(0.55)], now: clock.now() })
+    expect(r.cancelled).toBe(1)
+    expect(r.placed).toBe(1)
+    expect(fake.posts).toEqual([2, 1])
+    expect(ex.liveOrders().map((o) => [o.quoteSide, o.price, o.status])).toEqual([
+      ['bid', 0.3, 'unknown'],
+      ['ask', 0.55, 'live'],
+    ])
+    // The lookup finds the old bid cancelled: a requote is asked for, and the replacement goes out.
+    fake.lookups.set(oldBid.id, {
+      id: oldBid.id,
+      asset_id: oldBid.tokenId,
+      market: m.conditionId,
+      side: 'BUY',
+      price: oldBid.price,
+      original_size: oldBid.size,
+      size_matched: 0,
+      status: 'CANCELED',
+    })
+    ctx.dirty.length = 0
+    await ex.resolveUnknowns()
+    expect(ctx.dirty).toContain(m.conditionId)
+    const after = await ex.run({ market: m, books, quote, orders: [...bids(1, 0.2), ask(0.55)], now: clock.now() })
+    expect(after).toEqual({ placed: 1, cancelled: 0, kept: 1 })
+    expect(fake.posts).toEqual([2, 1, 1])
+  })
+
+  test('a 429 on POST pauses posting only: cancels still go out, and a run is asked for when the back-off ends', async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(1), now: clock.now() })
+    fake.script.post.push('429')
+    await ex.run({ market: m, books, quote, orders: [...bids(1), ask(0.6)], now: clock.now() })
+    expect(fake.posts).toEqual([1, 1])
+    expect(ex.liveOrders().map((o) => o.quoteSide)).toEqual(['bid'])
+    // Risk pulls the quotes during the back-off: the bid is cancelled all the same, nothing is posted.
+    const pulled = await ex.run({ market: m, books, quote, orders: [], now: clock.now() })
+    expect(pulled).toEqual({ placed: 0, cancelled: 1, kept: 0 })
+    expect(ex.liveOrders()).toEqual([])
+    ctx.dirty.length = 0
+    clock.advance(999)
+    expect(ctx.dirty).toEqual([])
+    clock.advance(1)
+    expect(ctx.dirty).toEqual([m.conditionId])
   })
 
   test('stop cancels everything and refuses further runs', async () => {

@@ -4,6 +4,15 @@ import type { EventBus } from '../../../pipeline/event-bus.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
 import type { Fill, LiveOrder, Market, OrderIntent, QuoteSide, Side } from '../../../schemas/domain.ts'
 import type { ExecuteInput, ExecuteReport } from '../../../stages/io.ts'
+import {
+  DEFAULT_DIFF_CONFIG,
+  type DiffConfig,
+  type DiffResult,
+  desiredExposureCaps,
+  diffOrders,
+  type SwapStep,
+  yesMid,
+} from './diff-orders.ts'
 import { ExchangeError, type ExchangePort, type PostOutcome, postOutcome } from './exchange-port.ts'
 import { tradeToFills } from './fills.ts'
 import type { OrderFactory } from './order-factory.ts'
@@ -15,20 +24,23 @@ import {
   type OrderEvent,
   type TrackedOrder,
 } from './order-state.ts'
-import { diffOrders, type RequoteRules, yesMid } from './requote-diff.ts'
-import type { CallKind, SendBudget } from './send-budget.ts'
+import type { Endpoint, RateBudget } from './rate-budget.ts'
 import type { WireOrder, WireTrade } from './user-channel-wire.ts'
 
 /**
  * The order lifecycle against the exchange. Every order is tracked from before it is sent (its id is the EIP-712
  * hash), so no outcome is ever lost: an ambiguous submit leaves it `unknown` and it still counts as resting until
- * an event, a late answer or `GET /data/order/<id>` settles it. Cancels go before placements and placements wait
- * until every cancel of the market is confirmed, so resting + in-flight exposure never exceeds what the layer
- * stage asked for (which the risk stage already capped).
+ * an event, a late answer or `GET /data/order/<id>` settles it. A run follows the swap of diff-orders.ts step by
+ * step: cancels first, each step only once the previous one is answered, places in batches under per-side caps
+ * of what the layer stage asked for (the risk stage already capped that), counting every order that may rest
+ * (live, pending, unknown, cancels not yet confirmed). A cancel that is not confirmed leaves its orders possibly
+ * resting, so the run diffs again instead of placing what the failed cancel was to make room for.
  */
 
 export const MAX_POST_BATCH = 15
 export const MAX_CANCEL_BATCH = 1000
+/** Diff passes per run: the first, plus re-diffs after cancels that were not confirmed. */
+const MAX_PASSES = 3
 
 export interface ExecutorMetrics {
   orderSent(side: Side): void
@@ -37,7 +49,11 @@ export interface ExecutorMetrics {
   rateLimited(): void
 }
 
-export interface ExecutorRules extends RequoteRules {
+export interface ExecutorRules {
+  readonly requoteMidTicks: number
+  /** 0 disables the queue rule. */
+  readonly requoteQueueLevels: number
+  readonly orderMaxAgeMs: number
   readonly postOnly: boolean
 }
 
@@ -50,7 +66,7 @@ export interface ExecutorDeps {
   readonly events: EventBus
   readonly account: Account
   readonly metrics: ExecutorMetrics
-  readonly budget: SendBudget
+  readonly budget: RateBudget
   /** Our API key: fills are recognised by it. */
   readonly apiKey: string
   rules(): ExecutorRules
@@ -105,6 +121,18 @@ export function quoteSideOf(market: Market, tokenId: string, side: Side): QuoteS
   return (side === 'BUY') === yes ? 'bid' : 'ask'
 }
 
+function diffConfig(market: Market, rules: ExecutorRules): DiffConfig {
+  return {
+    ...DEFAULT_DIFF_CONFIG,
+    tickSize: market.tickSize,
+    requoteMidTicks: rules.requoteMidTicks,
+    requoteQueueLevels: rules.requoteQueueLevels,
+    orderMaxAgeMs: rules.orderMaxAgeMs,
+    maxPlaceBatch: MAX_POST_BATCH,
+    maxCancelBatch: MAX_CANCEL_BATCH,
+  }
+}
+
 function submitEventOf(outcome: PostOutcome): OrderEvent {
   if (outcome.kind === 'accepted') {
     const s = outcome.status.toLowerCase()
@@ -130,6 +158,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const locks = new Map<string, Promise<unknown>>()
   const inflight = new Set<Promise<unknown>>()
   const fillKeys = new Set<string>()
+  /** Per market: cancels the timer of a run asked for once the rate budget allows. */
+  const retries = new Map<string, () => void>()
   let stopping = false
 
   const now = () => clock.now()
@@ -170,87 +200,132 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return next
   }
 
-  /** Waits for a budget token up to `maxWaitMs`; false when the budget does not allow the call in time. */
-  async function spend(kind: CallKind, maxWaitMs: number): Promise<boolean> {
+  /**
+   * Takes a budget token for `endpoint`, waiting up to `maxWaitMs` for the buckets to refill. Returns 0 when
+   * taken, otherwise how long until the budget would allow the call (nothing taken). A back-off after a 429 is
+   * not waited out unless `throughBackoff`: the run ends and a retry is scheduled instead of holding the market.
+   */
+  async function spend(endpoint: Endpoint, maxWaitMs: number, throughBackoff = false): Promise<number> {
     const deadline = now() + maxWaitMs
     for (;;) {
-      const wait = budget.take(kind, now())
-      if (wait === 0) return true
-      if (now() + wait > deadline) return false
-      await clock.sleep(wait)
+      const blocked = budget.state(endpoint).blockedForMs
+      if (blocked > 0 && !throughBackoff) return blocked
+      const grant = budget.tryAcquire(endpoint)
+      if (grant.ok) return 0
+      if (now() + grant.waitMs > deadline) return grant.waitMs
+      await clock.sleep(grant.waitMs)
     }
   }
 
-  function noteFailure(err: unknown): ExchangeError {
+  function noteFailure(err: unknown, endpoint: Endpoint): ExchangeError {
     const e = err instanceof ExchangeError ? err : new ExchangeError(String(err), 'ambiguous')
     if (e.kind === 'rate-limited') {
-      budget.rateLimited(now())
+      const ms = budget.onThrottled(endpoint)
       metrics.rateLimited()
-      log.warn(`rate limited (429): backing off ${budget.backoffLeft(now())} ms`)
+      log.warn(`rate limited (429) on ${endpoint}: backing off ${ms} ms`)
     }
     return e
+  }
+
+  /** A run held back by the rate budget asks for another once the budget allows (one timer per market). */
+  function retryLater(conditionId: string, waitMs: number): void {
+    if (retries.has(conditionId) || stopping) return
+    const ms = Number.isFinite(waitMs) ? Math.max(1, waitMs) : 1000
+    retries.set(
+      conditionId,
+      clock.setTimeout(() => {
+        retries.delete(conditionId)
+        deps.markDirty(conditionId)
+      }, ms),
+    )
+  }
+
+  /** GET /data/order/<id> settles what we do not know of an order; false when the budget or a failure says stop. */
+  async function lookUp(id: string): Promise<boolean> {
+    if (!port || (await spend('data-orders', 0)) > 0) return false
+    try {
+      const rest = await port.getOrder(id)
+      budget.onSuccess('data-orders')
+      apply(
+        id,
+        { kind: 'rest-order', order: rest ? { status: rest.status, sizeMatched: rest.size_matched } : null },
+        true,
+      )
+      return true
+    } catch (err) {
+      noteFailure(err, 'data-orders')
+      return false
+    }
   }
 
   const openOf = (conditionId?: string) =>
     [...orders.values()].filter((o) => isOpen(o.status) && (conditionId === undefined || o.conditionId === conditionId))
 
+  /** How a batch went: `held` when the budget or a 429 kept it from being processed (nothing changed). */
+  interface BatchResult {
+    readonly done: number
+    readonly held: boolean
+  }
+
   // ---- placing ------------------------------------------------------------------------------------------------
 
-  async function place(market: Market, intents: readonly OrderIntent[], quotedMid: number): Promise<number> {
-    let placed = 0
-    for (const batch of chunks(intents, MAX_POST_BATCH)) {
-      if (port && !(await spend('post', deps.maxBudgetWaitMs))) {
-        log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${batch.length} orders left for later`)
-        deps.markDirty(market.conditionId)
-        break
-      }
-      const t = now()
-      const built = batch.map((intent) => {
-        const b = factory.build(intent, market, t)
-        const tracked = createTrackedOrder({ ...intent, id: b.id, conditionId: market.conditionId, quotedMid }, t)
-        orders.set(b.id, tracked)
-        emitOrder(tracked)
-        metrics.orderSent(intent.side)
-        return b
-      })
-      placed += built.length
-      if (!port) {
-        for (const b of built) {
-          const o = orders.get(b.id)
-          if (o) log.info(`[dry run] would place ${o.side} ${o.size} @ ${o.price} token ${o.tokenId} (id ${b.id})`)
-          apply(b.id, { kind: 'submit-accepted', status: 'live' }, false)
-        }
-        continue
-      }
-      try {
-        const outcomes = await port.postOrders(
-          built.map((b) => b.order),
-          deps.rules().postOnly,
-        )
-        budget.succeeded()
-        for (const [i, outcome] of outcomes.entries()) settleSubmit(built[i]?.id, outcome, false)
-      } catch (err) {
-        const e = noteFailure(err)
-        for (const b of built) {
-          apply(
-            b.id,
-            e.kind === 'ambiguous'
-              ? { kind: 'submit-ambiguous', reason: e.message }
-              : { kind: 'submit-rejected', reason: e.message },
-            false,
-          )
-        }
-        if (e.kind === 'ambiguous') {
-          log.warn(`POST /orders ambiguous for ${built.length} orders: ${e.message}; tracked as unknown`)
-          if (e.late)
-            watchLate(
-              e.late,
-              built.map((b) => b.id),
-            )
-        } else log.warn(`POST /orders failed (${e.kind}): ${e.message}`)
+  /** One POST /orders (≤ MAX_POST_BATCH); `done` counts the orders sent. */
+  async function placeBatch(market: Market, intents: readonly OrderIntent[], quotedMid: number): Promise<BatchResult> {
+    if (port) {
+      const wait = await spend('post-orders', deps.maxBudgetWaitMs)
+      if (wait > 0) {
+        log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${intents.length} orders left for later`)
+        retryLater(market.conditionId, wait)
+        return { done: 0, held: true }
       }
     }
-    return placed
+    const t = now()
+    const built = intents.map((intent) => {
+      const b = factory.build(intent, market, t)
+      const tracked = createTrackedOrder({ ...intent, id: b.id, conditionId: market.conditionId, quotedMid }, t)
+      orders.set(b.id, tracked)
+      emitOrder(tracked)
+      metrics.orderSent(intent.side)
+      return b
+    })
+    if (!port) {
+      for (const b of built) {
+        const o = orders.get(b.id)
+        if (o) log.info(`[dry run] would place ${o.side} ${o.size} @ ${o.price} token ${o.tokenId} (id ${b.id})`)
+        apply(b.id, { kind: 'submit-accepted', status: 'live' }, false)
+      }
+      return { done: built.length, held: false }
+    }
+    try {
+      const outcomes = await port.postOrders(
+        built.map((b) => b.order),
+        deps.rules().postOnly,
+      )
+      budget.onSuccess('post-orders')
+      for (const [i, outcome] of outcomes.entries()) settleSubmit(built[i]?.id, outcome, false)
+      return { done: built.length, held: false }
+    } catch (err) {
+      const e = noteFailure(err, 'post-orders')
+      for (const b of built) {
+        apply(
+          b.id,
+          e.kind === 'ambiguous'
+            ? { kind: 'submit-ambiguous', reason: e.message }
+            : { kind: 'submit-rejected', reason: e.message },
+          false,
+        )
+      }
+      if (e.kind === 'ambiguous') {
+        log.warn(`POST /orders ambiguous for ${built.length} orders: ${e.message}; tracked as unknown`)
+        if (e.late)
+          watchLate(
+            e.late,
+            built.map((b) => b.id),
+          )
+      } else log.warn(`POST /orders failed (${e.kind}): ${e.message}`)
+      if (e.kind === 'rate-limited') retryLater(market.conditionId, budget.waitMs('post-orders'))
+      return { done: built.length, held: e.kind === 'rate-limited' }
+    }
   }
 
   function settleSubmit(id: string | undefined, outcome: PostOutcome, external: boolean): void {
@@ -278,9 +353,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   // ---- cancelling ---------------------------------------------------------------------------------------------
 
-  /** Cancels `targets`; returns how many are confirmed cancelled (or found finished). */
-  async function cancel(targets: readonly TrackedOrder[], reason: string, maxWaitMs: number): Promise<number> {
-    if (targets.length === 0) return 0
+  /**
+   * Cancels `targets`; `done` counts those confirmed cancelled. `held` when the budget or a 429 kept a batch from
+   * being processed: those orders rest as before.
+   */
+  async function cancel(targets: readonly TrackedOrder[], reason: string, maxWaitMs: number): Promise<BatchResult> {
     let done = 0
     for (const batch of chunks(targets, MAX_CANCEL_BATCH)) {
       const ids = batch.map((o) => o.id)
@@ -292,11 +369,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         done += ids.length
         continue
       }
-      if (!(await spend('cancel', maxWaitMs))) break
+      if ((await spend('delete-orders', maxWaitMs)) > 0) return { done, held: true }
       for (const id of ids) apply(id, { kind: 'cancel-requested' }, false)
       try {
         const r = await port.cancelOrders(ids)
-        budget.succeeded()
+        budget.onSuccess('delete-orders')
         const canceled = new Set(r.canceled.map((x) => x.toLowerCase()))
         const notCanceled = new Map(Object.entries(r.notCanceled).map(([k, v]) => [k.toLowerCase(), v]))
         for (const id of ids) {
@@ -313,7 +390,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           }
         }
       } catch (err) {
-        const e = noteFailure(err)
+        const e = noteFailure(err, 'delete-orders')
         for (const id of ids) {
           const o = orders.get(id)
           if (!o) continue
@@ -323,47 +400,85 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           } else apply(id, { kind: 'cancel-failed', reason: e.message }, false)
         }
         log.warn(`DELETE /orders failed (${e.kind}) for ${ids.length} orders: ${e.message}`)
+        if (e.kind === 'rate-limited') return { done, held: true }
       }
     }
-    return done
+    return { done, held: false }
   }
 
   // ---- the stage ----------------------------------------------------------------------------------------------
+
+  interface StepsResult {
+    readonly placed: number
+    readonly cancelled: number
+    /** `held`: the budget stopped the swap (a retry is scheduled); `rediff`: a cancel was not confirmed. */
+    readonly end: 'done' | 'held' | 'rediff'
+  }
+
+  /** Runs the swap's steps in order, each after the previous one is answered. */
+  async function runSteps(market: Market, steps: readonly SwapStep[], quotedMid: number): Promise<StepsResult> {
+    let placed = 0
+    let cancelled = 0
+    for (const step of steps) {
+      if (step.kind === 'cancel') {
+        const targets = step.orders.map((o) => orders.get(o.id)).filter((o): o is TrackedOrder => o !== undefined)
+        const r = await cancel(targets, 'requote', deps.maxBudgetWaitMs)
+        cancelled += r.done
+        if (r.held) {
+          retryLater(market.conditionId, budget.waitMs('delete-orders'))
+          return { placed, cancelled, end: 'held' }
+        }
+        // What the places were to take the room of may still rest: diff again from what is known now.
+        if (r.done < targets.length) return { placed, cancelled, end: 'rediff' }
+      } else {
+        const r = await placeBatch(market, step.orders, quotedMid)
+        placed += r.done
+        if (r.held) return { placed, cancelled, end: 'held' }
+      }
+    }
+    return { placed, cancelled, end: 'done' }
+  }
+
+  function logDiff(conditionId: string, diff: DiffResult): void {
+    const what = Object.entries(diff.requoted).map(([side, why]) => `${side}: ${why}`)
+    if (diff.deferred.length > 0) what.push(`${diff.deferred.length} deferred under the exposure cap`)
+    if (diff.blockedByUnresolved.length > 0) what.push(`${diff.blockedByUnresolved.length} levels held by unresolved`)
+    if (diff.awaitingResolution.length > 0) what.push(`${diff.awaitingResolution.length} to cancel once resolved`)
+    if (what.length > 0) log.debug(`${conditionId.slice(0, 10)}… requote: ${what.join('; ')}`)
+  }
 
   async function runMarket(input: ExecuteInput): Promise<ExecuteReport> {
     const { market, books } = input
     const open = openOf(market.conditionId)
     if (stopping) return { placed: 0, cancelled: 0, kept: open.length }
     if (!markets.has(market.conditionId) || market.closed || !market.acceptingOrders) {
-      const n = await cancel(open, 'market not tradable', deps.maxBudgetWaitMs)
-      return { placed: 0, cancelled: n, kept: 0 }
-    }
-    if (port && budget.backoffLeft(now()) > 0) return { placed: 0, cancelled: 0, kept: open.length }
-    // Orders being cancelled, or pending a submit answer, are left out of the diff and keep the side waiting.
-    const settled = open.filter((o) => o.cancelRequestedAt === undefined && o.status !== 'pending')
-    const diff = diffOrders({
-      market,
-      books,
-      desired: input.orders,
-      live: settled,
-      now: input.now,
-      rules: deps.rules(),
-    })
-    if (diff.reasons.length > 0) log.debug(`${market.conditionId.slice(0, 10)}… requote: ${diff.reasons.join('; ')}`)
-    const toCancel = diff.cancel.map((o) => orders.get(o.id)).filter((o): o is TrackedOrder => o !== undefined)
-    const cancelled = await cancel(toCancel, 'requote', deps.maxBudgetWaitMs)
-    // Exposure: place only once nothing else of this market may still rest beyond what is kept.
-    const keptIds = new Set(diff.keep.map((o) => o.id))
-    const blocking = openOf(market.conditionId).filter((o) => !keptIds.has(o.id))
-    if (blocking.length > 0) {
-      if (diff.place.length > 0) {
-        log.debug(`${market.conditionId.slice(0, 10)}…: ${blocking.length} orders unsettled, placing later`)
-      }
-      return { placed: 0, cancelled, kept: diff.keep.length }
+      const r = await cancel(open, 'market not tradable', deps.maxBudgetWaitMs)
+      return { placed: 0, cancelled: r.done, kept: 0 }
     }
     const mid = yesMid(books) ?? input.quote.fair
-    const placed = diff.place.length > 0 ? await place(market, diff.place, mid) : 0
-    return { placed, cancelled, kept: diff.keep.length }
+    const config = diffConfig(market, deps.rules())
+    const exposureCaps = desiredExposureCaps(input.orders, config.sizeTolerance)
+    let placed = 0
+    let cancelled = 0
+    let kept = 0
+    for (let pass = 1; ; pass++) {
+      const diff = diffOrders({
+        desired: input.orders,
+        live: openOf(market.conditionId),
+        books: [books.yes, books.no],
+        mid,
+        now: input.now,
+        config,
+        exposureCaps,
+      })
+      logDiff(market.conditionId, diff)
+      kept = diff.keep.length
+      const r = await runSteps(market, diff.steps, mid)
+      placed += r.placed
+      cancelled += r.cancelled
+      if (r.end !== 'rediff' || pass >= MAX_PASSES) break
+    }
+    return { placed, cancelled, kept }
   }
 
   async function cancelMarket(conditionId: string, reason: string): Promise<void> {
@@ -416,21 +531,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const suspects = [...orders.values()].filter(
         (o) => o.status === 'unknown' || (o.status === 'pending' && t - o.createdAt > deps.notFoundGraceMs),
       )
-      for (const o of suspects) {
-        if (!(await spend('read', 0))) return
-        try {
-          const rest = await port.getOrder(o.id)
-          budget.succeeded()
-          apply(
-            o.id,
-            { kind: 'rest-order', order: rest ? { status: rest.status, sizeMatched: rest.size_matched } : null },
-            true,
-          )
-        } catch (err) {
-          noteFailure(err)
-          return
-        }
-      }
+      for (const o of suspects) if (!(await lookUp(o.id))) return
     },
     adopt(list) {
       const t = now()
@@ -466,33 +567,25 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           apply(w.id, { kind: 'rest-order', order: { status: w.status, sizeMatched: w.size_matched } }, true)
         } else strays.push(w.id)
       }
-      if (strays.length > 0 && (await spend('cancel', deps.maxBudgetWaitMs))) {
+      if (strays.length > 0 && (await spend('delete-orders', deps.maxBudgetWaitMs)) === 0) {
         log.warn(`${strays.length} orders rest on the exchange that this process does not track: cancelling them`)
         try {
           await port.cancelOrders(strays)
+          budget.onSuccess('delete-orders')
         } catch (err) {
-          noteFailure(err)
+          noteFailure(err, 'delete-orders')
         }
       }
       const t = now()
       for (const o of openOf()) {
         if (onExchange.has(o.id.toLowerCase()) || t - o.updatedAt < 5_000 || o.status === 'pending') continue
-        if (!(await spend('read', 0))) break
-        try {
-          const rest = await port.getOrder(o.id)
-          apply(
-            o.id,
-            { kind: 'rest-order', order: rest ? { status: rest.status, sizeMatched: rest.size_matched } : null },
-            true,
-          )
-        } catch (err) {
-          noteFailure(err)
-          break
-        }
+        if (!(await lookUp(o.id))) break
       }
     },
     async cancelEverything(reason, deadlineMs) {
       stopping = true
+      for (const cancelTimer of retries.values()) cancelTimer()
+      retries.clear()
       await Promise.allSettled([...inflight])
       const deadline = now() + deadlineMs
       if (!port) {
@@ -501,9 +594,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       }
       for (let attempt = 0; ; attempt++) {
         try {
-          const wait = budget.backoffLeft(now())
-          if (wait > 0) await clock.sleep(Math.min(wait, Math.max(0, deadline - now())))
+          // Waits for the budget until the deadline at most; then a last try beats leaving orders resting.
+          await spend('cancel-all', Math.max(0, deadline - now()), true)
           const r = await port.cancelAll()
+          budget.onSuccess('cancel-all')
           const canceled = new Set(r.canceled.map((x) => x.toLowerCase()))
           for (const o of openOf())
             if (canceled.has(o.id.toLowerCase())) apply(o.id, { kind: 'cancel-confirmed' }, false)
@@ -516,7 +610,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           }
           log.warn(`${still.length} orders still open after cancel-all (attempt ${attempt + 1})`)
         } catch (err) {
-          const e = noteFailure(err)
+          const e = noteFailure(err, 'cancel-all')
           log.warn(`cancel-all failed (${e.kind}): ${e.message}`)
         }
         if (now() >= deadline) break

@@ -9,30 +9,22 @@ import { createExecutor, type Executor, type ExecutorRules } from './executor.ts
 import { createFastSigner } from './fast-signer.ts'
 import { createHeartbeat, type Heartbeat } from './heartbeat.ts'
 import { createOrderFactory } from './order-factory.ts'
+import { createRateBudget } from './rate-budget.ts'
 import { createReconciler, type Reconciler } from './reconcile.ts'
-import { createSendBudget } from './send-budget.ts'
 import { createUserChannel, type UserChannel, userChannelUrl } from './user-channel.ts'
 
 const RateLimitsSchema = z.strictObject({
-  post_per_10s: z
+  safety: z
     .number()
-    .int()
-    .positive()
-    .default(500)
-    .describe('POST /orders requests per 10 s (the exchange allows 1,000 burst, 15,000 per 10 min)'),
-  cancel_per_10s: z
-    .number()
-    .int()
-    .positive()
-    .default(500)
-    .describe('DELETE /orders requests per 10 s (the exchange allows 1,000 burst)'),
-  read_per_10s: z
-    .number()
-    .int()
-    .positive()
-    .default(200)
-    .describe('GET /data/order(s), /data/trades requests per 10 s (the exchange allows 500)'),
-  backoff_max: DurationSchema.prefault('30s').describe('Longest pause after repeated 429s (doubling from 1 s)'),
+    .gt(0)
+    .lte(1)
+    .default(0.8)
+    .describe(
+      'Fraction of each published limit we allow ourselves, in every window (POST /orders 1,000 per 10 s and 15,000 per 10 min, DELETE /orders alike, /data/orders 500 per 10 s, CLOB general 9,000 per 10 s)',
+    ),
+  backoff_max: DurationSchema.prefault('30s').describe(
+    'Longest pause of an endpoint after repeated 429s (doubling from 1 s, with jitter)',
+  ),
 })
 
 export const ClobConfigSchema = z.strictObject({
@@ -122,14 +114,10 @@ export default definePlugin({
       'token_id',
     ])
     const rateLimited = ctx.metrics.counter('rate_limited_total', 'Exchange 429 answers')
-    const budget = createSendBudget(
-      {
-        post: cfg.rate_limits.post_per_10s,
-        cancel: cfg.rate_limits.cancel_per_10s,
-        read: cfg.rate_limits.read_per_10s,
-      },
-      { baseMs: 1000, maxMs: cfg.rate_limits.backoff_max },
-    )
+    const budget = createRateBudget(() => clock.now(), {
+      safety: cfg.rate_limits.safety,
+      backoffMaxMs: cfg.rate_limits.backoff_max,
+    })
 
     let executor: Executor | undefined
     let port: ExchangePort | undefined
