@@ -208,10 +208,11 @@ describe('faults', () => {
   }, 10_000)
 
   test('POST /orders processed but never answered: orders are unknown, never re-sent, then resolved', async () => {
-    // Lookups slowed down so the test sees the unknown state; the late answer itself settles the orders.
+    // Lookups slowed down and the user channel's frames dropped, so the test sees the unknown state every time
+    // (the channel's PLACEMENT would often settle the orders before the timeout); the late answer settles them.
     const r = await rig({ config: { request_timeout: '400ms', resolve_every: '5s' } })
     const m = r.markets[0] as Market
-    await postFaults(r.sim, { submit_hang: { count: 1, hang_ms: 1500 } })
+    await postFaults(r.sim, { submit_hang: { count: 1, hang_ms: 1500 }, ws_channel: 'user', ws_drop_rate: 1 })
     const run = () =>
       r.plugin.run({
         market: m,
