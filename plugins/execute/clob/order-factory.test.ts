@@ -1,5 +1,5 @@
-import { describe, expect, test } from 'bun:test'
-import { ClobClient, type SignedOrder } from '@polymarket/clob-client-v2'
+import { describe, expect, spyOn, test } from 'bun:test'
+import { ClobClient, OrderBuilder, Side, SignatureTypeV2, type SignedOrder } from '@polymarket/clob-client-v2'
 import { testMarket } from '../../../pipeline/testing.ts'
 import { createFastSigner, exchangeDomain, orderHash } from './fast-signer.ts'
 import { createOrderFactory } from './order-factory.ts'
@@ -56,7 +56,54 @@ describe('order factory', () => {
     expect(a.id).not.toBe(b.id)
   })
 
-  test('signature type 3 is refused rather than signed wrongly', () => {
-    expect(() => createOrderFactory({ signer, funder: undefined, signatureType: 3, chainId: 137 })).toThrow('POLY_1271')
+  test('byte-identical to the client for every signature type, POLY_1271 (deposit wallet) included', async () => {
+    const funder = createFastSigner(`0x${'7d'.repeat(32)}`).address
+    const NOW = 1_760_000_000_000
+    const R = 0.123456
+    // The client draws salt = round(Math.random() × Date.now()) and stamps Date.now(): pin both, and our salt.
+    const random = spyOn(Math, 'random').mockReturnValue(R)
+    const dateNow = spyOn(Date, 'now').mockReturnValue(NOW)
+    try {
+      for (const sigType of [
+        SignatureTypeV2.EOA,
+        SignatureTypeV2.POLY_PROXY,
+        SignatureTypeV2.POLY_GNOSIS_SAFE,
+        SignatureTypeV2.POLY_1271,
+      ]) {
+        const funderFor = sigType === SignatureTypeV2.EOA ? undefined : funder
+        const factory = createOrderFactory({
+          signer,
+          funder: funderFor,
+          signatureType: sigType,
+          chainId: 137,
+          salt: () => String(Math.round(R * NOW)),
+        })
+        for (const negRisk of [false, true]) {
+          const market = testMarket({ negRisk, tickSize: 0.01 })
+          const ours = factory.build(
+            { tokenId: market.yesTokenId, side: 'BUY', price: 0.53, size: 21.04, layer: 0, quoteSide: 'bid' },
+            market,
+            NOW,
+          )
+          const theirs = await new OrderBuilder(signer, 137, sigType, funderFor).buildOrder(
+            { tokenID: market.yesTokenId, price: 0.53, size: 21.04, side: Side.BUY },
+            { tickSize: '0.01', negRisk },
+            2,
+          )
+          expect(ours.order).toEqual(theirs as SignedOrder)
+          expect(ours.id).toBe(orderHash(theirs as never, exchangeDomain(137, negRisk, 2)))
+          if (sigType === SignatureTypeV2.POLY_1271) expect(ours.order.signer).toBe(funder)
+        }
+      }
+    } finally {
+      random.mockRestore()
+      dateNow.mockRestore()
+    }
+  })
+
+  test('an unknown signature type is refused', () => {
+    expect(() => createOrderFactory({ signer, funder: undefined, signatureType: 4, chainId: 137 })).toThrow(
+      'invalid signature type 4',
+    )
   })
 })

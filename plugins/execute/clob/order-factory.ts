@@ -7,7 +7,9 @@ import { exchangeDomain, type FastSigner, type TypedDataDomain } from './fast-si
 /**
  * Builds and signs V2 limit orders without the client's async builder: amounts exactly as the client computes
  * them (amounts.ts), the EIP-712 hash and signature in one pass (fast-signer.ts). The hash is the order id, so it
- * is known before the order is sent and any later event can be attached to it.
+ * is known before the order is sent and any later event can be attached to it. Every signature type the client
+ * supports for V2 orders, POLY_1271 (deposit wallet) included: there the order's signer is the wallet itself
+ * and the signature is the wrapped one signOrder builds, exactly as the client does.
  */
 
 const ZERO_32 = `0x${'0'.repeat(64)}`
@@ -30,21 +32,23 @@ export interface OrderFactoryOptions {
   readonly funder: string | undefined
   readonly signatureType: number
   readonly chainId: number
+  /** Salt source; default a CSPRNG draw. Tests pin it to compare with the client's orders byte for byte. */
+  readonly salt?: () => string
 }
 
 /** A salt the way the client draws it (a decimal integer), from a CSPRNG so two orders never share one. */
-function salt(): string {
+function randomSalt(): string {
   const b = randomBytes(6)
   return String(b.readUIntBE(0, 6))
 }
 
 export function createOrderFactory(opts: OrderFactoryOptions): OrderFactory {
-  if (opts.signatureType === SignatureTypeV2.POLY_1271) {
-    throw new Error('signature type 3 (POLY_1271) is not supported by the fast order path')
-  }
-  if (![0, 1, 2].includes(opts.signatureType)) throw new Error(`invalid signature type ${opts.signatureType}`)
+  if (![0, 1, 2, 3].includes(opts.signatureType)) throw new Error(`invalid signature type ${opts.signatureType}`)
   const signerAddress = opts.signer.address
   const maker = opts.funder ?? signerAddress
+  // A deposit wallet signs through EIP-1271: the order names the wallet as its signer (client createOrder).
+  const orderSigner = opts.signatureType === SignatureTypeV2.POLY_1271 ? maker : signerAddress
+  const salt = opts.salt ?? randomSalt
   const domains = new Map<boolean, TypedDataDomain>()
   const domain = (negRisk: boolean) => {
     let d = domains.get(negRisk)
@@ -59,7 +63,7 @@ export function createOrderFactory(opts: OrderFactoryOptions): OrderFactory {
       const fields = {
         salt: salt(),
         maker,
-        signer: signerAddress,
+        signer: orderSigner,
         tokenId: intent.tokenId,
         makerAmount: amounts.makerAmount,
         takerAmount: amounts.takerAmount,
