@@ -1,7 +1,7 @@
 // Public entry point of the embedded exchange simulator: `startSimulator` wires scenario → engine → flow → server.
 import { createKeyStore } from './auth.ts'
 import { createRealClock, type SimClock } from './clock.ts'
-import { type Account, createEngine, type SimOrder } from './engine.ts'
+import { type Account, createEngine, type Engine, type SimOrder } from './engine.ts'
 import { createFaults } from './faults.ts'
 import { createFlow, type Flow } from './flow.ts'
 import { createHeartbeats } from './heartbeats.ts'
@@ -56,6 +56,8 @@ export type Simulator = {
   markets: MarketSpec[]
   scenario: Scenario
   clock: SimClock
+  /** Direct access to the exchange core (tests, benchmarks, in-process tools). */
+  engine: Engine
   flow: Flow
   /** Present when started with `replay`. */
   replay: Replay | undefined
@@ -189,6 +191,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     markets,
     scenario,
     clock,
+    engine,
     flow,
     replay,
     hub,
