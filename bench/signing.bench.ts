@@ -1,6 +1,7 @@
 import { OrderBuilder, Side } from '@polymarket/clob-client-v2'
 import { type TypedDataField, Wallet } from 'ethers'
 import { createFastSigner, exchangeDomain, ORDER_V2_FIELDS, orderHash } from '../plugins/execute/clob/fast-signer.ts'
+import { createRng } from '../plugins/quoting-math/rng.ts'
 import { type BenchResult, measure } from './types.ts'
 
 /**
@@ -11,19 +12,8 @@ import { type BenchResult, measure } from './types.ts'
 
 const KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 function randomOrders(n: number, signer: string) {
-  const r = rng(7)
+  const r = createRng(7)
   const digits = (k: number) =>
     Array.from({ length: k }, (_, i) => (i === 0 ? 1 + Math.floor(r() * 9) : Math.floor(r() * 10))).join('')
   return Array.from({ length: n }, () => ({

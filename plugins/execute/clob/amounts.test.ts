@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import { Side as ClientSide, OrderBuilder } from '@polymarket/clob-client-v2'
+import { createRng } from '../../quoting-math/rng.ts'
 import {
   orderAmounts,
   orderFromAmounts,
@@ -11,23 +12,12 @@ import {
 } from './amounts.ts'
 import { createFastSigner, exchangeDomain, orderHash } from './fast-signer.ts'
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const signer = createFastSigner(`0x${'11'.repeat(32)}`)
 const TICKS = ['0.1', '0.01', '0.001', '0.0001', '0.0025', '0.005'] as const
 
 describe('orderAmounts equals the client order builder', () => {
   test('3,000 random limit orders: same makerAmount/takerAmount and the same order hash', async () => {
-    const r = rng(1)
+    const r = createRng(1)
     const builder = new OrderBuilder(signer, 137, 0)
     for (let i = 0; i < 3000; i++) {
       const tick = TICKS[Math.floor(r() * TICKS.length)] as (typeof TICKS)[number]

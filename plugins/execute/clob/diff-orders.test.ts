@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import type { BookView, Level, OrderIntent, OrderStatus } from '../../../schemas/domain.ts'
+import { createRng } from '../../quoting-math/rng.ts'
 import {
   DEFAULT_DIFF_CONFIG,
   type DiffConfig,
@@ -275,16 +276,6 @@ describe('swap ordering under the exposure cap', () => {
 })
 
 describe('property: random books of orders', () => {
-  function rng(seed: number): () => number {
-    let a = seed >>> 0
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0
-      let t = a
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
   const statuses: OrderStatus[] = [
     'live',
     'live',
@@ -297,7 +288,7 @@ describe('property: random books of orders', () => {
   ]
 
   test('3,000 cases: partition, no duplicate levels, batches, exposure never above the cap', () => {
-    const r = rng(99)
+    const r = createRng(99)
     const exposureOf = (o: OrderIntent, rem: number) => rem * o.price
     for (let n = 0; n < 3000; n++) {
       const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)] as T

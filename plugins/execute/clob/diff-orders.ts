@@ -113,12 +113,36 @@ function levelKey(o: OrderIntent, tick: number): string {
   return `${o.tokenId}|${o.side}|${Math.round(o.price / tick)}`
 }
 
-function samePrice(a: number, b: number, tick: number): boolean {
-  return Math.abs(a - b) < tick / 2
-}
-
 function sizeMatches(remaining: number, desired: number, tolerance: number): boolean {
   return Math.abs(remaining - desired) <= tolerance * desired + EPS
+}
+
+/**
+ * Pairs each desired order with the first candidate not yet in `kept` of the same token and side, priced less
+ * than `within` away, with a remaining size within the tolerance; adds it to `kept`. Returns the desired orders
+ * left without one.
+ */
+function matchLevels(
+  desired: readonly OrderIntent[],
+  candidates: readonly DiffLiveOrder[],
+  kept: Set<DiffLiveOrder>,
+  within: number,
+  sizeTolerance: number,
+): OrderIntent[] {
+  const left: OrderIntent[] = []
+  for (const d of desired) {
+    const m = candidates.find(
+      (o) =>
+        !kept.has(o) &&
+        o.tokenId === d.tokenId &&
+        o.side === d.side &&
+        Math.abs(o.price - d.price) < within &&
+        sizeMatches(remainingOf(o), d.size, sizeTolerance),
+    )
+    if (m) kept.add(m)
+    else left.push(d)
+  }
+  return left
 }
 
 /** Nearest the touch first: highest price for a BUY, lowest for a SELL. */
@@ -216,38 +240,19 @@ export function diffOrders(input: DiffInput): DiffResult {
 
     // Exact matches keep their queue place, requote or not.
     const kept = new Set<DiffLiveOrder>()
-    const unmatched: OrderIntent[] = []
-    for (const d of stillNeeded) {
-      const m = fresh.find(
-        (o) =>
-          !kept.has(o) &&
-          o.tokenId === d.tokenId &&
-          o.side === d.side &&
-          samePrice(o.price, d.price, tick) &&
-          sizeMatches(remainingOf(o), d.size, cfg.sizeTolerance),
-      )
-      if (m) kept.add(m)
-      else unmatched.push(d)
-    }
+    const unmatched = matchLevels(stillNeeded, fresh, kept, tick / 2, cfg.sizeTolerance)
 
-    // Without a requote, an order that drifted less than the mid threshold stands in for its level.
-    let toPlace = unmatched
-    if (!reason) {
-      toPlace = []
-      const byAggression = [...fresh].filter((o) => !kept.has(o)).sort((a, b) => aggressiveness(b) - aggressiveness(a))
-      for (const d of unmatched) {
-        const m = byAggression.find(
-          (o) =>
-            !kept.has(o) &&
-            o.tokenId === d.tokenId &&
-            o.side === d.side &&
-            Math.abs(o.price - d.price) <= cfg.requoteMidTicks * tick + EPS &&
-            sizeMatches(remainingOf(o), d.size, cfg.sizeTolerance),
+    // Without a requote, an order that drifted at most the mid threshold stands in for its level (prices are on
+    // the tick grid, so "within N + ½ ticks" is "at most N ticks").
+    const toPlace = reason
+      ? unmatched
+      : matchLevels(
+          unmatched,
+          fresh.filter((o) => !kept.has(o)).sort((a, b) => aggressiveness(b) - aggressiveness(a)),
+          kept,
+          (cfg.requoteMidTicks + 0.5) * tick,
+          cfg.sizeTolerance,
         )
-        if (m) kept.add(m)
-        else toPlace.push(d)
-      }
-    }
 
     for (const o of resolved) {
       if (kept.has(o)) keep.push(o)

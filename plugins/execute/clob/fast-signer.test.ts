@@ -1,6 +1,7 @@
 import { describe, expect, spyOn, test } from 'bun:test'
 import { getContractConfig, OrderBuilder, Side, SignatureTypeV2 } from '@polymarket/clob-client-v2'
 import { type TypedDataField as EthersField, TypedDataEncoder, verifyTypedData, Wallet } from 'ethers'
+import { createRng } from '../../quoting-math/rng.ts'
 import {
   CLOB_AUTH_FIELDS,
   CLOB_AUTH_MESSAGE,
@@ -13,22 +14,11 @@ import {
   ORDER_V1_FIELDS,
   ORDER_V2_FIELDS,
   orderHash,
+  TYPED_DATA_SIGN_TYPES,
   type TypedDataDomain,
   type TypedDataTypes,
   type TypedDataValue,
 } from './fast-signer.ts'
-
-// Deterministic pseudo-random source, so a failure reproduces.
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function randomHex(r: () => number, bytes: number): string {
   let s = '0x'
@@ -48,7 +38,7 @@ function pick<T>(r: () => number, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)] as T
 }
 
-const KEYS = Array.from({ length: 6 }, (_, i) => randomHex(rng(1000 + i), 32))
+const KEYS = Array.from({ length: 6 }, (_, i) => randomHex(createRng(1000 + i), 32))
 const WALLETS = KEYS.map((k) => ({ ethers: new Wallet(k), fast: createFastSigner(k) }))
 
 // ethers wants mutable field arrays; ours are readonly constants.
@@ -109,7 +99,7 @@ function randomOrderV1(r: () => number, signerAddress: string): TypedDataValue {
 
 describe('fast signer vs ethers v6 Wallet.signTypedData', () => {
   test('2,000 random V2 orders over both exchanges, both chains and all four signature types', async () => {
-    const r = rng(42)
+    const r = createRng(42)
     const seen = new Set<string>()
     for (let i = 0; i < 2000; i++) {
       const w = pick(r, WALLETS)
@@ -126,7 +116,7 @@ describe('fast signer vs ethers v6 Wallet.signTypedData', () => {
   }, 30_000)
 
   test('400 random V1 orders (domain version 1, both V1 exchanges)', async () => {
-    const r = rng(7)
+    const r = createRng(7)
     const domains = [exchangeDomain(137, false, 1), exchangeDomain(137, true, 1), exchangeDomain(80002, false, 1)]
     for (let i = 0; i < 400; i++) {
       const w = pick(r, WALLETS)
@@ -141,7 +131,7 @@ describe('fast signer vs ethers v6 Wallet.signTypedData', () => {
   }, 30_000)
 
   test('200 random ClobAuth (L1) messages', async () => {
-    const r = rng(9)
+    const r = createRng(9)
     for (let i = 0; i < 200; i++) {
       const w = pick(r, WALLETS)
       const domain = clobAuthDomain(pick(r, [137, 80002]))
@@ -166,7 +156,7 @@ describe('fast signer vs ethers v6 Wallet.signTypedData', () => {
   test('signOrder returns the order id and the same signature as _signTypedData', async () => {
     const w = WALLETS[0]
     if (!w) throw new Error('no wallet')
-    const order = randomOrderV2(rng(3), w.fast.address)
+    const order = randomOrderV2(createRng(3), w.fast.address)
     const domain = exchangeDomain(137, true)
     const { hash, signature } = w.fast.signOrder(order as never, domain)
     expect(hash).toBe(orderHash(order as never, domain))
@@ -285,7 +275,7 @@ function randomSchema(r: () => number): { types: TypedDataTypes; value: TypedDat
 
 describe('generic EIP-712 fallback', () => {
   test('150 random nested schemas hash and sign like ethers', async () => {
-    const r = rng(11)
+    const r = createRng(11)
     for (let i = 0; i < 150; i++) {
       const { types, value } = randomSchema(r)
       const domain: TypedDataDomain = pick(r, [
@@ -309,19 +299,9 @@ describe('generic EIP-712 fallback', () => {
   test('the POLY_1271 TypedDataSign wrapper around an Order', async () => {
     const w = WALLETS[1]
     if (!w) throw new Error('no wallet')
-    const types = {
-      TypedDataSign: [
-        { name: 'contents', type: 'Order' },
-        { name: 'name', type: 'string' },
-        { name: 'version', type: 'string' },
-        { name: 'chainId', type: 'uint256' },
-        { name: 'verifyingContract', type: 'address' },
-        { name: 'salt', type: 'bytes32' },
-      ],
-      Order: ORDER_V2_FIELDS,
-    }
+    const types = TYPED_DATA_SIGN_TYPES
     const value = {
-      contents: randomOrderV2(rng(5), w.fast.address),
+      contents: randomOrderV2(createRng(5), w.fast.address),
       name: 'DepositWallet',
       version: '1',
       chainId: 137,
@@ -338,7 +318,7 @@ describe('generic EIP-712 fallback', () => {
     const w = WALLETS[2]
     if (!w) throw new Error('no wallet')
     const domain = exchangeDomain(137, false)
-    const order = randomOrderV2(rng(6), w.fast.address)
+    const order = randomOrderV2(createRng(6), w.fast.address)
     const withDomain = {
       EIP712Domain: [
         { name: 'name', type: 'string' },
@@ -357,7 +337,7 @@ describe('generic EIP-712 fallback', () => {
 describe('refuses what ethers refuses', () => {
   const w = WALLETS[0] as (typeof WALLETS)[number]
   const domain = exchangeDomain(137, false)
-  const good = randomOrderV2(rng(8), w.fast.address)
+  const good = randomOrderV2(createRng(8), w.fast.address)
   // Flip the case of the first letter: still mixed case, no longer the EIP-55 checksum.
   const letter = w.fast.address.slice(2).search(/[a-fA-F]/) + 2
   const flipped = w.fast.address.charAt(letter)
@@ -429,7 +409,7 @@ function wrapEthers(w: Wallet) {
 describe('as the signer of @polymarket/clob-client-v2', () => {
   test('the client builds identical signed orders with the fast signer and with ethers, for every signature type', async () => {
     const w = WALLETS[3] as (typeof WALLETS)[number]
-    const funder = new Wallet(randomHex(rng(77), 32)).address
+    const funder = new Wallet(randomHex(createRng(77), 32)).address
     const random = spyOn(Math, 'random')
     const now = spyOn(Date, 'now')
     try {
@@ -446,7 +426,7 @@ describe('as the signer of @polymarket/clob-client-v2', () => {
           ] as const) {
             random.mockReturnValue(0.123456)
             now.mockReturnValue(1_760_000_000_000)
-            const userOrder = { tokenID: randomUint(rng(sigType), 32), price, size, side }
+            const userOrder = { tokenID: randomUint(createRng(sigType), 32), price, size, side }
             const funderFor = sigType === SignatureTypeV2.EOA ? undefined : funder
             const fast = await new OrderBuilder(w.fast, 137, sigType, funderFor).buildOrder(
               userOrder,

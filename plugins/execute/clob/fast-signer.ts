@@ -711,7 +711,8 @@ export function orderHash(order: OrderFields, domain: TypedDataDomain): string {
 
 const POLY_1271 = 3
 const ZERO_BYTES32 = `0x${'0'.repeat(64)}`
-const TYPED_DATA_SIGN_TYPES: TypedDataTypes = {
+/** The ERC-7739 wrapper a POLY_1271 order is signed in (client exchangeOrderBuilderV2). */
+export const TYPED_DATA_SIGN_TYPES: TypedDataTypes = {
   TypedDataSign: [
     { name: 'contents', type: 'Order' },
     { name: 'name', type: 'string' },

@@ -133,6 +133,31 @@ export default definePlugin({
       return executor
     }
 
+    /** The executor against the exchange, or a dry run (`undefined`: nothing is sent, so nothing is counted). */
+    const executorFor = (p: ExchangePort | undefined, apiKey: string): Executor =>
+      createExecutor({
+        port: p,
+        factory,
+        clock,
+        log,
+        events: ctx.events,
+        account: resources.account,
+        metrics: p
+          ? {
+              orderSent: (side) => core.ordersTotal.inc({ side }),
+              fill: (side) => core.fillsTotal.inc({ side }),
+              inventory: (tokenId, shares) => core.inventoryShares.set({ token_id: tokenId }, shares),
+              rateLimited: () => rateLimited.inc(),
+            }
+          : { orderSent: () => {}, fill: () => {}, inventory: () => {}, rateLimited: () => {} },
+        budget,
+        apiKey,
+        rules: () => rulesOf(cfg),
+        markDirty: (id) => ctx.markDirty(id),
+        notFoundGraceMs: cfg.not_found_grace,
+        maxBudgetWaitMs: p ? 1000 : 0,
+      })
+
     /** Runs a background task, logging (never throwing) its failure. */
     const background = (what: string, task: () => Promise<unknown>) => {
       task().catch((err: unknown) => log.warn(`${what} failed: ${(err as Error).message}`))
@@ -158,26 +183,7 @@ export default definePlugin({
             timeoutMs: cfg.request_timeout,
           })
           const p = port
-          const ex = createExecutor({
-            port: p,
-            factory,
-            clock,
-            log,
-            events: ctx.events,
-            account: resources.account,
-            metrics: {
-              orderSent: (side) => core.ordersTotal.inc({ side }),
-              fill: (side) => core.fillsTotal.inc({ side }),
-              inventory: (tokenId, shares) => core.inventoryShares.set({ token_id: tokenId }, shares),
-              rateLimited: () => rateLimited.inc(),
-            },
-            budget,
-            apiKey,
-            rules: () => rulesOf(cfg),
-            markDirty: (id) => ctx.markDirty(id),
-            notFoundGraceMs: cfg.not_found_grace,
-            maxBudgetWaitMs: 1000,
-          })
+          const ex = executorFor(p, apiKey)
           executor = ex
           reconciler = createReconciler({
             port: p,
@@ -237,21 +243,7 @@ export default definePlugin({
           )
           timers.push(clock.setInterval(() => background('reconciliation', () => rec.periodic()), cfg.reconcile_every))
         } else {
-          executor = createExecutor({
-            port: undefined,
-            factory,
-            clock,
-            log,
-            events: ctx.events,
-            account: resources.account,
-            metrics: { orderSent: () => {}, fill: () => {}, inventory: () => {}, rateLimited: () => {} },
-            budget,
-            apiKey,
-            rules: () => rulesOf(cfg),
-            markDirty: (id) => ctx.markDirty(id),
-            notFoundGraceMs: cfg.not_found_grace,
-            maxBudgetWaitMs: 0,
-          })
+          executor = executorFor(undefined, apiKey)
           log.info(`dry run: orders for ${factory.maker} are signed and logged, nothing is sent`)
         }
       },

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { createRng } from '../../quoting-math/rng.ts'
 import {
   applyOrderEvent,
   createTrackedOrder,
@@ -372,16 +373,6 @@ describe('submitEvent: what a POST /order(s) answer means', () => {
 })
 
 describe('property: random event sequences', () => {
-  function rng(seed: number): () => number {
-    let a = seed >>> 0
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0
-      let t = a
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-  }
   const statuses = ['MATCHED', 'MINED', 'CONFIRMED', 'FAILED'] as const
 
   function randomEvent(r: () => number, allowRejection: boolean): OrderEvent {
@@ -429,7 +420,7 @@ describe('property: random event sequences', () => {
   }
 
   test('2,000 sequences: fill within [0, size], finished orders stay finished, no rejection without a refusal', () => {
-    const r = rng(123)
+    const r = createRng(123)
     for (let n = 0; n < 2000; n++) {
       const allowRejection = r() < 0.5
       let o = order(10)
