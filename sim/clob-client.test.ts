@@ -205,4 +205,44 @@ describe('real clob-client-v2 against the simulator', () => {
     expect(page.data).toHaveLength(2)
     await b.cancelAll()
   })
+
+  test('market orders (FOK) walk the book through /markets-by-token and /clob-markets', async () => {
+    const b = l2(bob, bobCreds)
+    sim.setBalances(bob.address, undefined, { [yes]: 100 })
+    await b.createAndPostOrder({ tokenID: yes, price: 0.5, size: 10, side: Side.SELL })
+    await b.createAndPostOrder({ tokenID: yes, price: 0.52, size: 10, side: Side.SELL })
+    const a = l2(alice, aliceCreds)
+    const before = sim.balances(alice.address).tokens[yes] ?? 0
+    const r = await a.createAndPostMarketOrder({ tokenID: yes, amount: 7.6, side: Side.BUY }, undefined, OrderType.FOK)
+    expect(r.success).toBe(true)
+    expect(r.status).toBe('matched')
+    expect((sim.balances(alice.address).tokens[yes] ?? 0) - before).toBeCloseTo(14.6153, 3)
+    const tooBig = await a.createAndPostMarketOrder(
+      { tokenID: yes, amount: 500, side: Side.BUY, price: 0.52 },
+      undefined,
+      OrderType.FOK,
+    )
+    expect(tooBig.errorMsg).toBe("order couldn't be fully filled, FOK orders are fully filled/killed")
+    await b.cancelAll()
+  })
+
+  test('a server switched to V1 makes the client retry with a V1 order (order_version_mismatch)', async () => {
+    const a = l2(alice, aliceCreds)
+    const v2 = await a.createAndPostOrder({ tokenID: yes, price: 0.2, size: 5, side: Side.BUY })
+    expect(v2.success).toBe(true)
+    await fetch(`${sim.urls.admin}/version`, { method: 'POST', body: JSON.stringify({ version: 1 }) })
+    try {
+      const v1 = await a.createAndPostOrder({ tokenID: yes, price: 0.21, size: 5, side: Side.BUY })
+      expect(v1.success).toBe(true)
+      expect(
+        sim
+          .openOrders(alice.address)
+          .map((o) => o.price)
+          .sort(),
+      ).toEqual(['0.2', '0.21'])
+    } finally {
+      await fetch(`${sim.urls.admin}/version`, { method: 'POST', body: JSON.stringify({ version: 2 }) })
+      await a.cancelAll()
+    }
+  })
 })

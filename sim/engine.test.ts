@@ -242,4 +242,36 @@ describe('events', () => {
     expect(ev && ev.type === 'tick_size_change' ? [ev.oldTick, ev.newTick] : []).toEqual([100, 10])
     expect(place('0xb', { tokenId: YES, side: 'BUY', price: px(0.971), size: 10 * M }).ok).toBe(true)
   })
+
+  test('GTD orders need an expiration beyond one minute and are cancelled when it passes', () => {
+    const events: EngineEvent[] = []
+    const { eng, place } = setup(events)
+    const nowSec = Math.floor(eng.now() / 1000)
+    expect(
+      place('0xb', {
+        tokenId: YES,
+        side: 'BUY',
+        price: px(0.3),
+        size: 5 * M,
+        orderType: 'GTD',
+        expiration: nowSec + 30,
+      }),
+    ).toEqual({
+      ok: false,
+      errorMsg: ERR.expiration,
+    })
+    const r = place('0xb', {
+      tokenId: YES,
+      side: 'BUY',
+      price: px(0.3),
+      size: 5 * M,
+      orderType: 'GTD',
+      expiration: nowSec + 120,
+    })
+    if (!r.ok) throw new Error(r.errorMsg)
+    expect(eng.expire((nowSec + 119) * 1000)).toEqual([])
+    expect(eng.expire((nowSec + 120) * 1000)).toEqual([r.order.id])
+    expect(r.order.status).toBe('CANCELED')
+    expect(eng.findAccount('0xb')!.reservedCash).toBe(0)
+  })
 })

@@ -246,3 +246,22 @@ describe('admin and faults', () => {
     expect(sim.openOrders(alice.address).some((o) => o.price === '0.11')).toBe(true)
   })
 })
+
+describe('scenario faults', () => {
+  test('faults listed in the scenario are active from the start', async () => {
+    const scenario = ScenarioSchema.parse({
+      flow: false,
+      markets: [{ slug: 'f', question: 'F?', tick_size: 0.01 }],
+      faults: { rest_errors: [{ path: '/time', status: 500, method: 'GET' }] },
+    })
+    const s = await startSimulator({ scenario })
+    try {
+      const r = await fetch(`${s.urls.clob}/time`)
+      expect(r.status).toBe(500)
+      expect(await r.json()).toEqual({ error: 'Internal server error' })
+      expect((await fetch(`${s.urls.clob}/version`)).status).toBe(200)
+    } finally {
+      await s.stop()
+    }
+  })
+})

@@ -1,0 +1,49 @@
+import { describe, expect, spyOn, test } from 'bun:test'
+import { runRecordCommand, runSimCommand } from './cli.ts'
+import type { Simulator } from './index.ts'
+
+describe('mm sim / mm record commands', () => {
+  test('bad arguments return 2 without starting anything', async () => {
+    const err = spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      expect(await runSimCommand(['--port', 'abc'])).toBe(2)
+      expect(await runSimCommand(['--bogus'])).toBe(2)
+      expect(await runSimCommand(['--speed', '0'])).toBe(2)
+      expect(await runRecordCommand(['--out', 'x.jsonl'])).toBe(2)
+      expect(await runSimCommand(['--scenario', 'does-not-exist'])).toBe(1)
+    } finally {
+      err.mockRestore()
+    }
+  })
+
+  test('runs a named scenario, prints its URLs and stops on SIGINT', async () => {
+    const lines: string[] = []
+    const log = spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      lines.push(a.join(' '))
+    })
+    const err = spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      let sim: Simulator | undefined
+      const done = runSimCommand(['--scenario', 'quiet', '--port', '0', '--seed', '9'], (s) => {
+        sim = s
+      })
+      while (!sim) await Bun.sleep(5)
+      const res = await fetch(`${sim.urls.clob}/version`)
+      expect(await res.json()).toEqual({ version: 2 })
+      expect(lines.some((l) => l.startsWith('CLOB') && l.includes(sim?.urls.clob ?? '?'))).toBe(true)
+      expect(lines.some((l) => l.includes('/ws/market'))).toBe(true)
+      expect(sim.scenario.name).toBe('quiet')
+      process.emit('SIGINT')
+      expect(await done).toBe(0)
+      expect(
+        await fetch(`${sim.urls.clob}/version`).then(
+          () => 'up',
+          () => 'down',
+        ),
+      ).toBe('down')
+    } finally {
+      log.mockRestore()
+      err.mockRestore()
+    }
+  })
+})
