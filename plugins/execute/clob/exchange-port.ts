@@ -2,6 +2,7 @@ import type { ClobClient, SignedOrder } from '@polymarket/clob-client-v2'
 import { OrderType } from '@polymarket/clob-client-v2'
 import { z } from 'zod'
 import type { Clock } from '../../../pipeline/clock.ts'
+import type { SubmitOutcome } from './order-state.ts'
 import { type WireOrder, WireOrderSchema, type WireTrade, WireTradeSchema } from './user-channel-wire.ts'
 
 /**
@@ -27,10 +28,6 @@ export class ExchangeError extends Error {
   }
 }
 
-export type PostOutcome =
-  | { readonly kind: 'accepted'; readonly id: string; readonly status: string }
-  | { readonly kind: 'rejected'; readonly reason: string }
-
 export interface CancelResult {
   readonly canceled: readonly string[]
   readonly notCanceled: Readonly<Record<string, string>>
@@ -45,8 +42,8 @@ export const DataPositionSchema = z.object({
 export type DataPosition = z.infer<typeof DataPositionSchema>
 
 export interface ExchangePort {
-  /** One POST /orders (≤ 15); outcomes in request order. */
-  postOrders(orders: readonly SignedOrder[], postOnly: boolean): Promise<PostOutcome[]>
+  /** One POST /orders (≤ 15); one outcome per order, in request order, read by order-state's `submitEvent`. */
+  postOrders(orders: readonly SignedOrder[], postOnly: boolean): Promise<SubmitOutcome[]>
   cancelOrders(ids: readonly string[]): Promise<CancelResult>
   /** DELETE /cancel-all: every open order of the account, including ones this process does not know. */
   cancelAll(): Promise<CancelResult>
@@ -66,6 +63,8 @@ const PostItemSchema = z.object({
   errorMsg: z.string().nullable().optional(),
   error: z.string().optional(),
   status: z.string().optional(),
+  makingAmount: z.string().optional(),
+  takingAmount: z.string().optional(),
 })
 const CancelSchema = z.object({
   canceled: z.array(z.string()).nullable().default([]),
@@ -73,14 +72,15 @@ const CancelSchema = z.object({
 })
 const HeartbeatSchema = z.object({ heartbeat_id: z.string() })
 
-/** Accepted only with an order id and no error message: the exchange answers `success: true` for some refusals. */
-export function postOutcome(raw: unknown): PostOutcome {
+/**
+ * One element of a 2xx POST /orders answer. An element we cannot read says nothing about the order: ambiguous,
+ * never a rejection.
+ */
+export function postOutcome(raw: unknown): SubmitOutcome {
   const r = PostItemSchema.safeParse(raw)
-  if (!r.success) return { kind: 'rejected', reason: 'unreadable response item' }
-  const { orderID, errorMsg, error, status } = r.data
-  if (orderID && !errorMsg && !error && r.data.success !== false)
-    return { kind: 'accepted', id: orderID, status: status ?? 'live' }
-  return { kind: 'rejected', reason: errorMsg || error || 'rejected without a reason' }
+  return r.success
+    ? { kind: 'response', httpStatus: 200, body: r.data }
+    : { kind: 'failure', reason: 'unreadable POST /orders answer element' }
 }
 
 interface ApiErrorLike {

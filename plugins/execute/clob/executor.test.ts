@@ -4,10 +4,11 @@ import { createManualClock } from '../../../pipeline/clock.ts'
 import { createTestContext, testMarket } from '../../../pipeline/testing.ts'
 import type { OrderIntent } from '../../../schemas/domain.ts'
 import type { BookPair } from '../../../stages/io.ts'
-import { type CancelResult, ExchangeError, type ExchangePort, type PostOutcome } from './exchange-port.ts'
+import { type CancelResult, ExchangeError, type ExchangePort } from './exchange-port.ts'
 import { createExecutor } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { createOrderFactory } from './order-factory.ts'
+import type { SubmitOutcome } from './order-state.ts'
 import { createRateBudget } from './rate-budget.ts'
 import type { WireOrder } from './user-channel-wire.ts'
 
@@ -63,7 +64,7 @@ function fakePort() {
   const hash = (o: SignedOrder) => o.signature // unique per order, stands in for the id in this fake
   const ids = new Map<string, string>()
   const port: ExchangePort = {
-    async postOrders(orders): Promise<PostOutcome[]> {
+    async postOrders(orders): Promise<SubmitOutcome[]> {
       posts.push(orders.length)
       calls.push('post')
       const mode = script.post.shift() ?? 'ok'
@@ -71,9 +72,16 @@ function fakePort() {
       if (mode === '429') throw new ExchangeError('Too Many Requests', 'rate-limited', 429)
       return orders.map((o) => {
         const id = ids.get(hash(o)) ?? ''
-        if (mode === 'reject') return { kind: 'rejected', reason: 'not enough balance / allowance' }
+        // As the exchange answers a balance refusal: success true, no order id, an error message.
+        if (mode === 'reject') {
+          return {
+            kind: 'response',
+            httpStatus: 200,
+            body: { success: true, orderID: '', errorMsg: 'not enough balance / allowance' },
+          }
+        }
         resting.add(id)
-        return { kind: 'accepted', id, status: 'live' }
+        return { kind: 'response', httpStatus: 200, body: { success: true, orderID: id, errorMsg: '', status: 'live' } }
       })
     },
     async cancelOrders(list): Promise<CancelResult> {

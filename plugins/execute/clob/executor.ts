@@ -13,7 +13,7 @@ import {
   type SwapStep,
   yesMid,
 } from './diff-orders.ts'
-import { ExchangeError, type ExchangePort, type PostOutcome, postOutcome } from './exchange-port.ts'
+import { ExchangeError, type ExchangePort, postOutcome } from './exchange-port.ts'
 import { tradeToFills } from './fills.ts'
 import type { OrderFactory } from './order-factory.ts'
 import {
@@ -22,6 +22,8 @@ import {
   isOpen,
   isTerminal,
   type OrderEvent,
+  type SubmitOutcome,
+  submitEvent,
   type TrackedOrder,
 } from './order-state.ts'
 import type { Endpoint, RateBudget } from './rate-budget.ts'
@@ -131,18 +133,6 @@ function diffConfig(market: Market, rules: ExecutorRules): DiffConfig {
     maxPlaceBatch: MAX_POST_BATCH,
     maxCancelBatch: MAX_CANCEL_BATCH,
   }
-}
-
-function submitEventOf(outcome: PostOutcome): OrderEvent {
-  if (outcome.kind === 'accepted') {
-    const s = outcome.status.toLowerCase()
-    const status = s === 'matched' || s === 'delayed' || s === 'unmatched' ? s : 'live'
-    return { kind: 'submit-accepted', status }
-  }
-  // A duplicate means the same hash is already placed; "delayed" means it may still be.
-  if (/duplicat/i.test(outcome.reason)) return { kind: 'submit-ambiguous', reason: outcome.reason }
-  if (/delayed/i.test(outcome.reason)) return { kind: 'submit-accepted', status: 'delayed' }
-  return { kind: 'submit-rejected', reason: outcome.reason }
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -328,13 +318,16 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
   }
 
-  function settleSubmit(id: string | undefined, outcome: PostOutcome, external: boolean): void {
-    if (id === undefined) return
-    if (outcome.kind === 'accepted' && outcome.id.toLowerCase() !== id.toLowerCase()) {
-      log.error(`exchange order id ${outcome.id} differs from the locally computed hash ${id}`)
+  function settleSubmit(id: string | undefined, outcome: SubmitOutcome, external: boolean): void {
+    const o = id === undefined ? undefined : orders.get(id)
+    if (!o) return
+    const event = submitEvent(outcome, o.side)
+    const exchangeId = outcome.kind === 'response' ? outcome.body.orderID : undefined
+    if (event.kind === 'submit-accepted' && exchangeId && exchangeId.toLowerCase() !== o.id.toLowerCase()) {
+      log.error(`exchange order id ${exchangeId} differs from the locally computed hash ${o.id}`)
     }
-    if (outcome.kind === 'rejected') log.info(`order ${id.slice(0, 10)}… rejected: ${outcome.reason}`)
-    apply(id, submitEventOf(outcome), external)
+    if (event.kind === 'submit-rejected') log.info(`order ${o.id.slice(0, 10)}… rejected: ${event.reason}`)
+    apply(o.id, event, external)
   }
 
   /** A timed-out POST may still answer; its answer settles the orders it carried if nothing else did first. */

@@ -353,6 +353,11 @@ describe('submitEvent: what a POST /order(s) answer means', () => {
       'submit-rejected',
     ],
     ['body without a verdict', { kind: 'response', httpStatus: 200, body: {} }, 'submit-ambiguous'],
+    [
+      'an order id without a verdict',
+      { kind: 'response', httpStatus: 200, body: { orderID: '0xab' } },
+      'submit-accepted',
+    ],
   ] as const)('%s', (_name, outcome, kind) => {
     expect(submitEvent(outcome, 'BUY').kind).toBe(kind)
   })

@@ -363,7 +363,9 @@ export function submitEvent(outcome: SubmitOutcome, side: 'BUY' | 'SELL'): Order
   if (DUPLICATE_RE.test(message)) return { kind: 'submit-ambiguous', reason: message }
   if (httpStatus === 429) return { kind: 'submit-rejected', reason: 'rate limited (429)' }
   if (httpStatus >= 400) return { kind: 'submit-rejected', reason: message || `http ${httpStatus}` }
-  if (body.success === true && !message) {
+  // An order id without a verdict is taken as acceptance: the id can only come from a placed order.
+  const accepted = body.success === true || (body.success === undefined && Boolean(body.orderID))
+  if (accepted && !message) {
     const status = (body.status ?? 'live').toLowerCase()
     if (status === 'matched') {
       // For a BUY the taker side of the amounts is shares; for a SELL the making side is.
