@@ -25,7 +25,7 @@ export function clobMarket(m: MarketState) {
   return {
     enable_order_book: true,
     active: true,
-    closed: false,
+    closed: m.closed,
     archived: false,
     accepting_orders: m.accepting,
     accepting_order_timestamp: null,
@@ -106,7 +106,7 @@ export function gammaMarket(m: MarketState, index: number, volume: number) {
     liquidity: '0',
     liquidityNum: 0,
     active: true,
-    closed: false,
+    closed: m.closed,
     archived: false,
     restricted: false,
     new: false,

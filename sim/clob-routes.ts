@@ -484,7 +484,9 @@ export function createClobRoutes(d: ClobDeps): Route[] {
                 (t) =>
                   (!q.get('id') || t.id === q.get('id')) &&
                   (!q.get('market') || t.market.spec.conditionId === q.get('market')) &&
-                  (!q.get('asset_id') || t.taker.tokenId === q.get('asset_id')) &&
+                  (!q.get('asset_id') ||
+                    t.taker.tokenId === q.get('asset_id') ||
+                    t.makers.some((f) => f.order.tokenId === q.get('asset_id'))) &&
                   (!before || t.matchTime / 1000 < Number(before)) &&
                   (!after || t.matchTime / 1000 > Number(after)),
               )

@@ -48,6 +48,8 @@ export type MarketState = {
   lastTradePrice: number | undefined
   lastTradeSide: Side
   accepting: boolean
+  /** Past its end date: no trading, every order cancelled. */
+  closed: boolean
 }
 
 export type SimOrder = BookNode & {
@@ -99,6 +101,7 @@ export type EngineEvent =
   | { type: 'trade_status'; trade: SimTrade }
   | { type: 'order'; kind: 'PLACEMENT' | 'UPDATE' | 'CANCELLATION'; order: SimOrder }
   | { type: 'tick_size_change'; market: MarketState; oldTick: number; newTick: number }
+  | { type: 'market_closed'; market: MarketState }
 
 export type PlaceInput = {
   id: string
@@ -157,6 +160,7 @@ export function createEngine(opts: EngineOptions) {
     lastTradePrice: undefined,
     lastTradeSide: 'BUY',
     accepting: spec.acceptingOrders,
+    closed: false,
   }))
   const byToken = new Map<string, { market: MarketState; outcome: 0 | 1 }>()
   const byCondition = new Map<string, MarketState>()
@@ -569,6 +573,23 @@ export function createEngine(opts: EngineOptions) {
         const i = listeners.indexOf(fn)
         if (i >= 0) listeners.splice(i, 1)
       }
+    },
+    /** Close every market whose end date has passed: stop accepting and cancel all its resting orders. */
+    closeEnded(nowMs: number): MarketState[] {
+      const closed: MarketState[] = []
+      for (const m of markets) {
+        if (m.closed || Date.parse(m.spec.endDate) > nowMs) continue
+        m.closed = true
+        m.accepting = false
+        const victims: SimOrder[] = []
+        for (const a of accounts.values()) for (const o of a.open) if (o.market === m) victims.push(o)
+        for (const o of victims) cancelOrder(o)
+        flushBook(m)
+        for (const o of victims) if (!o.account.unlimited) emit({ type: 'order', kind: 'CANCELLATION', order: o })
+        emit({ type: 'market_closed', market: m })
+        closed.push(m)
+      }
+      return closed
     },
     setAccepting(conditionId: string, accepting: boolean): boolean {
       const m = byCondition.get(conditionId)

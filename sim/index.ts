@@ -172,6 +172,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const sweep = () => {
     if (!sweeping) return
     engine.expire(clock.now())
+    for (const m of engine.closeEnded(clock.now())) log(`market ${m.spec.slug} reached its end date: closed`)
     cancelSweep = clock.setTimeout(sweep, 1000)
   }
   sweep()

@@ -265,3 +265,49 @@ describe('scenario faults', () => {
     }
   })
 })
+
+describe('end of a market', () => {
+  test('at its end date a market closes: orders cancelled, REST shows closed, WS sends market_resolved', async () => {
+    const clk = createManualClock(Date.UTC(2026, 0, 1))
+    const scenario = ScenarioSchema.parse({
+      flow: false,
+      markets: [{ slug: 'end', question: 'Ends?', tick_size: 0.01, ends_in: '10s' }],
+    })
+    const s = await startSimulator({ scenario, clock: clk })
+    try {
+      const [y] = s.markets[0]!.tokens
+      const c = await deriveCreds(s.urls.clob, alice)
+      const a = new ClobClient({
+        host: s.urls.clob,
+        chain: 137,
+        signer: signerOf(alice),
+        creds: { key: c.apiKey, secret: c.secret, passphrase: c.passphrase },
+      })
+      expect((await a.createAndPostOrder({ tokenID: y, price: 0.3, size: 10, side: Side.BUY })).success).toBe(true)
+      const ws = new WebSocket(`${s.urls.ws}/ws/market`)
+      const frames: string[] = []
+      ws.onmessage = (e) => frames.push(String(e.data))
+      await new Promise((r) => {
+        ws.onopen = r
+      })
+      ws.send(JSON.stringify({ assets_ids: [y], type: 'market', custom_feature_enabled: true }))
+      while (frames.length === 0) await Bun.sleep(5)
+      clk.advance(11_000)
+      expect(s.openOrders(alice.address)).toEqual([])
+      const m = (await (await fetch(`${s.urls.clob}/markets/${s.markets[0]!.conditionId}`)).json()) as Record<
+        string,
+        unknown
+      >
+      expect(m).toMatchObject({ closed: true, accepting_orders: false })
+      const late = await a.createAndPostOrder({ tokenID: y, price: 0.3, size: 10, side: Side.BUY })
+      expect(late.errorMsg).toBe('the market is not yet ready to process new orders')
+      for (let i = 0; i < 200 && !frames.some((f) => f.includes('market_resolved')); i++) await Bun.sleep(5)
+      const resolved = JSON.parse(frames.find((f) => f.includes('market_resolved')) ?? '{}') as Record<string, unknown>
+      const real = JSON.parse(readFileSync(join(FIX, 'ws_market_resolved_msg.json'), 'utf8')) as Record<string, unknown>
+      expect(Object.keys(resolved).sort()).toEqual(Object.keys(real).sort())
+      ws.close()
+    } finally {
+      await s.stop()
+    }
+  })
+})

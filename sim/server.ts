@@ -92,7 +92,7 @@ export function startServer(d: ServerDeps): Server<SocketData> {
           (tokenIds.size === 0 || tokenIds.has(m.spec.tokens[0]) || tokenIds.has(m.spec.tokens[1])) &&
           (conds.size === 0 || conds.has(m.spec.conditionId)) &&
           (slugs.size === 0 || slugs.has(m.spec.slug)) &&
-          closed !== 'true',
+          (closed === null || (closed === 'true') === m.closed),
       )
       .slice(offset, offset + limit)
       .map(({ m, i }) => gammaMarket(m, i, d.volume(m.spec.conditionId)))

@@ -170,6 +170,22 @@ export function wsTickSizeChange(m: MarketState, outcome: 0 | 1, oldTick: number
   }
 }
 
+/** Sent when a market reaches its end date; the winner is the side the last trade (or book) favoured. */
+export function wsMarketResolved(m: MarketState, ts: number) {
+  const p = m.lastTradePrice ?? (m.book.hasBid() && m.book.hasAsk() ? (m.book.bestBid + m.book.bestAsk) / 2 : 5000)
+  const winner: 0 | 1 = p >= PRICE_SCALE / 2 ? 0 : 1
+  return {
+    event_type: 'market_resolved',
+    id: m.spec.questionId,
+    market: m.spec.conditionId,
+    assets_ids: [...m.spec.tokens],
+    winning_asset_id: m.spec.tokens[winner],
+    winning_outcome: m.spec.outcomes[winner],
+    timestamp: String(ts),
+    tags: [],
+  }
+}
+
 export function outcomeName(o: SimOrder): string {
   return o.market.spec.outcomes[o.outcome]
 }

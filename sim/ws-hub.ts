@@ -6,7 +6,16 @@ import type { KeyStore } from './auth.ts'
 import type { SimClock } from './clock.ts'
 import type { Engine, EngineEvent, MarketState } from './engine.ts'
 import type { Faults } from './faults.ts'
-import { wsBestBidAsk, wsBook, wsLastTradePrice, wsOrder, wsPriceChange, wsTickSizeChange, wsTrade } from './wire.ts'
+import {
+  wsBestBidAsk,
+  wsBook,
+  wsLastTradePrice,
+  wsMarketResolved,
+  wsOrder,
+  wsPriceChange,
+  wsTickSizeChange,
+  wsTrade,
+} from './wire.ts'
 
 export type SocketData = {
   channel: 'market' | 'user'
@@ -112,7 +121,8 @@ export function createWsHub(deps: { engine: Engine; keys: KeyStore; faults: Faul
 
   function onEngineEvent(e: EngineEvent): void {
     const ts = clock.now()
-    const marketSide = e.type === 'price_change' || e.type === 'trades' || e.type === 'tick_size_change'
+    const marketSide =
+      e.type === 'price_change' || e.type === 'trades' || e.type === 'tick_size_change' || e.type === 'market_closed'
     if (marketSide && market.size === 0 && taps.length === 0) return
     switch (e.type) {
       case 'price_change': {
@@ -149,6 +159,9 @@ export function createWsHub(deps: { engine: Engine; keys: KeyStore; faults: Faul
       }
       case 'tick_size_change':
         publishPerAsset(e.market, (o) => wsTickSizeChange(e.market, o, e.oldTick, e.newTick, ts))
+        break
+      case 'market_closed':
+        publishMarket(e.market, wsMarketResolved(e.market, ts), (ws) => ws.data.custom)
         break
       case 'trade_status': {
         if (user.size === 0) break
