@@ -245,4 +245,29 @@ describe('real clob-client-v2 against the simulator', () => {
       await a.cancelAll()
     }
   })
+
+  test('a Safe/proxy signer trades for its funder: the funder holds the orders and the balance', async () => {
+    const funder = '0x000000000000000000000000000000000000f00d'
+    const proxy = new ClobClient({
+      host: sim.urls.clob,
+      chain: 137,
+      signer: signerOf(carol),
+      creds: await l1(carol).createOrDeriveApiKey(),
+      signatureType: 2,
+      funderAddress: funder,
+    })
+    const r = await proxy.createAndPostOrder({ tokenID: yes, price: 0.25, size: 8, side: Side.BUY })
+    expect(r.success).toBe(true)
+    expect(sim.openOrders(funder).map((o) => o.id)).toEqual([r.orderID])
+    expect(sim.openOrders(carol.address)).toEqual([])
+    expect(sim.balances(funder).reservedUsdc).toBe(2)
+    const open = await proxy.getOpenOrders()
+    expect(open.map((o) => o.maker_address)).toEqual([funder])
+    // An EOA order (type 0) must have signer == maker.
+    const eoa = await l1(carol).createOrder({ tokenID: yes, price: 0.25, size: 8, side: Side.BUY })
+    const res = await proxy.postOrder({ ...eoa, maker: funder })
+    expect(res.success).toBe(false)
+    await proxy.cancelAll()
+    expect(sim.openOrders(funder)).toEqual([])
+  })
 })
