@@ -311,3 +311,76 @@ describe('end of a market', () => {
     }
   })
 })
+
+describe('robustness', () => {
+  test('garbage on every route never produces a 5xx', async () => {
+    const paths = [
+      '/',
+      '/book',
+      '/books',
+      '/midpoint',
+      '/midpoints',
+      '/price',
+      '/prices',
+      '/spread',
+      '/spreads',
+      '/last-trade-price',
+      '/last-trades-prices',
+      '/tick-size',
+      '/neg-risk',
+      '/fee-rate',
+      '/markets',
+      `/markets/${cid}`,
+      `/clob-markets/${cid}`,
+      `/markets-by-token/${yes}`,
+      '/auth/api-key',
+      '/auth/derive-api-key',
+      '/order',
+      '/orders',
+      '/cancel-all',
+      '/cancel-market-orders',
+      '/data/order/0x12',
+      '/data/orders',
+      '/data/trades',
+      '/balance-allowance',
+      '/v1/heartbeats',
+      '/gamma/markets',
+      '/data-api/positions',
+      '/data-api/trades',
+      '/admin/faults',
+      '/admin/balances',
+      '/admin/version',
+      '/admin/markets',
+      '/admin/accounts/0x12',
+    ]
+    const bodies = [
+      '',
+      'null',
+      '[]',
+      '{}',
+      '"x"',
+      '{"order":{"salt":1}}',
+      '[{"token_id":null}]',
+      '{'.repeat(500),
+      '[1,2,3]',
+    ]
+    const queries = [
+      '',
+      `?token_id=${yes}&side=HOLD&asset_type=X&next_cursor=zz&user=0x1`,
+      '?token_id=-1&limit=-5&offset=abc',
+    ]
+    let n = 0
+    for (const p of paths)
+      for (const method of ['GET', 'POST', 'DELETE'])
+        for (const body of method === 'GET' ? [''] : bodies)
+          for (const q of queries)
+            for (const signed of [false, true]) {
+              const headers = signed ? l2Headers(alice.address, creds, method, p, body) : {}
+              const res = await fetch(`${sim.urls.clob}${p}${q}`, { method, headers, ...(body ? { body } : {}) })
+              if (res.status >= 500) throw new Error(`${method} ${p}${q} ${body} → ${res.status}`)
+              await res.arrayBuffer()
+              n++
+            }
+    expect(n).toBeGreaterThan(1000)
+  })
+})
