@@ -274,4 +274,21 @@ describe('events', () => {
     expect(r.order.status).toBe('CANCELED')
     expect(eng.findAccount('0xb')!.reservedCash).toBe(0)
   })
+
+  test('batch: several resting orders leave as one price_change with one entry per level', () => {
+    const events: EngineEvent[] = []
+    const { eng, place } = setup(events)
+    eng.batch(() => {
+      place('0xb', { tokenId: YES, side: 'BUY', price: px(0.3), size: 5 * M })
+      place('0xb', { tokenId: YES, side: 'BUY', price: px(0.3), size: 6 * M })
+      place('0xb', { tokenId: NO, side: 'BUY', price: px(0.6), size: 7 * M })
+    })
+    const pcs = events.filter((e) => e.type === 'price_change')
+    expect(pcs).toHaveLength(1)
+    const pc = pcs[0]
+    expect(pc?.type === 'price_change' ? pc.changes.map((c) => [c.ySide, c.price, c.total]) : []).toEqual([
+      [0, px(0.3), 11 * M],
+      [1, px(0.4), 7 * M],
+    ])
+  })
 })

@@ -318,7 +318,9 @@ export function createEngine(opts: EngineOptions) {
   function checkTick(market: MarketState): void {
     const p = market.lastTradePrice
     if (p === undefined || market.baseTick < 100) return
-    const extreme = p > EXTREME_HIGH || p < EXTREME_LOW
+    const fine = market.tick < market.baseTick
+    // Hysteresis: finer beyond 0.96 / below 0.04, coarse again only back inside [0.94, 0.06].
+    const extreme = fine ? p > EXTREME_HIGH - 200 || p < EXTREME_LOW + 200 : p > EXTREME_HIGH || p < EXTREME_LOW
     const want = extreme ? market.baseTick / 10 : market.baseTick
     if (want !== market.tick) {
       const old = market.tick
@@ -455,7 +457,7 @@ export function createEngine(opts: EngineOptions) {
       market.lastTradeSide = ySide === 0 ? 'BUY' : 'SELL'
       recordTrade(tr)
     }
-    flushBook(market)
+    flushBook(market, made.length > 0)
     if (made.length > 0) {
       emit({ type: 'trades', market, trades: made })
       for (const tr of made) emit({ type: 'trade_status', trade: tr })
@@ -477,9 +479,28 @@ export function createEngine(opts: EngineOptions) {
     if (keep) trades.set(tr.id, tr)
   }
 
-  function flushBook(market: MarketState): void {
+  // Inside `batch`, level changes accumulate and leave as one price_change per market at the end.
+  let batching = 0
+  const pendingFlush = new Set<MarketState>()
+
+  function flushBook(market: MarketState, force = false): void {
+    if (batching > 0 && !force) {
+      pendingFlush.add(market)
+      return
+    }
+    pendingFlush.delete(market)
     const changes = market.book.takeChanges()
     if (changes.length > 0) emit({ type: 'price_change', market, changes })
+  }
+
+  function batch<T>(fn: () => T): T {
+    batching++
+    try {
+      return fn()
+    } finally {
+      batching--
+      if (batching === 0) for (const m of [...pendingFlush]) flushBook(m)
+    }
   }
 
   function cancelOrder(o: SimOrder, status: OrderStatus = 'CANCELED'): void {
@@ -566,6 +587,7 @@ export function createEngine(opts: EngineOptions) {
       ),
     expire,
     shrink,
+    batch,
     setTradeStatus,
     subscribe(fn: (e: EngineEvent) => void): () => void {
       listeners.push(fn)

@@ -134,7 +134,7 @@ export function createFlow(deps: { engine: Engine; clock: SimClock; seed: number
 
     for (const bot of f.makers) {
       if (now >= bot.nextQuote) {
-        requote(f, bot, latent)
+        engine.batch(() => requote(f, bot, latent))
         bot.nextQuote = now + d.makers.requote * (0.5 + f.prng.next())
       }
     }

@@ -384,3 +384,32 @@ describe('robustness', () => {
     expect(n).toBeGreaterThan(1000)
   })
 })
+
+describe('wire faults on the manual clock', () => {
+  test('delayed frames wait for clock time; dropped frames never arrive while PONG still does', async () => {
+    const admin = (body: object) => fetch(`${sim.urls.admin}/faults`, { method: 'POST', body: JSON.stringify(body) })
+    await admin({ reset: true, ws_delay_ms: 5000 })
+    const ws = new WebSocket(`${sim.urls.ws}/ws/market`)
+    const frames: string[] = []
+    ws.onmessage = (e) => frames.push(String(e.data))
+    await new Promise((r) => {
+      ws.onopen = r
+    })
+    ws.send(JSON.stringify({ assets_ids: [yes], type: 'market' }))
+    ws.send('PING')
+    for (let i = 0; i < 200 && !frames.includes('PONG'); i++) await Bun.sleep(5)
+    expect(frames).toEqual(['PONG'])
+    clock.advance(5000)
+    for (let i = 0; i < 200 && frames.length < 2; i++) await Bun.sleep(5)
+    expect((JSON.parse(frames[1] ?? '{}') as { event_type?: string }).event_type).toBe('book')
+
+    await admin({ reset: true, ws_drop_rate: 1 })
+    frames.length = 0
+    ws.send(JSON.stringify({ operation: 'subscribe', assets_ids: [no] }))
+    ws.send('PING')
+    for (let i = 0; i < 200 && !frames.includes('PONG'); i++) await Bun.sleep(5)
+    expect(frames).toEqual(['PONG'])
+    await admin({ reset: true })
+    ws.close()
+  })
+})
