@@ -93,6 +93,10 @@ export type SimTrade = {
   lastUpdate: number
   transactionHash: string
   feeRateBps: number
+  /** Taker fee paid, pUSD micro units. */
+  fee: number
+  /** Settlement reversed (the trade FAILED on chain). */
+  reverted: boolean
 }
 
 export type EngineEvent =
@@ -425,11 +429,14 @@ export function createEngine(opts: EngineOptions) {
           lastUpdate: t,
           transactionHash: `0x${hex(32)}`,
           feeRateBps: market.spec.feeRateBps,
+          fee: 0,
+          reverted: false,
         }
         made.push(trade)
         order.associateTrades.push(trade.id)
       }
       trade.size += qty
+      trade.fee += fee
       trade.makers.push({ order: maker, matched: qty, price: makerOwn })
       if (!maker.associateTrades.includes(trade.id)) maker.associateTrades.push(trade.id)
       if (!touchedMakers.includes(maker)) touchedMakers.push(maker)
@@ -562,6 +569,38 @@ export function createEngine(opts: EngineOptions) {
     return due.map((o) => o.id)
   }
 
+  /** Undo a fill's balance effects (on-chain failure). Orders keep their matched state, as on the real venue. */
+  function unsettle(o: SimOrder, qty: number, ownPrice: number, fee: number): void {
+    const a = o.account
+    if (a.unlimited) return
+    const cash = cashFor(qty, ownPrice)
+    const pos = a.positions.get(o.tokenId)
+    const q = qty / 1_000_000
+    if (o.side === 'BUY') {
+      a.cash += cash + fee
+      addTok(a.tokens, o.tokenId, -qty)
+      if (pos) {
+        pos.size = Math.max(0, pos.size - q)
+        pos.totalBought = Math.max(0, pos.totalBought - q)
+      }
+    } else {
+      a.cash -= cash - fee
+      addTok(a.tokens, o.tokenId, qty)
+      if (pos) {
+        pos.realizedPnl -= (ownPrice / PRICE_SCALE - pos.avgPrice) * q
+        pos.size += q
+      }
+    }
+  }
+
+  function failTrade(tr: SimTrade): void {
+    if (tr.reverted) return
+    tr.reverted = true
+    unsettle(tr.taker, tr.size, tr.price, tr.fee)
+    for (const f of tr.makers) unsettle(f.order, f.matched, f.price, 0)
+    setTradeStatus(tr, 'FAILED')
+  }
+
   function setTradeStatus(tr: SimTrade, status: TradeStatus): void {
     tr.status = status
     tr.lastUpdate = now()
@@ -589,6 +628,7 @@ export function createEngine(opts: EngineOptions) {
     shrink,
     batch,
     setTradeStatus,
+    failTrade,
     subscribe(fn: (e: EngineEvent) => void): () => void {
       listeners.push(fn)
       return () => {

@@ -25,6 +25,9 @@ export const FaultsPatchSchema = z.strictObject({
   ws_malformed_rate: Rate.optional(),
   rest_latency_ms: z.number().nonnegative().optional(),
   rest_errors: z.array(RouteFaultSchema).optional().describe('Replaces the list of failing routes'),
+  trade_fail_rate: Rate.optional().describe(
+    'Share of new trades that go MATCHED → RETRYING → FAILED (settlement undone)',
+  ),
   submit_hang: z
     .object({ count: z.number().int().positive().default(1), hang_ms: z.number().nonnegative().default(60_000) })
     .optional()
@@ -41,6 +44,7 @@ export type FaultsState = {
   wsMalformedRate: number
   restLatencyMs: number
   restErrors: Array<RouteFault & { remaining: number | undefined }>
+  tradeFailRate: number
   submitHang: { remaining: number; hangMs: number } | undefined
 }
 
@@ -50,6 +54,8 @@ export type Faults = {
   apply(patch: FaultsPatch): { dropNow: boolean }
   routeError(method: string, path: string): number | undefined
   takeSubmitHang(): number | undefined
+  /** Decide (seeded) whether a new trade will fail on chain. */
+  tradeFails(): boolean
   /** Per outgoing frame: how to deliver it. */
   frameAction(channel: 'market' | 'user'): { drop: boolean; duplicate: boolean; malformed: boolean; delayMs: number }
   silent(channel: 'market' | 'user'): boolean
@@ -65,6 +71,7 @@ function initial(): FaultsState {
     wsMalformedRate: 0,
     restLatencyMs: 0,
     restErrors: [],
+    tradeFailRate: 0,
     submitHang: undefined,
   }
 }
@@ -85,6 +92,7 @@ export function createFaults(seed = 1): Faults {
       if (patch.ws_malformed_rate !== undefined) s.wsMalformedRate = patch.ws_malformed_rate
       if (patch.rest_latency_ms !== undefined) s.restLatencyMs = patch.rest_latency_ms
       if (patch.rest_errors !== undefined) s.restErrors = patch.rest_errors.map((r) => ({ ...r, remaining: r.count }))
+      if (patch.trade_fail_rate !== undefined) s.tradeFailRate = patch.trade_fail_rate
       if (patch.submit_hang !== undefined)
         s.submitHang = { remaining: patch.submit_hang.count, hangMs: patch.submit_hang.hang_ms }
       return { dropNow: patch.ws_drop === true }
@@ -106,6 +114,7 @@ export function createFaults(seed = 1): Faults {
       h.remaining--
       return h.hangMs
     },
+    tradeFails: () => s.tradeFailRate > 0 && prng.chance(s.tradeFailRate),
     frameAction(channel) {
       if (!applies(channel)) return { drop: false, duplicate: false, malformed: false, delayMs: 0 }
       return {

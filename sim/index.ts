@@ -131,13 +131,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       const cid = tr.market.spec.conditionId
       volume.set(cid, (volume.get(cid) ?? 0) + tr.size / 1e6)
       if (!engine.trade(tr.id)) continue
+      const fails = faults.tradeFails()
       const mined = clock.setTimeout(() => {
         timers.delete(mined)
-        engine.setTradeStatus(tr, 'MINED')
+        engine.setTradeStatus(tr, fails ? 'RETRYING' : 'MINED')
       }, scenario.trade_mined_after)
       const confirmed = clock.setTimeout(() => {
         timers.delete(confirmed)
-        engine.setTradeStatus(tr, 'CONFIRMED')
+        if (fails) engine.failTrade(tr)
+        else engine.setTradeStatus(tr, 'CONFIRMED')
       }, scenario.trade_confirmed_after)
       timers.add(mined)
       timers.add(confirmed)

@@ -413,3 +413,34 @@ describe('wire faults on the manual clock', () => {
     ws.close()
   })
 })
+
+describe('failed settlement', () => {
+  test('with trade_fail_rate 1 a trade goes MATCHED → RETRYING → FAILED and balances are restored', async () => {
+    await fetch(`${sim.urls.admin}/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ reset: true, trade_fail_rate: 1 }),
+    })
+    try {
+      const bobCreds = await deriveCreds(sim.urls.clob, bob)
+      const b = client(bob, bobCreds)
+      const a = client(alice, creds)
+      const aliceBefore = sim.balances(alice.address)
+      const bobBefore = sim.balances(bob.address)
+      await b.createAndPostOrder({ tokenID: no, price: 0.7, size: 10, side: Side.BUY })
+      const r = await a.createAndPostOrder({ tokenID: yes, price: 0.3, size: 10, side: Side.BUY })
+      expect(r.status).toBe('matched')
+      expect(sim.balances(alice.address).usdc).toBeCloseTo(aliceBefore.usdc - 3, 6)
+      const id = r.tradeIDs?.[0] ?? ''
+      clock.advance(1000)
+      expect((await a.getTrades({ id }))[0]?.status).toBe('RETRYING')
+      clock.advance(2000)
+      expect((await a.getTrades({ id }))[0]?.status).toBe('FAILED')
+      expect(sim.balances(alice.address).usdc).toBeCloseTo(aliceBefore.usdc, 6)
+      expect(sim.balances(alice.address).tokens[yes] ?? 0).toBeCloseTo(aliceBefore.tokens[yes] ?? 0, 6)
+      expect(sim.balances(bob.address).usdc).toBeCloseTo(bobBefore.usdc, 6)
+      expect(sim.balances(bob.address).tokens[no] ?? 0).toBeCloseTo(bobBefore.tokens[no] ?? 0, 6)
+    } finally {
+      await fetch(`${sim.urls.admin}/faults`, { method: 'POST', body: JSON.stringify({ reset: true }) })
+    }
+  })
+})
