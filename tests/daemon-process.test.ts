@@ -85,9 +85,9 @@ describe('the daemon process', () => {
     }
     expect(quoting).toBeGreaterThan(0)
     proc.kill('SIGINT')
+    await readUntil(proc, /"msg":"stopped"/, out)
     expect(await proc.exited).toBe(0)
-    const rest = await new Response(proc.stdout).text()
-    expect(out.text + rest).toContain('stopped')
+    expect(out.text).toContain('all orders cancelled')
     expect(readdirSync(join(dir, 'logs')).some((f) => /^mm_\d{8}_\d{6}\.log$/.test(f))).toBe(true)
   }, 60_000)
 
