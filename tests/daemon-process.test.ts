@@ -100,8 +100,12 @@ describe('the daemon process', () => {
       env: { ...process.env, NO_COLOR: '1' },
     })
     const out = { text: '' }
-    await readUntil(proc, /dry run/i, out)
+    const clob = (await readUntil(proc, /embedded simulator up: CLOB (http:\/\/127\.0\.0\.1:\d+)/, out))?.[1]
+    const account = (await readUntil(proc, /dry run: orders for (0x[0-9a-fA-F]{40})/, out))?.[1]
     await readUntil(proc, /would (send|place|post)/i, out)
+    // The exchange never saw an order from this account.
+    const view = (await (await fetch(`${clob}/admin/accounts/${account}`)).json()) as { open_orders: unknown[] }
+    expect(view.open_orders).toEqual([])
     proc.kill('SIGTERM')
     expect(await proc.exited).toBe(0)
     const logs = readdirSync(join(dir, 'logs')).filter((f) => f.startsWith('mm_test_'))
