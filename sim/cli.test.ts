@@ -1,6 +1,10 @@
 import { describe, expect, spyOn, test } from 'bun:test'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { runRecordCommand, runSimCommand } from './cli.ts'
-import type { Simulator } from './index.ts'
+import { type Simulator, startSimulator } from './index.ts'
+import { ScenarioSchema } from './scenario.ts'
 
 describe('mm sim / mm record commands', () => {
   test('bad arguments return 2 without starting anything', async () => {
@@ -44,6 +48,33 @@ describe('mm sim / mm record commands', () => {
     } finally {
       log.mockRestore()
       err.mockRestore()
+    }
+  })
+
+  test('record journals a loopback market channel until aborted', async () => {
+    const sim = await startSimulator({
+      scenario: ScenarioSchema.parse({ flow: false, markets: [{ slug: 'r', question: 'R?', tick_size: 0.01 }] }),
+    })
+    const err = spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const out = join(mkdtempSync(join(tmpdir(), 'sim-rec-')), 'f.jsonl')
+      const ctrl = new AbortController()
+      const [y, n] = sim.markets[0]!.tokens
+      const done = runRecordCommand(
+        ['--out', out, '--url', `${sim.urls.ws}/ws/market`, '--assets', `${y},${n}`],
+        ctrl.signal,
+      )
+      for (let i = 0; i < 400; i++) {
+        await Bun.sleep(5)
+        if (readFileSync(out, { encoding: 'utf8', flag: 'a+' }).length > 0) break
+      }
+      ctrl.abort()
+      expect(await done).toBe(0)
+      const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0] ?? '') as Array<{ event_type: string }>
+      expect(first.map((e) => e.event_type)).toEqual(['book', 'book'])
+    } finally {
+      err.mockRestore()
+      await sim.stop()
     }
   })
 })

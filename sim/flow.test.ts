@@ -28,6 +28,25 @@ describe('synthetic flow', () => {
     expect(a.join('\n')).not.toBe(c.join('\n'))
   })
 
+  test('every named scenario trades and keeps two-sided books', async () => {
+    for (const name of ['default', 'quiet', 'trending', 'jumpy']) {
+      const clock = createManualClock(Date.UTC(2026, 5, 1))
+      const sim = await startSimulator({ scenario: name, clock, flow: false })
+      let trades = 0
+      sim.hub.tap((f) => {
+        if (f.includes('"last_trade_price"')) trades++
+      })
+      sim.flow.start()
+      clock.advance(5 * 60_000)
+      for (const m of sim.engine.markets) {
+        expect(m.book.hasBid() && m.book.hasAsk()).toBe(true)
+        expect(m.book.bestBid).toBeLessThan(m.book.bestAsk)
+      }
+      expect(trades).toBeGreaterThan(0)
+      await sim.stop()
+    }
+  })
+
   test('every named scenario loads and validates', () => {
     for (const name of ['default', 'quiet', 'trending', 'jumpy']) {
       const s = loadScenario(name)
