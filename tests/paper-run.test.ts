@@ -1,0 +1,137 @@
+import { Database } from 'bun:sqlite'
+import { afterAll, describe, expect, test } from 'bun:test'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { formatIssues } from '../pipeline/config/errors.ts'
+import { loadConfigText } from '../pipeline/config/load.ts'
+import { startDaemon } from '../pipeline/daemon.ts'
+import { type ExchangeHost, wsBase } from '../pipeline/exchange.ts'
+import { createMemoryLogger } from '../pipeline/logger.ts'
+import { createFastSigner } from '../plugins/execute/clob/fast-signer.ts'
+import { builtins } from '../plugins/index.ts'
+import { startSimulator } from '../sim/index.ts'
+import { createSharedAcceleratedClock } from './fixtures/shared-clock.ts'
+
+/**
+ * A paper run: the whole daemon in-process with every built-in (file source on markets.csv, gamma, clob-ws,
+ * ewma-microprice, vol-spread, inventory-skew, caps, layered, clob, sqlite in a scratch directory) against the
+ * simulator's default scenario, for 5 simulated minutes.
+ *
+ * "5 simulated minutes": the simulator and the daemon share one clock running 10× wall speed
+ * (fixtures/shared-clock.ts), so the synthetic flow, trade settlement and heartbeat expiry on one side, and
+ * order_max_age, heartbeats, reconciliation and request timeouts on the other, all see the same 300 s of time
+ * while about 30 s pass on the wall. Every duration in mm.config.yaml therefore keeps its meaning. Only network
+ * latency and CPU time are not scaled: to the daemon they look 10× slower than they are, which is the harsher side.
+ */
+
+const ROOT = join(import.meta.dir, '..')
+const FACTOR = 10
+const SIM_MS = 5 * 60_000
+const dirs: string[] = []
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+describe('paper run on the default scenario', () => {
+  test('five simulated minutes: orders placed and cancelled, fills, positions equal to the exchange, nothing left open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mm-paper-'))
+    dirs.push(dir)
+    const dbPath = join(dir, 'mm_state.db')
+    const text = readFileSync(join(ROOT, 'mm.config.yaml'), 'utf8')
+      .replace('port: 9108', 'port: 0')
+      .replace('path: ./markets.csv', `path: ${join(ROOT, 'markets.csv')}`)
+      .replace('path: ./mm_state.db', `path: ${dbPath}`)
+    expect(text).toContain(dbPath)
+    const res = await loadConfigText(text, join(dir, 'mm.config.yaml'), { builtins, env: {} })
+    if (!res.ok) throw new Error(formatIssues('mm.config.yaml', res.issues))
+
+    const clock = createSharedAcceleratedClock(FACTOR)
+    const sim = await startSimulator({ scenario: 'default', port: 0, clock })
+    const privateKey = `0x${randomBytes(32).toString('hex')}`
+    const address = createFastSigner(privateKey).address
+    const exchange: ExchangeHost = {
+      endpoints: {
+        kind: 'sim',
+        clobUrl: sim.urls.clob,
+        wsUrl: wsBase(sim.urls.ws),
+        gammaUrl: sim.urls.gamma,
+        dataApiUrl: sim.urls.dataApi,
+        polygonRpcUrl: `${sim.urls.clob}/rpc`,
+        chainId: 137,
+      },
+      credentials: {
+        privateKey,
+        funder: undefined,
+        signatureType: 0,
+        apiKey: undefined,
+        apiSecret: undefined,
+        apiPassphrase: undefined,
+      },
+      sim,
+      stop: () => sim.stop(),
+    }
+    const { log, lines } = createMemoryLogger()
+    const startedAt = clock.now()
+    const daemon = await startDaemon({ loaded: res.loaded, builtins, log, clock, exchange })
+    let stopped = false
+    try {
+      expect(daemon.universe.markets()).toHaveLength(4)
+      await clock.sleep(SIM_MS)
+      expect(clock.now() - startedAt).toBeGreaterThanOrEqual(SIM_MS)
+
+      const fills = daemon.account.fills()
+      const metrics = await daemon.registry.metrics()
+      const tokens = sim.markets.flatMap((m) => m.tokens)
+      await daemon.stop('SIGTERM')
+      stopped = true
+
+      expect(sim.openOrders(address)).toEqual([])
+      const balances = sim.balances(address)
+      const positions = Object.fromEntries(tokens.map((t) => [t, daemon.account.token(t).shares]))
+      const exchangeHeld = Object.fromEntries(tokens.map((t) => [t, balances.tokens[t] ?? 0]))
+      for (const t of tokens) expect(Math.abs((positions[t] ?? 0) - (exchangeHeld[t] ?? 0))).toBeLessThan(1e-6)
+
+      const db = new Database(dbPath, { readonly: true })
+      const byStatus = Object.fromEntries(
+        db
+          .query<{ status: string; n: number }, []>('SELECT status, count(*) AS n FROM orders GROUP BY status')
+          .all()
+          .map((r) => [r.status, r.n]),
+      )
+      const fillRows = db.query<{ n: number }, []>('SELECT count(*) AS n FROM fills').get()?.n ?? 0
+      db.close()
+      const placed = Object.values(byStatus).reduce((a, b) => a + b, 0)
+      const sent = [...metrics.matchAll(/^mm_orders_total\{side="\w+"\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0)
+
+      console.log(
+        JSON.stringify(
+          {
+            simulatedMs: clock.now() - startedAt,
+            ordersSent: sent,
+            ordersByStatus: byStatus,
+            fills: fills.length,
+            fillRows,
+            positions,
+            exchangeHeld,
+            usdc: balances.usdc,
+            errors: lines.filter((l) => /^\[(error|warn)\]|rejected/.test(l)).slice(0, 30),
+          },
+          null,
+          2,
+        ),
+      )
+      expect(sent).toBeGreaterThan(0)
+      expect(placed).toBeGreaterThan(0)
+      expect(byStatus.cancelled ?? 0).toBeGreaterThan(0)
+      expect(fills.length).toBeGreaterThan(0)
+      expect(fillRows).toBeGreaterThan(0)
+      // Every order the database saw reached a final state: nothing the daemon believes is still live.
+      expect(Object.keys(byStatus).filter((s) => !['filled', 'cancelled', 'rejected'].includes(s))).toEqual([])
+    } finally {
+      if (!stopped) await daemon.stop('test end')
+    }
+  }, 90_000)
+})
