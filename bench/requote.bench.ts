@@ -1,6 +1,7 @@
 import { DEFAULT_DIFF_CONFIG, type DiffConfig, diffOrders, yesMid } from '../plugins/execute/clob/diff-orders.ts'
 import { createFastSigner } from '../plugins/execute/clob/fast-signer.ts'
 import { createOrderFactory } from '../plugins/execute/clob/order-factory.ts'
+import { createStaticBook } from '../plugins/quoting-math/static-book.ts'
 import type { BookView, LiveOrder, Market, OrderIntent } from '../schemas/domain.ts'
 import type { BookPair } from '../stages/io.ts'
 import { type BenchResult, measure } from './types.ts'
@@ -13,20 +14,8 @@ import { type BenchResult, measure } from './types.ts'
 const MARKETS = 50
 const LAYERS = 3
 
-function view(tokenId: string, bid: number, ask: number): BookView {
-  return {
-    tokenId,
-    state: 'fresh',
-    stateReason: '',
-    tickSize: 0.01,
-    updatedAt: 0,
-    bestBid: () => ({ price: bid, size: 100 }),
-    bestAsk: () => ({ price: ask, size: 100 }),
-    bids: () => [{ price: bid, size: 100 }],
-    asks: () => [{ price: ask, size: 100 }],
-    levelsAhead: (side, price) => (side === 'bid' ? (price < bid - 0.005 ? 1 : 0) : price > ask + 0.005 ? 1 : 0),
-  }
-}
+const view = (tokenId: string, bid: number, ask: number): BookView =>
+  createStaticBook({ tokenId, bids: [[bid, 100]], asks: [[ask, 100]] })
 
 const r2 = (x: number) => Math.round(x * 100) / 100
 

@@ -2,7 +2,7 @@ import { OrderBuilder, Side } from '@polymarket/clob-client-v2'
 import { type TypedDataField, Wallet } from 'ethers'
 import { createFastSigner, exchangeDomain, ORDER_V2_FIELDS, orderHash } from '../plugins/execute/clob/fast-signer.ts'
 import { createRng } from '../plugins/quoting-math/rng.ts'
-import { type BenchResult, measure } from './types.ts'
+import { type BenchResult, measure, measureAsync } from './types.ts'
 
 /**
  * EIP-712 order signing: the project's fast signer beside ethers v6 `Wallet.signTypedData` (the official path),
@@ -32,26 +32,6 @@ function randomOrders(n: number, signer: string) {
 }
 
 /** `measure` for async calls: each call awaited, timed from call to resolution. */
-async function measureAsync(name: string, count: number, fn: (i: number) => Promise<unknown>, warmup = 200) {
-  for (let i = 0; i < warmup; i++) await fn(i)
-  const samples = new Float64Array(count)
-  const start = Bun.nanoseconds()
-  for (let i = 0; i < count; i++) {
-    const t0 = Bun.nanoseconds()
-    await fn(i)
-    samples[i] = (Bun.nanoseconds() - t0) / 1000
-  }
-  const totalSec = (Bun.nanoseconds() - start) / 1e9
-  samples.sort()
-  return {
-    name,
-    count,
-    medianUs: samples[Math.floor(count * 0.5)] ?? 0,
-    p99Us: samples[Math.min(count - 1, Math.floor(count * 0.99))] ?? 0,
-    opsPerSec: count / totalSec,
-  }
-}
-
 export default async function (): Promise<BenchResult[]> {
   const wallet = new Wallet(KEY)
   const fast = createFastSigner(KEY)

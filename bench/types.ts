@@ -10,6 +10,19 @@ export interface BenchResult {
   readonly note?: string
 }
 
+/** Percentiles of per-call samples (µs) measured over `totalSec` of wall time. */
+export function summarize(name: string, samples: Float64Array, totalSec: number): BenchResult {
+  const sorted = Float64Array.from(samples).sort()
+  const count = sorted.length
+  return {
+    name,
+    count,
+    medianUs: sorted[Math.floor(count * 0.5)] ?? 0,
+    p99Us: sorted[Math.min(count - 1, Math.floor(count * 0.99))] ?? 0,
+    opsPerSec: count / totalSec,
+  }
+}
+
 /** Times `fn` `count` times after a warm-up; returns per-call percentiles. */
 export function measure(
   name: string,
@@ -25,13 +38,23 @@ export function measure(
     fn(i)
     samples[i] = (Bun.nanoseconds() - t0) / 1000
   }
-  const totalSec = (Bun.nanoseconds() - start) / 1e9
-  samples.sort()
-  return {
-    name,
-    count,
-    medianUs: samples[Math.floor(count * 0.5)] ?? 0,
-    p99Us: samples[Math.min(count - 1, Math.floor(count * 0.99))] ?? 0,
-    opsPerSec: count / totalSec,
+  return summarize(name, samples, (Bun.nanoseconds() - start) / 1e9)
+}
+
+/** `measure` for async work: each call is awaited before the next starts. */
+export async function measureAsync(
+  name: string,
+  count: number,
+  fn: (i: number) => Promise<unknown>,
+  warmup = Math.min(200, count),
+): Promise<BenchResult> {
+  for (let i = 0; i < warmup; i++) await fn(i)
+  const samples = new Float64Array(count)
+  const start = Bun.nanoseconds()
+  for (let i = 0; i < count; i++) {
+    const t0 = Bun.nanoseconds()
+    await fn(i)
+    samples[i] = (Bun.nanoseconds() - t0) / 1000
   }
+  return summarize(name, samples, (Bun.nanoseconds() - start) / 1e9)
 }

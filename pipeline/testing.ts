@@ -15,6 +15,29 @@ import { createMetricsRegistry, createPluginMetrics } from './metrics.ts'
  * Helpers for testing a plugin on its own: a context with a memory logger, a fresh metrics registry, a manual
  * clock and loopback endpoints. Users run their own plugins through these too (see the README).
  */
+/** Loopback endpoints nothing listens on: a plugin that should not touch the network fails fast. */
+export const TEST_ENDPOINTS: ExchangeEndpoints = {
+  kind: 'sim',
+  clobUrl: 'http://127.0.0.1:1',
+  wsUrl: 'ws://127.0.0.1:1/ws/',
+  gammaUrl: 'http://127.0.0.1:1/gamma',
+  dataApiUrl: 'http://127.0.0.1:1/data-api',
+  polygonRpcUrl: 'http://127.0.0.1:1/rpc',
+  chainId: 137,
+}
+
+export const NO_CREDENTIALS: Credentials = {
+  privateKey: undefined,
+  funder: undefined,
+  signatureType: 0,
+  apiKey: undefined,
+  apiSecret: undefined,
+  apiPassphrase: undefined,
+}
+
+/** A fixed BookView from [price, size] pairs, for tests of quote-stage plugins. */
+export { createStaticBook } from '../plugins/quoting-math/static-book.ts'
+
 export interface TestContext extends PluginContext {
   readonly lines: string[]
   readonly dirty: string[]
@@ -46,25 +69,8 @@ export function createTestContext(opts: TestContextOptions = {}): TestContext {
   const abort = new AbortController()
   const dirty: string[] = []
   const refreshes = { count: 0 }
-  const exchange: ExchangeEndpoints = {
-    kind: 'sim',
-    clobUrl: 'http://127.0.0.1:1',
-    wsUrl: 'ws://127.0.0.1:1/ws/',
-    gammaUrl: 'http://127.0.0.1:1/gamma',
-    dataApiUrl: 'http://127.0.0.1:1/data-api',
-    polygonRpcUrl: 'http://127.0.0.1:1/rpc',
-    chainId: 137,
-    ...opts.exchange,
-  }
-  const credentials: Credentials = {
-    privateKey: undefined,
-    funder: undefined,
-    signatureType: 0,
-    apiKey: undefined,
-    apiSecret: undefined,
-    apiPassphrase: undefined,
-    ...opts.credentials,
-  }
+  const exchange: ExchangeEndpoints = { ...TEST_ENDPOINTS, ...opts.exchange }
+  const credentials: Credentials = { ...NO_CREDENTIALS, ...opts.credentials }
   const resources: Resources = {
     exchange,
     credentials,

@@ -1,26 +1,11 @@
 import { describe, expect, test } from 'bun:test'
 import { checkPluginConformance } from '../../pipeline/conformance.ts'
-import { createTestPlugin, testMarket } from '../../pipeline/testing.ts'
-import type { BookView, Level } from '../../schemas/domain.ts'
+import { createStaticBook, createTestPlugin, testMarket } from '../../pipeline/testing.ts'
 import plugin from './deadband-fair.ts'
 
 // How a user tests their own plugin: the conformance check, then behaviour on hand-made books.
-function book(tokenId: string, bid: number, ask: number): BookView {
-  const b: Level = { price: bid, size: 100 }
-  const a: Level = { price: ask, size: 100 }
-  return {
-    tokenId,
-    state: 'fresh',
-    stateReason: '',
-    tickSize: 0.01,
-    updatedAt: 0,
-    bestBid: () => b,
-    bestAsk: () => a,
-    bids: () => [b],
-    asks: () => [a],
-    levelsAhead: () => 0,
-  }
-}
+const book = (tokenId: string, bid: number, ask: number) =>
+  createStaticBook({ tokenId, bids: [[bid, 100]], asks: [[ask, 100]] })
 
 const market = testMarket()
 const books = (bid: number, ask: number) => ({ yes: book('1111', bid, ask), no: book('2222', 1 - ask, 1 - bid) })
