@@ -16,14 +16,15 @@ export type BookNode = {
 
 export type Level<N extends BookNode> = { price: number; total: number; count: number; head?: N; tail?: N }
 
-export type LevelChange = { ySide: BookSide; price: number; total: number }
+/** One level's new total, with the YES-space top of book right after it (bestBid -1 / bestAsk PRICE_SCALE+1: empty). */
+export type LevelChange = { ySide: BookSide; price: number; total: number; bestBid: number; bestAsk: number }
 
 export class YesBook<N extends BookNode> {
   readonly bids: Array<Level<N> | undefined> = new Array(PRICE_SCALE + 1)
   readonly asks: Array<Level<N> | undefined> = new Array(PRICE_SCALE + 1)
   bestBid = -1
   bestAsk = PRICE_SCALE + 1
-  private dirty = new Map<number, LevelChange>()
+  private changes: LevelChange[] = []
 
   level(ySide: BookSide, price: number): Level<N> | undefined {
     return ySide === 0 ? this.bids[price] : this.asks[price]
@@ -99,15 +100,27 @@ export class YesBook<N extends BookNode> {
     }
   }
 
+  /**
+   * Changes are kept in the order they happened, each with the top of book after it, because the feed promises
+   * per-entry best_bid/best_ask (protocol doc §1.4) and a client checks its book after every entry. Only
+   * back-to-back changes of the same level merge (a taker walking one level's queue): no state in between is lost.
+   */
   private markDirty(ySide: BookSide, lvl: Level<N>): void {
-    this.dirty.set(ySide * (PRICE_SCALE + 1) + lvl.price, { ySide, price: lvl.price, total: lvl.total })
+    const last = this.changes[this.changes.length - 1]
+    if (last && last.ySide === ySide && last.price === lvl.price) {
+      last.total = lvl.total
+      last.bestBid = this.bestBid
+      last.bestAsk = this.bestAsk
+      return
+    }
+    this.changes.push({ ySide, price: lvl.price, total: lvl.total, bestBid: this.bestBid, bestAsk: this.bestAsk })
   }
 
-  /** Level changes since the last call, in first-touched order (sizes are the latest totals). */
+  /** Level changes since the last call, in the order they happened (back-to-back changes of one level merged). */
   takeChanges(): LevelChange[] {
-    if (this.dirty.size === 0) return []
-    const out = [...this.dirty.values()]
-    this.dirty.clear()
+    if (this.changes.length === 0) return []
+    const out = this.changes
+    this.changes = []
     return out
   }
 

@@ -19,11 +19,17 @@ export type BookSummary = {
   last_trade_price: string
 }
 
+type Top = { bid: number | undefined; ask: number | undefined }
+
 /** Top of book in one token's own price space. */
-export function topOfBook(m: MarketState, outcome: 0 | 1): { bid: number | undefined; ask: number | undefined } {
-  const b = m.book
-  const yesBid = b.hasBid() ? b.bestBid : undefined
-  const yesAsk = b.hasAsk() ? b.bestAsk : undefined
+export function topOfBook(m: MarketState, outcome: 0 | 1): Top {
+  return ownTop(m.book.bestBid, m.book.bestAsk, outcome)
+}
+
+/** A YES-space top (bestBid -1 / bestAsk above PRICE_SCALE when empty) in one token's own price space. */
+function ownTop(yesBestBid: number, yesBestAsk: number, outcome: 0 | 1): Top {
+  const yesBid = yesBestBid >= 0 ? yesBestBid : undefined
+  const yesAsk = yesBestAsk <= PRICE_SCALE ? yesBestAsk : undefined
   if (outcome === 0) return { bid: yesBid, ask: yesAsk }
   return {
     bid: yesAsk === undefined ? undefined : PRICE_SCALE - yesAsk,
@@ -97,21 +103,24 @@ export type PriceChangeEntry = {
   best_ask: string
 }
 
-function bestStrings(m: MarketState, outcome: 0 | 1): { best_bid: string; best_ask: string } {
-  const t = topOfBook(m, outcome)
+function bestStrings(t: Top): { best_bid: string; best_ask: string } {
   return {
     best_bid: t.bid === undefined ? '0' : unitsToPrice(t.bid),
     best_ask: t.ask === undefined ? '1' : unitsToPrice(t.ask),
   }
 }
 
-/** Batched price_change: one entry per changed level per token (a YES bid at p is also a NO ask at 1 − p). */
+/**
+ * Batched price_change: one entry per level change per token, in the order the changes happened (a YES bid at p
+ * is also a NO ask at 1 − p). Each entry's best_bid/best_ask is the top right after that change, not after the
+ * whole batch: clients check their book entry by entry (protocol doc §1.4).
+ */
 export function wsPriceChange(m: MarketState, changes: LevelChange[], ts: number) {
-  const yesBest = bestStrings(m, 0)
-  const noBest = bestStrings(m, 1)
   const entries: PriceChangeEntry[] = []
   for (const c of changes) {
     const size = microToString(c.total)
+    const yesBest = bestStrings(ownTop(c.bestBid, c.bestAsk, 0))
+    const noBest = bestStrings(ownTop(c.bestBid, c.bestAsk, 1))
     const yes = {
       asset_id: m.spec.tokens[0],
       price: unitsToPrice(c.price),
@@ -146,7 +155,7 @@ export function wsLastTradePrice(t: SimTrade, ts: number) {
 
 export function wsBestBidAsk(m: MarketState, outcome: 0 | 1, ts: number) {
   const t = topOfBook(m, outcome)
-  const { best_bid, best_ask } = bestStrings(m, outcome)
+  const { best_bid, best_ask } = bestStrings(t)
   const spread = t.bid !== undefined && t.ask !== undefined ? unitsToPrice(t.ask - t.bid) : ''
   return {
     event_type: 'best_bid_ask',
