@@ -270,6 +270,15 @@ export default definePlugin({
             if (left > 0)
               log.error(`stopped with ${left} orders possibly open; the exchange heartbeat will cancel them`)
           }
+          // Nothing rests any more, but a fill matched just before the cancel may still be on its way over the user
+          // channel: one last back-fill so the positions we stop with are the exchange's.
+          if (reconciler) {
+            try {
+              await reconciler.backfillTrades()
+            } catch (err) {
+              log.warn(`final trade back-fill failed: ${(err as Error).message}`)
+            }
+          }
           heartbeat?.stop()
           channel?.stop()
         })()
