@@ -151,7 +151,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     if (!res.ok) return result('rejected', { issues: res.issues, errors: ['the new config is invalid'] })
     const plan = planReload(current.loaded, res.loaded)
     if (!plan.ok) return result('rejected', { errors: plan.errors })
-    if (plan.noop) return result('noop', { changes: plan.changes })
+    // A reload is also the operator's way to say "re-read the market list now" (DESIGN: re-read on reload).
+    if (plan.noop) {
+      void u.refresh('reload')
+      return result('noop', { changes: plan.changes })
+    }
 
     const old = current
     const oldById = new Map(instancesOf(old).map((i) => [i.entry.instance, i]))
@@ -201,7 +205,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     core.pipelineGeneration.set(generation)
     const live = new Set(instancesOf(current))
     for (const inst of instancesOf(old)) if (!live.has(inst)) await stopInstance(inst, log)
-    if (current.source !== old.source || current.enrich !== old.enrich) void u.refresh('reload')
+    void u.refresh('reload')
     q.markAllDirty()
     return result('applied', { changes })
   }

@@ -42,6 +42,14 @@ describe('hot reload', () => {
     expect(daemon.current().generation).toBe(1)
   })
 
+  test('a reload re-reads the market list, even when the config is unchanged', async () => {
+    const { daemon, p, yaml } = await boot('reread')
+    p.rows.push({ token1: '3', token2: '4', condition_id: `0x${'0'.repeat(63)}2` })
+    expect((await daemon.reload({ text: yaml })).outcome).toBe('noop')
+    await daemon.universe.refresh('settle') // waits for the refresh the reload started
+    expect(daemon.universe.markets()).toHaveLength(2)
+  })
+
   test('a reloadable field is reconfigured in place: same instances, books and orders untouched', async () => {
     const { daemon, p, yaml } = await boot('reconfigure')
     const before = daemon.current()
