@@ -230,7 +230,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     stop(reason) {
       stopping ??= (async () => {
         log.info(`stopping (${reason}): cancelling every order, flushing state`)
-        u.stop()
+        await u.stop() // an in-flight selection change finishes before execute stops
         q.close()
         await q.idle()
         const p = current

@@ -18,7 +18,8 @@ export interface Universe {
   markets(): readonly Market[]
   /** Schedule periodic refreshes and status lines. */
   start(): void
-  stop(): void
+  /** No more refreshes; resolves once an in-flight one has finished applying. */
+  stop(): Promise<void>
 }
 
 /**
@@ -53,6 +54,14 @@ export function createUniverse(
     cancelRefresh = clock.setTimeout(() => void universe.refresh('scheduled'), ms)
   }
 
+  function retryLater(what: string, err: unknown): false {
+    failures++
+    const delay = Math.min(opts.retryMaxMs, opts.retryMinMs * 2 ** (failures - 1))
+    log.warn(`${what}, retrying in ${Math.round(delay / 1000)}s: ${err instanceof Error ? err.message : String(err)}`)
+    scheduleNext(delay)
+    return false
+  }
+
   async function readAndApply(reason: string): Promise<boolean> {
     const p = current()
     const signal = AbortSignal.timeout(120_000)
@@ -68,13 +77,10 @@ export function createUniverse(
         enriched = foldEnrichOutputs(enriched, out)
       }
     } catch (err) {
-      failures++
-      const delay = Math.min(opts.retryMaxMs, opts.retryMinMs * 2 ** (failures - 1))
-      log.warn(
-        `market selection refresh (${reason}) failed; keeping the current ${markets.length} markets, retrying in ${Math.round(delay / 1000)}s: ${err instanceof Error ? err.message : String(err)}`,
+      return retryLater(
+        `market selection refresh (${reason}) failed; keeping the current ${markets.length} markets`,
+        err,
       )
-      scheduleNext(delay)
-      return false
     }
     failures = 0
     // Plugins log their own bad rows and exclusions; only what merging found is new here.
@@ -87,8 +93,13 @@ export function createUniverse(
     // Order matters: stop quoting removed markets and cancel their orders before anything else moves.
     markets = next
     quotes.setMarkets(next)
-    await p.execute.handler.track(next)
-    await p.book.handler.track(next)
+    try {
+      await p.execute.handler.track(next)
+      await p.book.handler.track(next)
+    } catch (err) {
+      // The selection stands (quoting follows it); the plugins are told again on the retry.
+      return retryLater(`applying the selection (${reason}) failed`, err)
+    }
     metrics.core.marketsActive.set(next.length)
     for (const line of formatSelectionChange({ diff, initial: !loadedOnce, status: status(), source: sourceName(p) })) {
       log.info(line)
@@ -122,6 +133,7 @@ export function createUniverse(
 
   const universe: Universe = {
     async refresh(reason) {
+      if (stopped) return false
       if (running) {
         again = reason // coalesce: one more pass after the current one
         return running
@@ -143,7 +155,6 @@ export function createUniverse(
     },
     markets: () => markets,
     start() {
-      stopped = false
       cancelStatus = clock.setInterval(() => {
         const p = current()
         const books = [...p.book.handler.books()]
@@ -152,10 +163,12 @@ export function createUniverse(
         log.info(`${formatSelectionStatus(status())}; ${fresh}/${books.length} books fresh, ${quoting} markets quoting`)
       }, opts.statusEveryMs)
     },
-    stop() {
+    async stop() {
       stopped = true
+      again = undefined
       cancelRefresh?.()
       cancelStatus?.()
+      await running
     },
   }
   return universe

@@ -187,6 +187,19 @@ describe('the universe plane', () => {
     expect(lines.some((l) => l.includes('keeping the current 2 markets') && l.includes('sheet unreachable'))).toBe(true)
   })
 
+  test('a plugin failing to follow the selection is retried later, never an unhandled rejection', async () => {
+    const { p, daemon, lines } = await boot('failing-track')
+    p.failTrack = 'subscribe refused'
+    p.rows.pop()
+    expect(await daemon.universe.refresh('test')).toBe(false)
+    expect(
+      lines.some((l) => l.includes('applying the selection (test) failed') && l.includes('subscribe refused')),
+    ).toBe(true)
+    p.failTrack = undefined
+    expect(await daemon.universe.refresh('retry')).toBe(true)
+    expect(daemon.universe.markets()).toHaveLength(1)
+  })
+
   test('added and removed markets are applied live with the lines users know', async () => {
     const { p, daemon, lines } = await boot('changes')
     p.rows = [p.rows[0]!, { token1: '900', token2: '901', condition_id: cid(77) }]
