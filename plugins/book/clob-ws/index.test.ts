@@ -160,6 +160,28 @@ describe('clob-ws against a replaying server', () => {
     expect(ctx.health.components.get('market-data')?.up).toBe(true)
   })
 
+  test('changes lost while the socket was silent: re-seeded from REST once it speaks, not trusted as they were', async () => {
+    const h = await start([DD22])
+    await waitFor(() => fresh(h, DD22), 'books fresh')
+    server.silent = true
+    clock.advance(16_000)
+    expect(fresh(h, DD22)).toBe(false)
+    server.change(YES, 'BUY', '0.49', '777') // never reaches the client
+    clock.advance(3_000) // past snapshot_wait, yet no REST while silent: a snapshot now could miss what follows
+    await Bun.sleep(20)
+    expect(server.restRequests).toEqual([])
+    server.silent = false
+    clock.advance(2_000) // the PING at 20 s is answered
+    await waitFor(() => fresh(h, DD22), 'fresh again')
+    expect(server.restRequests.sort()).toEqual([YES, NO].sort())
+    const out = h.run({ market: DD22 })
+    if (isPull(out)) throw new Error(out.pull)
+    const model = server.restBook(YES) as { bids: Level[]; asks: Level[] }
+    expect(out.yes.bids()).toEqual(levels(model.bids).reverse())
+    expect(out.yes.bids(2)[1]).toEqual({ price: 0.49, size: 777 })
+    expect(server.connections()).toBe(1)
+  })
+
   test('a socket silent past dead_after is dropped and replaced', async () => {
     const h = await start([DD22], { dead_after: '20s' })
     await waitFor(() => fresh(h, DD22), 'books fresh')

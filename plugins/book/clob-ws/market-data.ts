@@ -574,19 +574,42 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         if (tb.liveness !== liveness || tb.status === 'resolved') continue
         opts.cancelSnapshot(tb.tokenId)
         tb.await(now, `connection lost (${reason}); awaiting a fresh snapshot`)
+        tb.reseedWhenLive = false // the new connection's dump re-seeds it
         dirty.add(tb.conditionId)
       }
       for (const id of dirty) opts.markDirty(id)
     },
     markConnection(liveness) {
+      const now = clock.now()
       const dirty = new Set<string>()
-      for (const tb of tokens.values()) if (tb.liveness === liveness) dirty.add(tb.conditionId)
+      const silent = liveness.connected && !liveness.live
+      for (const tb of tokens.values()) {
+        if (tb.liveness !== liveness) continue
+        dirty.add(tb.conditionId)
+        if (tb.status === 'resolved') continue
+        if (silent) {
+          // Whatever the server sent (or meant to send) while silent may be lost: these books cannot be trusted
+          // again until re-seeded, and a snapshot taken before the socket speaks again could miss changes too.
+          opts.cancelSnapshot(tb.tokenId)
+          tb.await(now, `${liveness.reason}; re-seeding once it speaks again`)
+          tb.reseedWhenLive = true
+        } else if (liveness.live && tb.reseedWhenLive) {
+          tb.reseedWhenLive = false
+          tb.awaitingSince = now
+          opts.requestSnapshot(tb.tokenId)
+        }
+      }
       for (const id of dirty) opts.markDirty(id)
     },
     tick() {
       const now = clock.now()
       for (const tb of tokens.values()) {
-        if (tb.status === 'awaiting' && tb.liveness.connected && now - tb.awaitingSince >= opts.snapshotWaitMs) {
+        if (
+          tb.status === 'awaiting' &&
+          tb.liveness.connected &&
+          !tb.reseedWhenLive &&
+          now - tb.awaitingSince >= opts.snapshotWaitMs
+        ) {
           opts.requestSnapshot(tb.tokenId)
         }
       }

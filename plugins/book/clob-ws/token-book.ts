@@ -47,6 +47,8 @@ export class TokenBook implements ClobBookView {
   /** Snapshots older than this predate a tick_size_change and are refused. */
   minSnapshotTs = 0
   awaitingSince: number
+  /** Its connection went silent: frames may have been lost, so re-seed from REST once it speaks again. */
+  reseedWhenLive = false
   liveness: Liveness = DETACHED
   buffer: BufferedChange[] = []
   bufferOverflow = false
