@@ -75,7 +75,7 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
       path: 'mode',
       line: locate(['mode']),
       message:
-        'paper mode trades only against the simulator (exchange: { use: sim }); set mode: live to send real orders, or run with --test for a dry run',
+        'paper mode trades only against the simulator (exchange: { use: sim }); for Polymarket set mode: live, and try it first with --test (a dry run that sends nothing)',
     })
   }
 
