@@ -82,20 +82,36 @@ describe('paper run on the default scenario', () => {
       await clock.sleep(SIM_MS)
       expect(clock.now() - startedAt).toBeGreaterThanOrEqual(SIM_MS)
 
-      const fills = daemon.account.fills()
-      const metrics = await daemon.registry.metrics()
-      const tokens = sim.markets.flatMap((m) => m.tokens)
       await daemon.stop('SIGTERM')
       stopped = true
 
+      // Nothing rests on the exchange for the account.
       expect(sim.openOrders(address)).toEqual([])
-      const balances = sim.balances(address)
-      const positions = Object.fromEntries(tokens.map((t) => [t, daemon.account.token(t).shares]))
-      const exchangeHeld = Object.fromEntries(tokens.map((t) => [t, balances.tokens[t] ?? 0]))
-      for (const t of tokens) expect(Math.abs((positions[t] ?? 0) - (exchangeHeld[t] ?? 0))).toBeLessThan(1e-6)
 
+      // Positions from fills equal what the exchange holds for the account, token by token.
+      const balances = sim.balances(address)
+      const held: Record<string, { daemon: number; exchange: number }> = {}
+      for (const m of sim.markets) {
+        for (const [i, t] of m.tokens.entries()) {
+          const pair = { daemon: daemon.account.token(t).shares, exchange: balances.tokens[t] ?? 0 }
+          held[`${m.slug} ${i === 0 ? 'YES' : 'NO'}`] = pair
+          expect(Math.abs(pair.daemon - pair.exchange)).toBeLessThan(1e-6)
+        }
+      }
+      expect(Object.values(balances.reservedTokens).every((v) => v === 0)).toBe(true)
+      expect(balances.reservedUsdc).toBe(0)
+
+      // Orders placed and cancelled, fills received: the metric, the database and the account agree.
+      const metrics = await daemon.registry.metrics()
+      const count = (name: string) =>
+        [...metrics.matchAll(new RegExp(`^${name}\\{side="\\w+"\\} (\\d+)`, 'gm'))].reduce(
+          (a, m) => a + Number(m[1]),
+          0,
+        )
+      const sent = count('mm_orders_total')
+      const fills = daemon.account.fills()
       const db = new Database(dbPath, { readonly: true })
-      const byStatus = Object.fromEntries(
+      const byStatus: Record<string, number> = Object.fromEntries(
         db
           .query<{ status: string; n: number }, []>('SELECT status, count(*) AS n FROM orders GROUP BY status')
           .all()
@@ -103,33 +119,20 @@ describe('paper run on the default scenario', () => {
       )
       const fillRows = db.query<{ n: number }, []>('SELECT count(*) AS n FROM fills').get()?.n ?? 0
       db.close()
-      const placed = Object.values(byStatus).reduce((a, b) => a + b, 0)
-      const sent = [...metrics.matchAll(/^mm_orders_total\{side="\w+"\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0)
-
+      const rows = Object.values(byStatus).reduce((a, b) => a + b, 0)
       console.log(
-        JSON.stringify(
-          {
-            simulatedMs: clock.now() - startedAt,
-            ordersSent: sent,
-            ordersByStatus: byStatus,
-            fills: fills.length,
-            fillRows,
-            positions,
-            exchangeHeld,
-            usdc: balances.usdc,
-            errors: lines.filter((l) => /^\[(error|warn)\]|rejected/.test(l)).slice(0, 30),
-          },
-          null,
-          2,
-        ),
+        `paper run: ${((clock.now() - startedAt) / 1000).toFixed(0)} simulated s; orders sent ${sent}, ` +
+          `by final status ${JSON.stringify(byStatus)}; fills ${fills.length} (metric ${count('mm_fills_total')}, ` +
+          `db ${fillRows}); pUSD ${balances.usdc}; holdings ${JSON.stringify(held)}`,
       )
       expect(sent).toBeGreaterThan(0)
-      expect(placed).toBeGreaterThan(0)
+      expect(rows).toBe(sent)
       expect(byStatus.cancelled ?? 0).toBeGreaterThan(0)
       expect(fills.length).toBeGreaterThan(0)
-      expect(fillRows).toBeGreaterThan(0)
-      // Every order the database saw reached a final state: nothing the daemon believes is still live.
+      expect(fillRows).toBe(fills.length)
+      // Every order reached a final state: none the daemon still believes live or unknown.
       expect(Object.keys(byStatus).filter((s) => !['filled', 'cancelled', 'rejected'].includes(s))).toEqual([])
+      expect(lines.filter((l) => l.startsWith('[error]'))).toEqual([])
     } finally {
       if (!stopped) await daemon.stop('test end')
     }
