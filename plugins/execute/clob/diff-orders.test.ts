@@ -89,6 +89,19 @@ describe('keeping queue places', () => {
     expect(r.place).toEqual([d])
   })
 
+  test('a SELL larger than desired is never kept: the shares it holds are needed by the other SELLs', () => {
+    // 25 shares held, wanted as two SELLs of 12.5; a live SELL of 14 is within the 20% tolerance of 12.5 but
+    // would leave only 11 shares for the second one.
+    const near = intent(0.51, 0, 'ask', 12.5)
+    const far = intent(0.52, 1, 'ask', 12.5)
+    const r = diff([near, far], [live(intent(0.51, 0, 'ask', 14))])
+    expect(r.keep).toHaveLength(0)
+    expect(r.place).toEqual([near, far])
+    // A smaller SELL within the tolerance is kept, as a BUY larger than desired is.
+    expect(diff([near], [live(intent(0.51, 0, 'ask', 11))]).keep).toHaveLength(1)
+    expect(diff([intent(0.49, 0, 'bid', 10)], [live(intent(0.49, 0, 'bid', 11))]).keep).toHaveLength(1)
+  })
+
   test('a small drift (under requote_mid_ticks) with an unmoved mid causes no churn', () => {
     const r = diff([intent(0.49, 0)], [live(intent(0.48, 0))])
     expect(r.keep).toHaveLength(1)

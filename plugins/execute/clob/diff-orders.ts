@@ -113,7 +113,14 @@ function levelKey(o: OrderIntent, tick: number): string {
   return `${o.tokenId}|${o.side}|${Math.round(o.price / tick)}`
 }
 
-function sizeMatches(remaining: number, desired: number, tolerance: number): boolean {
+/**
+ * A live order may stand in for a desired one when its remaining size is within the tolerance. A SELL may never
+ * offer more than desired: the layer stage sizes SELLs to the shares held, so a larger kept SELL would leave
+ * too few shares for the other SELLs it places and the exchange would reject them.
+ */
+function sizeMatches(o: DiffLiveOrder, desired: number, tolerance: number): boolean {
+  const remaining = remainingOf(o)
+  if (o.side === 'SELL' && remaining > desired + EPS) return false
   return Math.abs(remaining - desired) <= tolerance * desired + EPS
 }
 
@@ -137,7 +144,7 @@ function matchLevels(
         o.tokenId === d.tokenId &&
         o.side === d.side &&
         Math.abs(o.price - d.price) < within &&
-        sizeMatches(remainingOf(o), d.size, sizeTolerance),
+        sizeMatches(o, d.size, sizeTolerance),
     )
     if (m) kept.add(m)
     else left.push(d)
