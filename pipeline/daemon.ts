@@ -129,8 +129,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log[up ? 'info' : 'warn'](`${name} ${up ? 'up' : 'down'}`)
     q.markAllDirty()
   })
+  // A position change re-quotes its market (skew, holdings to sell) and is recorded (the positions table).
   account.onChange((tokenId) => {
-    for (const m of u.markets()) if (m.yesTokenId === tokenId || m.noTokenId === tokenId) q.markDirty(m.conditionId)
+    for (const m of u.markets()) {
+      if (m.yesTokenId !== tokenId && m.noTokenId !== tokenId) continue
+      events.emit({ type: 'position', at: clock.now(), position: account.position(m) })
+      q.markDirty(m.conditionId)
+    }
   })
 
   let stopping: Promise<void> | undefined

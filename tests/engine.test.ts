@@ -178,6 +178,30 @@ describe('the quote plane', () => {
   })
 })
 
+describe('positions', () => {
+  test('a fill moves the position, is recorded as a position event and re-quotes that market', async () => {
+    const { p, daemon } = await boot('positions')
+    p.fairRuns.length = 0
+    daemon.account.applyFill({
+      tradeId: 't1',
+      orderId: 'o1',
+      conditionId: cid(1),
+      tokenId: '100',
+      side: 'BUY',
+      price: 0.48,
+      size: 10,
+      feeUsd: 0,
+      role: 'MAKER',
+      status: 'MATCHED',
+      timestamp: 0,
+    })
+    await daemon.quotes.idle()
+    const positions = p.events.filter((e) => e.type === 'position')
+    expect(positions.at(-1)).toMatchObject({ position: { conditionId: cid(1), q: 10, yes: { shares: 10 } } })
+    expect(p.fairRuns.map((r) => r.conditionId)).toEqual([cid(1)])
+  })
+})
+
 describe('the universe plane', () => {
   test('a failing source keeps the current selection', async () => {
     const { p, daemon, lines } = await boot('failing-source')
