@@ -1,6 +1,6 @@
 // CLOB REST routes (protocol doc §2): public market data, L1 key management, L2 trading and account data.
 import { z } from 'zod'
-import { AUTH_ERRORS, type KeyStore } from './auth.ts'
+import { type ApiCreds, AUTH_ERRORS, type KeyStore } from './auth.ts'
 import { clobMarket, clobMarketDetails } from './catalog.ts'
 import type { SimClock } from './clock.ts'
 import type { Engine, MarketState, PlaceResult } from './engine.ts'
@@ -30,6 +30,26 @@ export type ClobDeps = {
 export type Route = { method: string; path: string; auth: 'none' | 'l1' | 'l2'; handler: Handler; prefix?: boolean }
 
 const TokenParams = z.array(z.object({ token_id: z.string(), side: z.enum(['BUY', 'SELL']).optional() }))
+type TokenParam = z.infer<typeof TokenParams>[number]
+type Loc = { market: MarketState; outcome: 0 | 1 }
+const CancelOneBody = z.object({ orderID: z.string() })
+const CancelManyBody = z.array(z.string())
+const CancelMarketBody = z.object({ market: z.string().optional(), asset_id: z.string().optional() })
+const HeartbeatBody = z.object({ heartbeat_id: z.string().nullable().optional() })
+const NO_BOOK = 'No orderbook exists for the requested token id'
+
+/** The JSON body checked against `schema`, or undefined; `empty` stands in for an empty body where one is allowed. */
+function bodyOf<S extends z.ZodType>(ctx: Ctx, schema: S, empty?: object): z.output<S> | undefined {
+  const body = ctx.body === '' && empty ? { ok: true as const, value: empty } : parseBody(ctx)
+  const parsed = body.ok ? schema.safeParse(body.value) : undefined
+  return parsed?.success ? parsed.data : undefined
+}
+
+/** Query filter: true when the parameter is absent or equals one of `values`. */
+function wants(q: URLSearchParams, name: string, ...values: string[]): boolean {
+  const want = q.get(name)
+  return !want || values.includes(want)
+}
 
 export function createClobRoutes(d: ClobDeps): Route[] {
   const { engine } = d
@@ -39,23 +59,42 @@ export function createClobRoutes(d: ClobDeps): Route[] {
   const acct = (ctx: Ctx) => funders.get(ctx.apiKey ?? '') ?? ctx.address ?? ''
   const tokenOf = (ctx: Ctx) => ctx.query.get('token_id')
 
-  function withToken(
-    ctx: Ctx,
-    fn: (loc: { market: MarketState; outcome: 0 | 1 }, tokenId: string) => Response,
-  ): Response {
+  function withToken(ctx: Ctx, fn: (loc: Loc, tokenId: string) => Response): Response {
     const id = tokenOf(ctx)
     if (!id || !/^\d+$/.test(id)) return error(400, 'Invalid token id')
     const loc = engine.token(id)
-    if (!loc) return error(404, 'No orderbook exists for the requested token id')
+    if (!loc) return error(404, NO_BOOK)
     return fn(loc, id)
   }
 
-  function tokenList(ctx: Ctx): z.infer<typeof TokenParams> | Response {
-    const body = parseBody(ctx)
-    const parsed = body.ok ? TokenParams.safeParse(body.value) : undefined
-    if (!parsed?.success) return error(400, 'Invalid payload')
-    if (parsed.data.length > MAX_BOOKS) return error(400, 'Payload exceeds the limit')
-    return parsed.data
+  // POST batch routes: the tokens the exchange knows (unknown ones are skipped, as the CLOB does), answered by `reply`.
+  function batch(ctx: Ctx, reply: (known: Array<[TokenParam, Loc]>) => unknown): Response {
+    const list = bodyOf(ctx, TokenParams)
+    if (!list) return error(400, 'Invalid payload')
+    if (list.length > MAX_BOOKS) return error(400, 'Payload exceeds the limit')
+    return json(
+      reply(
+        list.flatMap((p): Array<[TokenParam, Loc]> => {
+          const loc = engine.token(p.token_id)
+          return loc ? [[p, loc]] : []
+        }),
+      ),
+    )
+  }
+
+  // `{token_id: value}` for the tokens that have one (/midpoints, /spreads).
+  function perToken(known: Array<[TokenParam, Loc]>, value: (m: MarketState, o: 0 | 1) => string | undefined) {
+    const out: Record<string, string> = {}
+    for (const [p, l] of known) {
+      const v = value(l.market, l.outcome)
+      if (v !== undefined) out[p.token_id] = v
+    }
+    return out
+  }
+
+  function page<T>(ctx: Ctx, rows: T[]): Response {
+    const p = paginate(rows, ctx.query.get('next_cursor'), d.pageSize)
+    return p ? json(p) : error(400, 'invalid next_cursor')
   }
 
   const mid = (m: MarketState, o: 0 | 1) => {
@@ -144,17 +183,11 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       method: 'POST',
       path: '/books',
       auth: 'none',
-      handler: (ctx) => {
-        const list = tokenList(ctx)
-        if (list instanceof Response) return list
-        const ts = d.clock.now()
-        return json(
-          list.flatMap((p) => {
-            const loc = engine.token(p.token_id)
-            return loc ? [bookSummary(loc.market, loc.outcome, ts)] : []
-          }),
-        )
-      },
+      handler: (ctx) =>
+        batch(ctx, (known) => {
+          const ts = d.clock.now()
+          return known.map(([, l]) => bookSummary(l.market, l.outcome, ts))
+        }),
     },
     {
       method: 'GET',
@@ -163,24 +196,14 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       handler: (ctx) =>
         withToken(ctx, (l) => {
           const m = mid(l.market, l.outcome)
-          return m === undefined ? error(404, 'No orderbook exists for the requested token id') : json({ mid: m })
+          return m === undefined ? error(404, NO_BOOK) : json({ mid: m })
         }),
     },
     {
       method: 'POST',
       path: '/midpoints',
       auth: 'none',
-      handler: (ctx) => {
-        const list = tokenList(ctx)
-        if (list instanceof Response) return list
-        const out: Record<string, string> = {}
-        for (const p of list) {
-          const loc = engine.token(p.token_id)
-          const m = loc && mid(loc.market, loc.outcome)
-          if (m !== undefined) out[p.token_id] = m
-        }
-        return json(out)
-      },
+      handler: (ctx) => batch(ctx, (known) => perToken(known, mid)),
     },
     {
       method: 'GET',
@@ -191,27 +214,25 @@ export function createClobRoutes(d: ClobDeps): Route[] {
           const side = ctx.query.get('side')
           if (side !== 'BUY' && side !== 'SELL') return error(400, 'Invalid side')
           const p = sidePrice(l.market, l.outcome, side)
-          return p === undefined ? error(404, 'No orderbook exists for the requested token id') : json({ price: p })
+          return p === undefined ? error(404, NO_BOOK) : json({ price: p })
         }),
     },
     {
       method: 'POST',
       path: '/prices',
       auth: 'none',
-      handler: (ctx) => {
-        const list = tokenList(ctx)
-        if (list instanceof Response) return list
-        const out: Record<string, Record<string, string>> = {}
-        for (const p of list) {
-          const loc = engine.token(p.token_id)
-          if (!loc) continue
-          for (const side of p.side ? [p.side] : (['BUY', 'SELL'] as const)) {
-            const px = sidePrice(loc.market, loc.outcome, side)
-            if (px !== undefined) out[p.token_id] = { ...out[p.token_id], [side]: px }
+      // Entries for one token merge (the client sends one entry per token and side).
+      handler: (ctx) =>
+        batch(ctx, (known) => {
+          const out: Record<string, Record<string, string>> = {}
+          for (const [p, l] of known) {
+            for (const side of p.side ? [p.side] : (['BUY', 'SELL'] as const)) {
+              const px = sidePrice(l.market, l.outcome, side)
+              if (px !== undefined) out[p.token_id] = { ...out[p.token_id], [side]: px }
+            }
           }
-        }
-        return json(out)
-      },
+          return out
+        }),
     },
     {
       method: 'GET',
@@ -223,17 +244,7 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       method: 'POST',
       path: '/spreads',
       auth: 'none',
-      handler: (ctx) => {
-        const list = tokenList(ctx)
-        if (list instanceof Response) return list
-        const out: Record<string, string> = {}
-        for (const p of list) {
-          const loc = engine.token(p.token_id)
-          const s = loc && spread(loc.market, loc.outcome)
-          if (s !== undefined) out[p.token_id] = s
-        }
-        return json(out)
-      },
+      handler: (ctx) => batch(ctx, (known) => perToken(known, spread)),
     },
     {
       method: 'GET',
@@ -245,16 +256,8 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       method: 'POST',
       path: '/last-trades-prices',
       auth: 'none',
-      handler: (ctx) => {
-        const list = tokenList(ctx)
-        if (list instanceof Response) return list
-        return json(
-          list.flatMap((p) => {
-            const loc = engine.token(p.token_id)
-            return loc ? [{ token_id: p.token_id, ...lastTrade(loc.market, loc.outcome) }] : []
-          }),
-        )
-      },
+      handler: (ctx) =>
+        batch(ctx, (known) => known.map(([p, l]) => ({ token_id: p.token_id, ...lastTrade(l.market, l.outcome) }))),
     },
     {
       method: 'GET',
@@ -278,10 +281,7 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       method: 'GET',
       path: '/markets',
       auth: 'none',
-      handler: (ctx) => {
-        const page = paginate(engine.markets.map(clobMarket), ctx.query.get('next_cursor'), d.pageSize)
-        return page ? json(page) : error(400, 'invalid next_cursor')
-      },
+      handler: (ctx) => page(ctx, engine.markets.map(clobMarket)),
     },
     {
       method: 'GET',
@@ -324,8 +324,7 @@ export function createClobRoutes(d: ClobDeps): Route[] {
           rewards_min_size: m.spec.rewardsMinSize,
           rewards_config: [],
         }))
-        const page = paginate(rows, ctx.query.get('next_cursor'), d.pageSize)
-        return page ? json(page) : error(400, 'invalid next_cursor')
+        return page(ctx, rows)
       },
     },
     // L1
@@ -338,18 +337,14 @@ export function createClobRoutes(d: ClobDeps): Route[] {
         const existing = created.has(`${ctx.address}|${nonce}`)
         if (existing) return error(400, 'Could not create api key')
         created.add(`${ctx.address}|${nonce}`)
-        const rec = d.keys.derive(ctx.address ?? '', nonce)
-        return json({ apiKey: rec.apiKey, secret: rec.secret, passphrase: rec.passphrase })
+        return credsReply(d.keys.derive(ctx.address ?? '', nonce))
       },
     },
     {
       method: 'GET',
       path: '/auth/derive-api-key',
       auth: 'l1',
-      handler: (ctx) => {
-        const rec = d.keys.derive(ctx.address ?? '', ctx.req.headers.get('poly_nonce') ?? '0')
-        return json({ apiKey: rec.apiKey, secret: rec.secret, passphrase: rec.passphrase })
-      },
+      handler: (ctx) => credsReply(d.keys.derive(ctx.address ?? '', ctx.req.headers.get('poly_nonce') ?? '0')),
     },
     // L2
     {
@@ -398,10 +393,9 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       path: '/order',
       auth: 'l2',
       handler: (ctx) => {
-        const body = parseBody(ctx)
-        const parsed = body.ok ? z.object({ orderID: z.string() }).safeParse(body.value) : undefined
-        if (!parsed?.success) return error(400, 'Invalid order payload')
-        return json(cancelBody([parsed.data.orderID], acct(ctx)))
+        const body = bodyOf(ctx, CancelOneBody)
+        if (!body) return error(400, 'Invalid order payload')
+        return json(cancelBody([body.orderID], acct(ctx)))
       },
     },
     {
@@ -409,11 +403,10 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       path: '/orders',
       auth: 'l2',
       handler: (ctx) => {
-        const body = parseBody(ctx)
-        const parsed = body.ok ? z.array(z.string()).safeParse(body.value) : undefined
-        if (!parsed?.success) return error(400, 'Invalid order payload')
-        if (parsed.data.length > MAX_CANCEL_IDS) return error(400, `Too many orders in payload, max ${MAX_CANCEL_IDS}`)
-        return json(cancelBody(parsed.data, acct(ctx)))
+        const ids = bodyOf(ctx, CancelManyBody)
+        if (!ids) return error(400, 'Invalid order payload')
+        if (ids.length > MAX_CANCEL_IDS) return error(400, `Too many orders in payload, max ${MAX_CANCEL_IDS}`)
+        return json(cancelBody(ids, acct(ctx)))
       },
     },
     {
@@ -427,12 +420,9 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       path: '/cancel-market-orders',
       auth: 'l2',
       handler: (ctx) => {
-        const body = ctx.body === '' ? { ok: true as const, value: {} } : parseBody(ctx)
-        const parsed = body.ok
-          ? z.object({ market: z.string().optional(), asset_id: z.string().optional() }).safeParse(body.value)
-          : undefined
-        if (!parsed?.success) return error(400, 'Invalid payload')
-        const ids = engine.cancelMarket(acct(ctx), parsed.data.market, parsed.data.asset_id)
+        const body = bodyOf(ctx, CancelMarketBody, {})
+        if (!body) return error(400, 'Invalid payload')
+        const ids = engine.cancelMarket(acct(ctx), body.market, body.asset_id)
         return json({ canceled: ids, not_canceled: {} })
       },
     },
@@ -458,15 +448,14 @@ export function createClobRoutes(d: ClobDeps): Route[] {
           ? [...a.open]
               .filter(
                 (o) =>
-                  (!q.get('id') || o.id === q.get('id')) &&
-                  (!q.get('market') || o.market.spec.conditionId === q.get('market')) &&
-                  (!q.get('asset_id') || o.tokenId === q.get('asset_id')),
+                  wants(q, 'id', o.id) &&
+                  wants(q, 'market', o.market.spec.conditionId) &&
+                  wants(q, 'asset_id', o.tokenId),
               )
               .sort((x, y) => x.createdAt - y.createdAt)
               .map(restOrder)
           : []
-        const page = paginate(list, q.get('next_cursor'), d.pageSize)
-        return page ? json(page) : error(400, 'invalid next_cursor')
+        return page(ctx, list)
       },
     },
     {
@@ -482,32 +471,29 @@ export function createClobRoutes(d: ClobDeps): Route[] {
           ? a.trades
               .filter(
                 (t) =>
-                  (!q.get('id') || t.id === q.get('id')) &&
-                  (!q.get('market') || t.market.spec.conditionId === q.get('market')) &&
-                  (!q.get('asset_id') ||
-                    t.taker.tokenId === q.get('asset_id') ||
-                    t.makers.some((f) => f.order.tokenId === q.get('asset_id'))) &&
+                  wants(q, 'id', t.id) &&
+                  wants(q, 'market', t.market.spec.conditionId) &&
+                  wants(q, 'asset_id', t.taker.tokenId, ...t.makers.map((f) => f.order.tokenId)) &&
                   (!before || t.matchTime / 1000 < Number(before)) &&
                   (!after || t.matchTime / 1000 > Number(after)),
               )
               .reverse()
               .map((t) => restTrade(t, ctx.apiKey ?? ''))
           : []
-        const page = paginate(list, q.get('next_cursor'), d.pageSize)
-        return page ? json(page) : error(400, 'invalid next_cursor')
+        return page(ctx, list)
       },
     },
     {
       method: 'GET',
       path: '/balance-allowance',
       auth: 'l2',
-      handler: (ctx) => balanceAllowance(ctx),
+      handler: balanceAllowance,
     },
     {
       method: 'GET',
       path: '/balance-allowance/update',
       auth: 'l2',
-      handler: (ctx) => balanceAllowance(ctx),
+      handler: balanceAllowance,
     },
     {
       method: 'GET',
@@ -520,12 +506,9 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       path: '/v1/heartbeats',
       auth: 'l2',
       handler: (ctx) => {
-        const body = ctx.body === '' ? { ok: true as const, value: {} } : parseBody(ctx)
-        const parsed = body.ok
-          ? z.object({ heartbeat_id: z.string().nullable().optional() }).safeParse(body.value)
-          : undefined
-        if (!parsed?.success) return error(400, 'Invalid payload')
-        const r = d.heartbeats.beat(acct(ctx), parsed.data.heartbeat_id)
+        const body = bodyOf(ctx, HeartbeatBody, {})
+        if (!body) return error(400, 'Invalid payload')
+        const r = d.heartbeats.beat(acct(ctx), body.heartbeat_id)
         return r.ok ? json({ heartbeat_id: r.id }) : json({ error: 'Invalid heartbeat id', heartbeat_id: r.id }, 400)
       },
     },
@@ -541,6 +524,10 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       return json({ balance: String(a.tokens.get(token) ?? 0), allowances: allowances() })
     }
     return error(400, 'Invalid asset type')
+  }
+
+  function credsReply(rec: ApiCreds): Response {
+    return json({ apiKey: rec.apiKey, secret: rec.secret, passphrase: rec.passphrase })
   }
 
   function allowances(): Record<string, string> {
