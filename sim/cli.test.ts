@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runRecordCommand, runSimCommand } from './cli.ts'
-import { type Simulator, startSimulator } from './index.ts'
-import { ScenarioSchema } from './scenario.ts'
+import type { Simulator } from './index.ts'
+import { startTestSimulator } from './testing.ts'
 
 describe('mm sim / mm record commands', () => {
   test('bad arguments return 2 without starting anything', async () => {
@@ -52,9 +52,7 @@ describe('mm sim / mm record commands', () => {
   })
 
   test('record journals a loopback market channel until aborted', async () => {
-    const sim = await startSimulator({
-      scenario: ScenarioSchema.parse({ flow: false, markets: [{ slug: 'r', question: 'R?', tick_size: 0.01 }] }),
-    })
+    const sim = await startTestSimulator({ markets: [{ slug: 'r', question: 'R?', tick_size: 0.01 }] })
     const err = spyOn(console, 'error').mockImplementation(() => {})
     try {
       const out = join(mkdtempSync(join(tmpdir(), 'sim-rec-')), 'f.jsonl')

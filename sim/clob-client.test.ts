@@ -1,47 +1,31 @@
 // Drives the real @polymarket/clob-client-v2 against the simulator over loopback.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { AssetType, ClobClient, OrderType, Side } from '@polymarket/clob-client-v2'
-import { Wallet } from 'ethers'
-import { type Simulator, startSimulator } from './index.ts'
-import { ScenarioSchema } from './scenario.ts'
-
-// The client wants an ethers-v5-style signer; ethers v6 Wallet.signTypedData does the work.
-function signerOf(w: Wallet) {
-  return {
-    _signTypedData: (
-      d: Record<string, unknown>,
-      t: Record<string, Array<{ name: string; type: string }>>,
-      v: Record<string, unknown>,
-    ) => w.signTypedData(d, t, v),
-    getAddress: async () => w.address,
-  }
-}
-
-const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-const bob = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
-const carol = new Wallet('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdd4d1c7')
+import { type ApiKeyCreds, AssetType, OrderType, Side } from '@polymarket/clob-client-v2'
+import type { Wallet } from 'ethers'
+import type { Simulator } from './index.ts'
+import { alice, bob, carol, clobClient, startTestSimulator } from './testing.ts'
 
 let sim: Simulator
 let yes: string
 let no: string
 let negYes: string
 
-type Creds = { key: string; secret: string; passphrase: string }
-const l1 = (w: Wallet) => new ClobClient({ host: sim.urls.clob, chain: 137, signer: signerOf(w) })
-const l2 = (w: Wallet, creds: Creds) => new ClobClient({ host: sim.urls.clob, chain: 137, signer: signerOf(w), creds })
+const l1 = (w: Wallet) => clobClient(sim.urls.clob, w)
+const l2 = (w: Wallet, creds: ApiKeyCreds) => clobClient(sim.urls.clob, w, creds)
 
-let aliceCreds: Creds
-let bobCreds: Creds
+let aliceCreds: ApiKeyCreds
+let bobCreds: ApiKeyCreds
 
 beforeAll(async () => {
-  const scenario = ScenarioSchema.parse({
-    flow: false,
-    markets: [
-      { slug: 'plain', question: 'Plain?', tick_size: 0.01 },
-      { slug: 'neg', question: 'Neg risk?', tick_size: 0.001, neg_risk: true },
-    ],
-  })
-  sim = await startSimulator({ scenario, pageSize: 2 })
+  sim = await startTestSimulator(
+    {
+      markets: [
+        { slug: 'plain', question: 'Plain?', tick_size: 0.01 },
+        { slug: 'neg', question: 'Neg risk?', tick_size: 0.001, neg_risk: true },
+      ],
+    },
+    { pageSize: 2 },
+  )
   ;[yes, no] = sim.markets[0]!.tokens
   negYes = sim.markets[1]!.tokens[0]
   aliceCreds = await l1(alice).createOrDeriveApiKey()
@@ -248,11 +232,7 @@ describe('real clob-client-v2 against the simulator', () => {
 
   test('a Safe/proxy signer trades for its funder: the funder holds the orders and the balance', async () => {
     const funder = '0x000000000000000000000000000000000000f00d'
-    const proxy = new ClobClient({
-      host: sim.urls.clob,
-      chain: 137,
-      signer: signerOf(carol),
-      creds: await l1(carol).createOrDeriveApiKey(),
+    const proxy = clobClient(sim.urls.clob, carol, await l1(carol).createOrDeriveApiKey(), {
       signatureType: 2,
       funderAddress: funder,
     })

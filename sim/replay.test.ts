@@ -2,27 +2,16 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ClobClient, OrderType, Side } from '@polymarket/clob-client-v2'
-import { Wallet } from 'ethers'
+import { OrderType, Side } from '@polymarket/clob-client-v2'
 import { createManualClock, type Simulator, startSimulator } from './index.ts'
 import { recordMarketStream } from './record.ts'
 import { parseRecording } from './replay.ts'
-import { ScenarioSchema } from './scenario.ts'
-import { deriveCreds } from './testing.ts'
+import { alice, clobClient, deriveCreds, startTestSimulator } from './testing.ts'
 
 const CID = `0x${'ab'.repeat(32)}`
 const YES = '1111111111111111111111111111111111111111'
 const NO = '2222222222222222222222222222222222222222'
 const dir = mkdtempSync(join(tmpdir(), 'sim-replay-'))
-const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-const signer = {
-  _signTypedData: (
-    d: Record<string, unknown>,
-    t: Record<string, Array<{ name: string; type: string }>>,
-    v: Record<string, unknown>,
-  ) => alice.signTypedData(d, t, v),
-  getAddress: async () => alice.address,
-}
 
 const sims: Simulator[] = []
 afterAll(async () => {
@@ -116,13 +105,7 @@ describe('replay', () => {
       { price: '0.51', size: '40' },
     ])
 
-    const creds = await deriveCreds(sim.urls.clob, alice)
-    const c = new ClobClient({
-      host: sim.urls.clob,
-      chain: 137,
-      signer,
-      creds: { key: creds.apiKey, secret: creds.secret, passphrase: creds.passphrase },
-    })
+    const c = clobClient(sim.urls.clob, alice, await deriveCreds(sim.urls.clob, alice))
     const r = await c.createAndPostOrder(
       { tokenID: YES, price: 0.49, size: 10, side: Side.BUY },
       undefined,
@@ -141,11 +124,7 @@ describe('replay', () => {
   })
 
   test('record journals raw frames of a market channel, one per line, and they replay', async () => {
-    const scenario = ScenarioSchema.parse({
-      flow: false,
-      markets: [{ slug: 'rec', question: 'Rec?', tick_size: 0.01 }],
-    })
-    const sim = await startSimulator({ scenario })
+    const sim = await startTestSimulator({ markets: [{ slug: 'rec', question: 'Rec?', tick_size: 0.01 }] })
     sims.push(sim)
     const out = join(dir, 'rec', 'out.jsonl')
     const ctrl = new AbortController()

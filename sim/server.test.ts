@@ -1,26 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ClobClient, OrderType, Side } from '@polymarket/clob-client-v2'
-import { Wallet } from 'ethers'
+import { OrderType, Side } from '@polymarket/clob-client-v2'
+import type { Wallet } from 'ethers'
 import type { ApiCreds } from './auth.ts'
-import { createManualClock, type ManualClock, type Simulator, startSimulator } from './index.ts'
-import { ScenarioSchema } from './scenario.ts'
-import { deriveCreds, l2Headers } from './testing.ts'
+import { createManualClock, type ManualClock, type Simulator } from './index.ts'
+import { alice, bob, clobClient, deriveCreds, l2Headers, startTestSimulator } from './testing.ts'
 
 const FIX = join(import.meta.dir, '../../shared/fixtures/polymarket')
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIX, name), 'utf8'))
-
-const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-const bob = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
-const signerOf = (w: Wallet) => ({
-  _signTypedData: (
-    d: Record<string, unknown>,
-    t: Record<string, Array<{ name: string; type: string }>>,
-    v: Record<string, unknown>,
-  ) => w.signTypedData(d, t, v),
-  getAddress: async () => w.address,
-})
 
 let sim: Simulator
 let clock: ManualClock
@@ -31,15 +19,16 @@ let cid: string
 
 beforeAll(async () => {
   clock = createManualClock(Date.now())
-  const scenario = ScenarioSchema.parse({
-    flow: false,
-    heartbeat_timeout: '15s',
-    markets: [
-      { slug: 'one', question: 'One?', tick_size: 0.01 },
-      { slug: 'two', question: 'Two?', tick_size: 0.001, neg_risk: true },
-    ],
-  })
-  sim = await startSimulator({ scenario, clock })
+  sim = await startTestSimulator(
+    {
+      heartbeat_timeout: '15s',
+      markets: [
+        { slug: 'one', question: 'One?', tick_size: 0.01 },
+        { slug: 'two', question: 'Two?', tick_size: 0.001, neg_risk: true },
+      ],
+    },
+    { clock },
+  )
   ;[yes, no] = sim.markets[0]!.tokens
   cid = sim.markets[0]!.conditionId
   creds = await deriveCreds(sim.urls.clob, alice)
@@ -52,13 +41,7 @@ afterAll(async () => {
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${sim.urls.clob}${path}`, { method: 'POST', body, headers })
 const signedPost = (path: string, body: string) => post(path, body, l2Headers(alice.address, creds, 'POST', path, body))
-const client = (w: Wallet, c: ApiCreds) =>
-  new ClobClient({
-    host: sim.urls.clob,
-    chain: 137,
-    signer: signerOf(w),
-    creds: { key: c.apiKey, secret: c.secret, passphrase: c.passphrase },
-  })
+const client = (w: Wallet, c: ApiCreds) => clobClient(sim.urls.clob, w, c)
 
 describe('bad input gets real status codes and error bodies', () => {
   test('auth failures', async () => {
@@ -249,12 +232,10 @@ describe('admin and faults', () => {
 
 describe('scenario faults', () => {
   test('faults listed in the scenario are active from the start', async () => {
-    const scenario = ScenarioSchema.parse({
-      flow: false,
+    const s = await startTestSimulator({
       markets: [{ slug: 'f', question: 'F?', tick_size: 0.01 }],
       faults: { rest_errors: [{ path: '/time', status: 500, method: 'GET' }] },
     })
-    const s = await startSimulator({ scenario })
     try {
       const r = await fetch(`${s.urls.clob}/time`)
       expect(r.status).toBe(500)
@@ -269,20 +250,13 @@ describe('scenario faults', () => {
 describe('end of a market', () => {
   test('at its end date a market closes: orders cancelled, REST shows closed, WS sends market_resolved', async () => {
     const clk = createManualClock(Date.UTC(2026, 0, 1))
-    const scenario = ScenarioSchema.parse({
-      flow: false,
-      markets: [{ slug: 'end', question: 'Ends?', tick_size: 0.01, ends_in: '10s' }],
-    })
-    const s = await startSimulator({ scenario, clock: clk })
+    const s = await startTestSimulator(
+      { markets: [{ slug: 'end', question: 'Ends?', tick_size: 0.01, ends_in: '10s' }] },
+      { clock: clk },
+    )
     try {
       const [y] = s.markets[0]!.tokens
-      const c = await deriveCreds(s.urls.clob, alice)
-      const a = new ClobClient({
-        host: s.urls.clob,
-        chain: 137,
-        signer: signerOf(alice),
-        creds: { key: c.apiKey, secret: c.secret, passphrase: c.passphrase },
-      })
+      const a = clobClient(s.urls.clob, alice, await deriveCreds(s.urls.clob, alice))
       expect((await a.createAndPostOrder({ tokenID: y, price: 0.3, size: 10, side: Side.BUY })).success).toBe(true)
       const ws = new WebSocket(`${s.urls.ws}/ws/market`)
       const frames: string[] = []

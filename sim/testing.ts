@@ -1,7 +1,49 @@
-// Helpers for tests that talk raw HTTP to the simulator: L1 and L2 headers exactly as the clob-client builds them.
-import type { Wallet } from 'ethers'
+// Helpers for tests against the simulator: known wallets, a simulator on a literal scenario, a real clob-client,
+// and L1/L2 headers exactly as the clob-client builds them (for raw-HTTP tests).
+import { type ApiKeyCreds, ClobClient, type ClobClientOptions } from '@polymarket/clob-client-v2'
+import { Wallet } from 'ethers'
+import type { z } from 'zod'
 import { type ApiCreds, hmacSignature } from './auth.ts'
 import { CLOB_AUTH_MESSAGE } from './eip712.ts'
+import { type Simulator, type SimulatorOptions, startSimulator } from './index.ts'
+import { ScenarioSchema } from './scenario.ts'
+
+// The well-known local development keys (never funded anywhere that matters).
+export const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
+export const bob = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
+export const carol = new Wallet('0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdd4d1c7')
+
+/** A simulator on a literal scenario; synthetic flow is off unless the scenario turns it on. */
+export function startTestSimulator(
+  scenario: z.input<typeof ScenarioSchema>,
+  options: Omit<SimulatorOptions, 'scenario'> = {},
+): Promise<Simulator> {
+  return startSimulator({ ...options, scenario: ScenarioSchema.parse({ flow: false, ...scenario }) })
+}
+
+/** The client wants an ethers-v5-style signer; ethers v6 Wallet.signTypedData does the work. */
+export function signerOf(w: Wallet) {
+  return {
+    _signTypedData: (
+      d: Record<string, unknown>,
+      t: Record<string, Array<{ name: string; type: string }>>,
+      v: Record<string, unknown>,
+    ) => w.signTypedData(d, t, v),
+    getAddress: async () => w.address,
+  }
+}
+
+/** A real clob-client-v2 for `wallet` (chain 137); with credentials (the simulator's or the client's shape) it has L2. */
+export function clobClient(
+  host: string,
+  wallet: Wallet,
+  creds?: ApiCreds | ApiKeyCreds,
+  options: Pick<ClobClientOptions, 'signatureType' | 'funderAddress'> = {},
+): ClobClient {
+  const key =
+    creds && ('apiKey' in creds ? { key: creds.apiKey, secret: creds.secret, passphrase: creds.passphrase } : creds)
+  return new ClobClient({ host, chain: 137, signer: signerOf(wallet), ...(key ? { creds: key } : {}), ...options })
+}
 
 export async function l1Headers(wallet: Wallet, chainId = 137, nonce = 0): Promise<Record<string, string>> {
   const ts = Math.floor(Date.now() / 1000)

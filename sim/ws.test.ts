@@ -2,28 +2,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ClobClient, OrderType, Side } from '@polymarket/clob-client-v2'
-import { Wallet } from 'ethers'
+import { OrderType, Side } from '@polymarket/clob-client-v2'
+import type { Wallet } from 'ethers'
 import type { ApiCreds } from './auth.ts'
-import { type Simulator, startSimulator } from './index.ts'
-import { ScenarioSchema } from './scenario.ts'
-import { deriveCreds } from './testing.ts'
+import type { Simulator } from './index.ts'
+import { alice, bob, clobClient, deriveCreds, startTestSimulator } from './testing.ts'
 
 const FIX = join(import.meta.dir, '../../shared/fixtures/polymarket')
 type Obj = Record<string, unknown>
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIX, name), 'utf8')) as Obj
 const keys = (o: unknown) => Object.keys(o as Obj).sort()
-
-const alice = new Wallet('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-const bob = new Wallet('0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d')
-const signerOf = (w: Wallet) => ({
-  _signTypedData: (
-    d: Record<string, unknown>,
-    t: Record<string, Array<{ name: string; type: string }>>,
-    v: Record<string, unknown>,
-  ) => w.signTypedData(d, t, v),
-  getAddress: async () => w.address,
-})
 
 let sim: Simulator
 let yes: string
@@ -31,13 +19,7 @@ let no: string
 let cid: string
 let aliceCreds: ApiCreds
 let bobCreds: ApiCreds
-const client = (w: Wallet, c: ApiCreds) =>
-  new ClobClient({
-    host: sim.urls.clob,
-    chain: 137,
-    signer: signerOf(w),
-    creds: { key: c.apiKey, secret: c.secret, passphrase: c.passphrase },
-  })
+const client = (w: Wallet, c: ApiCreds) => clobClient(sim.urls.clob, w, c)
 
 type Conn = { ws: WebSocket; frames: string[]; closed: Promise<number> }
 
@@ -78,13 +60,11 @@ async function waitFor<T>(fn: () => T | undefined, what: string, ms = 3000): Pro
 const find = (c: Conn, pred: (e: Obj) => boolean) => events(c).find(pred)
 
 beforeAll(async () => {
-  const scenario = ScenarioSchema.parse({
-    flow: false,
+  sim = await startTestSimulator({
     trade_mined_after: '40ms',
     trade_confirmed_after: '80ms',
     markets: [{ slug: 'ws', question: 'WS?', tick_size: 0.01 }],
   })
-  sim = await startSimulator({ scenario })
   ;[yes, no] = sim.markets[0]!.tokens
   cid = sim.markets[0]!.conditionId
   aliceCreds = await deriveCreds(sim.urls.clob, alice)
