@@ -92,6 +92,20 @@ export function createClobRoutes(d: ClobDeps): Route[] {
     return out
   }
 
+  // Public `GET <prefix><id>` routes: `find` answers for the id, or 404 when it knows nothing.
+  function lookup(prefix: string, find: (id: string) => object | undefined): Route {
+    return {
+      method: 'GET',
+      path: prefix,
+      prefix: true,
+      auth: 'none',
+      handler: (ctx) => {
+        const found = find(ctx.path.slice(prefix.length))
+        return found ? json(found) : error(404, 'market not found')
+      },
+    }
+  }
+
   function page<T>(ctx: Ctx, rows: T[]): Response {
     const p = paginate(rows, ctx.query.get('next_cursor'), d.pageSize)
     return p ? json(p) : error(400, 'invalid next_cursor')
@@ -283,36 +297,18 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       auth: 'none',
       handler: (ctx) => page(ctx, engine.markets.map(clobMarket)),
     },
-    {
-      method: 'GET',
-      path: '/markets/',
-      prefix: true,
-      auth: 'none',
-      handler: (ctx) => {
-        const m = engine.market(ctx.path.slice('/markets/'.length))
-        return m ? json(clobMarket(m)) : error(404, 'market not found')
-      },
-    },
-    {
-      method: 'GET',
-      path: '/clob-markets/',
-      prefix: true,
-      auth: 'none',
-      handler: (ctx) => {
-        const m = engine.market(ctx.path.slice('/clob-markets/'.length))
-        return m ? json(clobMarketDetails(m)) : error(404, 'market not found')
-      },
-    },
-    {
-      method: 'GET',
-      path: '/markets-by-token/',
-      prefix: true,
-      auth: 'none',
-      handler: (ctx) => {
-        const loc = engine.token(ctx.path.slice('/markets-by-token/'.length))
-        return loc ? json({ condition_id: loc.market.spec.conditionId }) : error(404, 'market not found')
-      },
-    },
+    lookup('/markets/', (id) => {
+      const m = engine.market(id)
+      return m && clobMarket(m)
+    }),
+    lookup('/clob-markets/', (id) => {
+      const m = engine.market(id)
+      return m && clobMarketDetails(m)
+    }),
+    lookup('/markets-by-token/', (id) => {
+      const loc = engine.token(id)
+      return loc && { condition_id: loc.market.spec.conditionId }
+    }),
     {
       method: 'GET',
       path: '/rewards/markets/current',
