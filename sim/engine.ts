@@ -528,10 +528,8 @@ export function createEngine(opts: EngineOptions) {
     return undefined
   }
 
-  function cancelWhere(address: string, pred: (o: SimOrder) => boolean): string[] {
-    const a = accounts.get(address.toLowerCase())
-    if (!a) return []
-    const victims = [...a.open].filter(pred)
+  // Each touched book flushes once (one price_change per market), then one CANCELLATION per order.
+  function cancelMany(victims: SimOrder[]): string[] {
     const touched = new Set<MarketState>()
     for (const o of victims) {
       cancelOrder(o)
@@ -540,6 +538,11 @@ export function createEngine(opts: EngineOptions) {
     for (const m of touched) flushBook(m)
     for (const o of victims) emit({ type: 'order', kind: 'CANCELLATION', order: o })
     return victims.map((o) => o.id)
+  }
+
+  function cancelWhere(address: string, pred: (o: SimOrder) => boolean): string[] {
+    const a = accounts.get(address.toLowerCase())
+    return a ? cancelMany([...a.open].filter(pred)) : []
   }
 
   /** Internal liquidity only: shrink a resting order in place (keeps its queue position). */
@@ -558,15 +561,7 @@ export function createEngine(opts: EngineOptions) {
   }
 
   function expire(nowMs: number): string[] {
-    const due = [...gtd].filter((o) => o.expiration > 0 && o.expiration * 1000 <= nowMs)
-    const touched = new Set<MarketState>()
-    for (const o of due) {
-      cancelOrder(o)
-      touched.add(o.market)
-    }
-    for (const m of touched) flushBook(m)
-    for (const o of due) emit({ type: 'order', kind: 'CANCELLATION', order: o })
-    return due.map((o) => o.id)
+    return cancelMany([...gtd].filter((o) => o.expiration > 0 && o.expiration * 1000 <= nowMs))
   }
 
   /** Undo a fill's balance effects (on-chain failure). Orders keep their matched state, as on the real venue. */
