@@ -78,33 +78,24 @@ describe('synthetic flow', () => {
             fills.push({ at: clock.now(), yesPrice: t.yesPrice, boughtYes: f.order.ySide === 0 })
     })
     let n = 0
+    // Post-only BUY of 10 shares; buying NO at 1 − ask is the YES-space ask.
+    const buy = (tokenId: string, price: number) =>
+      engine.place({
+        id: `0xa1${++n}`,
+        owner: 'naive',
+        address: naive,
+        tokenId,
+        side: 'BUY',
+        price,
+        size: 10e6,
+        orderType: 'GTC',
+        postOnly: true,
+      })
     const quote = () => {
       engine.cancelAll(naive)
       const b = m.book
-      if (b.hasBid())
-        engine.place({
-          id: `0xa1${++n}`,
-          owner: 'naive',
-          address: naive,
-          tokenId: yes,
-          side: 'BUY',
-          price: b.bestBid,
-          size: 10e6,
-          orderType: 'GTC',
-          postOnly: true,
-        })
-      if (b.hasAsk())
-        engine.place({
-          id: `0xa1${++n}`,
-          owner: 'naive',
-          address: naive,
-          tokenId: no,
-          side: 'BUY',
-          price: PRICE_SCALE - b.bestAsk,
-          size: 10e6,
-          orderType: 'GTC',
-          postOnly: true,
-        })
+      if (b.hasBid()) buy(yes, b.bestBid)
+      if (b.hasAsk()) buy(no, PRICE_SCALE - b.bestAsk)
       clock.setTimeout(quote, 2000)
     }
     flow.start()
