@@ -10,7 +10,7 @@ import { createFastSigner } from './fast-signer.ts'
 import { createOrderFactory } from './order-factory.ts'
 import type { SubmitOutcome } from './order-state.ts'
 import { createRateBudget } from './rate-budget.ts'
-import type { WireOrder } from './user-channel-wire.ts'
+import { type WireOrder, type WireTrade, WireTradeSchema } from './user-channel-wire.ts'
 
 const m = testMarket()
 const KEY = `0x${'11'.repeat(32)}`
@@ -61,6 +61,8 @@ function fakePort() {
   const lookups = new Map<string, WireOrder>()
   /** Ids the exchange answers "not canceled" for. */
   const refuseCancel = new Set<string>()
+  /** Runs while a cancel is in flight (after it was sent, before it is answered). */
+  const hooks: { duringCancel?: (ids: readonly string[]) => void } = {}
   const hash = (o: SignedOrder) => o.signature // unique per order, stands in for the id in this fake
   const ids = new Map<string, string>()
   const port: ExchangePort = {
@@ -87,6 +89,7 @@ function fakePort() {
     async cancelOrders(list): Promise<CancelResult> {
       cancels.push([...list])
       calls.push('cancel sent')
+      hooks.duringCancel?.(list)
       await Bun.sleep(1)
       calls.push('cancel answered')
       const mode = script.cancel.shift() ?? 'ok'
@@ -121,7 +124,26 @@ function fakePort() {
       return []
     },
   }
-  return { port, posts, cancels, resting, script, ids, calls, lookups, refuseCancel }
+  return { port, posts, cancels, resting, script, ids, calls, lookups, refuseCancel, hooks }
+}
+
+/** A trade in which our resting SELL of the YES token was the maker, as the user channel sends it. */
+function makerSellFill(orderId: string, size: number, price: number): WireTrade {
+  return WireTradeSchema.parse({
+    id: `trade-${orderId.slice(2, 10)}-${size}`,
+    taker_order_id: '0xtaker',
+    market: m.conditionId,
+    asset_id: m.yesTokenId,
+    side: 'BUY',
+    size,
+    price,
+    status: 'MATCHED',
+    owner: 'someone-else',
+    trader_side: 'MAKER',
+    maker_orders: [
+      { order_id: orderId, owner: 'k', matched_amount: size, price, asset_id: m.yesTokenId, side: 'SELL' },
+    ],
+  })
 }
 
 function setup() {
@@ -312,6 +334,53 @@ describe('executor', () => {
     expect(ctx.dirty).toEqual([])
     clock.advance(1)
     expect(ctx.dirty).toEqual([m.conditionId])
+  })
+
+  test('a SELL filled while its cancel is in flight: the replacement offers only the shares still held', async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 40, 0.5)
+    const sell = (price: number, size: number): OrderIntent => ({
+      tokenId: m.yesTokenId,
+      side: 'SELL',
+      price,
+      size,
+      layer: 0,
+      quoteSide: 'ask',
+    })
+    await ex.run({ market: m, books, quote, orders: [sell(0.6, 40)], now: clock.now() })
+    const old = ex.liveOrders()[0]
+    if (!old) throw new Error('no sell')
+    // The quote moved (the layer sized the new SELL from 40 held); a taker lifts 10 of the old SELL meanwhile.
+    fake.hooks.duringCancel = () => ex.onTrade(makerSellFill(old.id, 10, 0.6))
+    await ex.run({ market: m, books, quote, orders: [sell(0.63, 40)], now: clock.now() })
+    expect(ctx.account.token(m.yesTokenId).shares).toBe(30)
+    const open = ex.liveOrders()
+    expect(open.map((o) => [o.side, o.price, o.size])).toEqual([['SELL', 0.63, 30]])
+    expect(ex.tracked().filter((o) => o.status === 'rejected')).toEqual([])
+  })
+
+  test('a SELL whose shares were all sold since the quote is not sent at all', async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 40, 0.5)
+    const sell = (price: number): OrderIntent => ({
+      tokenId: m.yesTokenId,
+      side: 'SELL',
+      price,
+      size: 40,
+      layer: 0,
+      quoteSide: 'ask',
+    })
+    await ex.run({ market: m, books, quote, orders: [sell(0.6)], now: clock.now() })
+    const old = ex.liveOrders()[0]
+    if (!old) throw new Error('no sell')
+    // Filled but for 2 shares (under the market's minimum of 5) before the cancel lands.
+    fake.hooks.duringCancel = () => ex.onTrade(makerSellFill(old.id, 38, 0.6))
+    const r = await ex.run({ market: m, books, quote, orders: [sell(0.63), ...bids(1)], now: clock.now() })
+    expect(r.placed).toBe(1)
+    expect(ex.liveOrders().map((o) => o.side)).toEqual(['BUY'])
+    expect(fake.posts).toEqual([1, 1])
   })
 
   test('stop cancels everything and refuses further runs', async () => {

@@ -15,6 +15,7 @@ import {
 } from './diff-orders.ts'
 import { ExchangeError, type ExchangePort, postOutcome } from './exchange-port.ts'
 import { tradeToFills } from './fills.ts'
+import { fitSellsToHoldings } from './fit-sells.ts'
 import type { OrderFactory } from './order-factory.ts'
 import {
   applyOrderEvent,
@@ -22,6 +23,7 @@ import {
   isOpen,
   isTerminal,
   type OrderEvent,
+  remaining,
   type SubmitOutcome,
   submitEvent,
   type TrackedOrder,
@@ -259,16 +261,43 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   // ---- placing ------------------------------------------------------------------------------------------------
 
+  /** Shares of `tokenId` held and not offered by an order that may rest (a cancel in flight still offers them). */
+  function freeShares(conditionId: string, tokenId: string): number {
+    let offered = 0
+    for (const o of openOf(conditionId)) if (o.tokenId === tokenId && o.side === 'SELL') offered += remaining(o)
+    return account.token(tokenId).shares - offered
+  }
+
+  /**
+   * The run's SELLs were sized by the layer stage from the holdings of its quote; fills since then (our SELL filling
+   * while its cancel was in flight) can leave fewer shares free, which the exchange would reject.
+   */
+  function fitToHoldings(market: Market, intents: readonly OrderIntent[]): readonly OrderIntent[] {
+    const fit = fitSellsToHoldings(intents, (t) => freeShares(market.conditionId, t), market.minOrderSize)
+    for (const c of fit.cut) {
+      const i = c.intent
+      log.debug(
+        `${market.conditionId.slice(0, 10)}…: SELL ${i.size} @ ${i.price} token ${i.tokenId} ` +
+          (c.size > 0 ? `cut to ${c.size}` : 'dropped') +
+          ' (shares sold or offered since the quote)',
+      )
+    }
+    return fit.orders
+  }
+
   /** One POST /orders (≤ MAX_POST_BATCH); `done` counts the orders sent. */
-  async function placeBatch(market: Market, intents: readonly OrderIntent[], quotedMid: number): Promise<BatchResult> {
+  async function placeBatch(market: Market, wanted: readonly OrderIntent[], quotedMid: number): Promise<BatchResult> {
     if (port) {
       const wait = await spend('post-orders', deps.maxBudgetWaitMs)
       if (wait > 0) {
-        log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${intents.length} orders left for later`)
+        log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${wanted.length} orders left for later`)
         retryLater(market.conditionId, wait)
         return { done: 0, held: true }
       }
     }
+    // After any wait for the budget: fills may land during it too.
+    const intents = fitToHoldings(market, wanted)
+    if (intents.length === 0) return { done: 0, held: false }
     const t = now()
     const built = intents.map((intent) => {
       const b = factory.build(intent, market, t)
