@@ -160,6 +160,38 @@ describe('execute clob on the simulator', () => {
     expect(yesOrder?.filled).toBe(11)
   }, 10_000)
 
+  test('SELLs sized before a fill of our SELL: only the shares still free are offered, nothing is rejected', async () => {
+    const r = await rig()
+    const m = r.markets[0] as Market
+    r.sim.setBalances(r.address, undefined, { [m.yesTokenId]: 40 })
+    r.ctx.account.setHoldings(m.yesTokenId, 40, 0.4)
+    const sell = (price: number): OrderIntent[] => [
+      { tokenId: m.yesTokenId, side: 'SELL', price, size: 40, layer: 0, quoteSide: 'ask' },
+    ]
+    await r.plugin.run({
+      market: m,
+      books: staticBooks(m, 0.4, 0.44),
+      quote: QUOTE,
+      orders: sell(0.5),
+      now: Date.now(),
+    })
+    expect(openOf(r).map((o) => [o.side, o.price, o.original_size])).toEqual([['SELL', '0.5', '40']])
+    // A taker lifts 10 of our SELL between the quote (sized from 40 held) and the requote's POST.
+    const cp = await counterparty(r.sim, 1000)
+    await cp.take(m.yesTokenId, 'BUY', 0.5, 10)
+    await until('the fill reached the account', () => r.ctx.account.token(m.yesTokenId).shares === 30)
+    const report = await r.plugin.run({
+      market: m,
+      books: staticBooks(m, 0.4, 0.44),
+      quote: QUOTE,
+      orders: sell(0.52),
+      now: Date.now(),
+    })
+    expect(report).toEqual({ placed: 1, cancelled: 1, kept: 0 })
+    expect(openOf(r).map((o) => [o.side, o.price, o.original_size])).toEqual([['SELL', '0.52', '30']])
+    expect(r.ctx.lines.filter((l) => l.includes('rejected'))).toEqual([])
+  }, 10_000)
+
   test('dry run signs and logs every order and sends nothing', async () => {
     const r = await rig({ dryRun: true })
     const m = r.markets[0] as Market
