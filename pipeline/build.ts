@@ -3,7 +3,7 @@ import type { StageHandler } from '../stages/io.ts'
 import type { Clock } from './clock.ts'
 import type { LoadedConfig } from './config/load.ts'
 import type { ResolvedEntry } from './config/resolve.ts'
-import type { PluginContext, Resources } from './context.ts'
+import { NO_CREDENTIALS, type PluginContext, type Resources } from './context.ts'
 import type { EventBus } from './event-bus.ts'
 import type { Logger } from './logger.ts'
 import type { PluginMetrics } from './metrics.ts'
@@ -56,7 +56,8 @@ export function createContext(
     metrics: services.metrics,
     clock: services.clock,
     signal: abort.signal,
-    resources: services.resources,
+    // The signing key and API credentials reach only the plugin that places orders.
+    resources: entry.stage === 'execute' ? services.resources : { ...services.resources, credentials: NO_CREDENTIALS },
     events: services.events,
     configDir,
     markDirty: services.markDirty,

@@ -30,7 +30,17 @@ export interface Credentials {
   readonly apiPassphrase: string | undefined
 }
 
-/** Shared state of one daemon, handed to every plugin. */
+/** What every plugin but the executor sees of the credentials: nothing. */
+export const NO_CREDENTIALS: Credentials = {
+  privateKey: undefined,
+  funder: undefined,
+  signatureType: 0,
+  apiKey: undefined,
+  apiSecret: undefined,
+  apiPassphrase: undefined,
+}
+
+/** Shared state of one daemon, handed to every plugin (credentials to the execute plugin only). */
 export interface Resources {
   readonly exchange: ExchangeEndpoints
   readonly credentials: Credentials

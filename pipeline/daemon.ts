@@ -141,78 +141,98 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let stopping: Promise<void> | undefined
   let reloading: Promise<unknown> = Promise.resolve()
 
+  function reloadResult(outcome: ReloadOutcome, extra: Partial<ReloadResult> = {}): ReloadResult {
+    core.configReloads.inc({ outcome })
+    const r = { outcome, generation, changes: [], errors: [], issues: [], ...extra }
+    log[outcome === 'applied' || outcome === 'noop' ? 'info' : 'warn'](
+      `config reload ${outcome}${r.errors.length ? `: ${r.errors.join('; ')}` : ''}`,
+    )
+    return r
+  }
+
+  /** Never throws: every failure is an outcome, and a failure after anything changed is rolled back. */
   async function applyReload(text?: string): Promise<ReloadResult> {
-    const result = (outcome: ReloadOutcome, extra: Partial<ReloadResult> = {}): ReloadResult => {
-      core.configReloads.inc({ outcome })
-      const r = { outcome, generation, changes: [], errors: [], issues: [], ...extra }
-      log[outcome === 'applied' || outcome === 'noop' ? 'info' : 'warn'](
-        `config reload ${outcome}${r.errors.length ? `: ${r.errors.join('; ')}` : ''}`,
-      )
-      return r
-    }
+    if (stopping) return reloadResult('rejected', { errors: ['the daemon is stopping'] })
     const file = current.loaded.file
     const loadOpts = { builtins: opts.builtins, ...(opts.env ? { env: opts.env } : {}) }
     const res = text === undefined ? await loadConfig(file, loadOpts) : await loadConfigText(text, file, loadOpts)
-    if (!res.ok) return result('rejected', { issues: res.issues, errors: ['the new config is invalid'] })
+    if (!res.ok) return reloadResult('rejected', { issues: res.issues, errors: ['the new config is invalid'] })
     const plan = planReload(current.loaded, res.loaded)
-    if (!plan.ok) return result('rejected', { errors: plan.errors })
+    if (!plan.ok) return reloadResult('rejected', { errors: plan.errors })
     // A reload is also the operator's way to say "re-read the market list now" (DESIGN: re-read on reload).
     if (plan.noop) {
       void u.refresh('reload')
-      return result('noop', { changes: plan.changes })
+      return reloadResult('noop', { changes: plan.changes })
     }
 
     const old = current
     const oldById = new Map(instancesOf(old).map((i) => [i.entry.instance, i]))
+    const nextById = new Map(Object.values(res.loaded.stages).flatMap((list) => list.map((e) => [e.instance, e])))
     const keep = new Map<string, Instance>()
-    const reconfigured: { inst: Instance; previous: unknown }[] = []
+    const reconfigured: { inst: Instance; previous: Instance['entry'] }[] = []
     const changes: InstanceChange[] = []
-    for (const c of plan.changes) {
-      const inst = oldById.get(c.instance)
-      if (c.kind === 'keep' && inst) keep.set(c.instance, inst)
-      if (c.kind === 'reconfigure' && inst) {
-        const nextEntry = [...Object.values(res.loaded.stages)].flat().find((e) => e.instance === c.instance)
-        if (nextEntry && inst.handler.reconfigure?.(nextEntry.config) === true) {
-          reconfigured.push({ inst, previous: inst.entry.config })
-          ;(inst as { entry: unknown }).entry = nextEntry
-          keep.set(c.instance, inst)
-          changes.push(c)
+    let created: Instance[] = []
+    const rollBack = async (err: unknown) => {
+      for (const inst of created.reverse()) await stopInstance(inst, log)
+      for (const r of reconfigured.reverse()) {
+        ;(r.inst as { entry: Instance['entry'] }).entry = r.previous
+        try {
+          r.inst.handler.reconfigure?.(r.previous.config)
+        } catch (again) {
+          log.error(`restoring ${r.inst.entry.instance} after a failed reload failed:`, again)
+        }
+      }
+      return reloadResult('rolled_back', { changes, errors: [err instanceof Error ? err.message : String(err)] })
+    }
+    try {
+      for (const c of plan.changes) {
+        const inst = oldById.get(c.instance)
+        const nextEntry = nextById.get(c.instance)
+        if (c.kind === 'keep' && inst) keep.set(c.instance, inst)
+        if (c.kind === 'reconfigure' && inst && nextEntry) {
+          const previous = inst.entry
+          if (inst.handler.reconfigure?.(nextEntry.config) === true) {
+            reconfigured.push({ inst, previous })
+            ;(inst as { entry: Instance['entry'] }).entry = nextEntry
+            keep.set(c.instance, inst)
+            changes.push(c)
+            continue
+          }
+          changes.push({
+            kind: 'replace',
+            instance: c.instance,
+            why: `plugin declined reconfigure of ${c.keys.join(', ')}`,
+          })
           continue
         }
-        changes.push({
-          kind: 'replace',
-          instance: c.instance,
-          why: `plugin declined reconfigure of ${c.keys.join(', ')}`,
-        })
-        continue
+        changes.push(c)
       }
-      changes.push(c)
-    }
-    let built: { pipeline: BuiltPipeline; created: Instance[] }
-    try {
-      built = await buildPipeline(res.loaded, services, generation + 1, keep)
+      const built = await buildPipeline(res.loaded, services, generation + 1, keep)
+      created = built.created
       for (const inst of built.created) {
         const prev = oldById.get(inst.entry.instance)
         if (prev?.handler.snapshot && inst.handler.restore) inst.handler.restore(prev.handler.snapshot())
       }
       if (built.pipeline.book !== old.book) await built.pipeline.book.handler.track(u.markets())
-      if (built.pipeline.execute !== old.execute) await built.pipeline.execute.handler.track(u.markets())
-    } catch (err) {
-      for (const r of reconfigured) {
-        r.inst.handler.reconfigure?.(r.previous)
+      if (stopping) throw new Error('the daemon is stopping')
+      // Swap at a quote boundary: no new computation starts, the running ones finish, then one assignment.
+      q.pause()
+      try {
+        await q.idle()
+        current = built.pipeline
+      } finally {
+        q.resume()
       }
-      return result('rolled_back', { changes, errors: [err instanceof Error ? err.message : String(err)] })
+    } catch (err) {
+      return await rollBack(err)
     }
-    // Swap at a quote boundary: no computation ever sees a mix of old and new stages.
-    await q.idle()
-    current = built.pipeline
     generation++
     core.pipelineGeneration.set(generation)
     const live = new Set(instancesOf(current))
     for (const inst of instancesOf(old)) if (!live.has(inst)) await stopInstance(inst, log)
     void u.refresh('reload')
     q.markAllDirty()
-    return result('applied', { changes })
+    return reloadResult('applied', { changes })
   }
 
   const daemon: Daemon = {
@@ -228,15 +248,23 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     dryRun,
     current: () => current,
     reload(source) {
-      const run = reloading.then(() => applyReload(source?.text))
-      reloading = run.catch(() => {})
+      const run = reloading.then(() =>
+        applyReload(source?.text).catch((err: unknown) =>
+          // Not expected (applyReload turns failures into outcomes), but a reload must never die silently.
+          reloadResult('rolled_back', {
+            errors: [`reload failed: ${err instanceof Error ? err.message : String(err)}`],
+          }),
+        ),
+      )
+      reloading = run
       return run
     },
     stop(reason) {
       stopping ??= (async () => {
         log.info(`stopping (${reason}): cancelling every order, flushing state`)
-        await u.stop() // an in-flight selection change finishes before execute stops
-        q.close()
+        q.close() // no new quote from here on
+        await reloading // a reload in progress finishes (or refuses to swap) first
+        await u.stop() // aborts a selection refresh; one already applying finishes before execute stops
         await q.idle()
         const p = current
         await stopInstance(p.execute, log) // cancels every order first

@@ -12,6 +12,8 @@ export interface PluginDefinition<S extends Stage = Stage, C extends z.ZodType =
   readonly summary: string
   /** Validates the YAML `with:` block; unknown keys are rejected. */
   readonly config: C
+  /** Config fields that hold secrets: only from the environment (a literal in the file is refused), redacted when shown. */
+  readonly secrets?: readonly (keyof z.output<C> & string)[]
   /** Config fields a hot reload may change in place through `reconfigure`. */
   readonly reloadable?: readonly (keyof z.output<C> & string)[]
   readonly examples?: readonly { readonly title: string; readonly with: Record<string, unknown> }[]

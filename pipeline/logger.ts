@@ -4,6 +4,18 @@ import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObje
 
 export type Logger = ConsolaInstance
 
+/** One log argument as text. Never throws: a cyclic object or a BigInt must not take a log line down with it. */
+function argText(a: unknown, withStack = false): string {
+  if (typeof a === 'string') return a
+  if (typeof a === 'bigint' || typeof a === 'number') return String(a)
+  if (a instanceof Error) return withStack ? (a.stack ?? a.message) : a.message
+  try {
+    return JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(a)
+  } catch {
+    return String(a)
+  }
+}
+
 /** Writes every log record as a JSON line to a file (always, whatever the console shows). */
 function fileReporter(path: string): ConsolaReporter {
   return {
@@ -12,9 +24,7 @@ function fileReporter(path: string): ConsolaReporter {
         time: obj.date.toISOString(),
         level: obj.type,
         tag: obj.tag || undefined,
-        msg: obj.args
-          .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a)))
-          .join(' '),
+        msg: obj.args.map((a) => argText(a)).join(' '),
       })
       appendFileSync(path, `${line}\n`)
     },
@@ -25,9 +35,7 @@ function fileReporter(path: string): ConsolaReporter {
 function jsonReporter(): ConsolaReporter {
   return {
     log(obj: LogObject) {
-      const msg = obj.args
-        .map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : JSON.stringify(a)))
-        .join(' ')
+      const msg = obj.args.map((a) => argText(a, true)).join(' ')
       const stream = obj.level <= 1 ? process.stderr : process.stdout
       stream.write(
         `${JSON.stringify({ time: obj.date.toISOString(), level: obj.type, tag: obj.tag || undefined, msg })}\n`,
@@ -77,7 +85,7 @@ export function createMemoryLogger(): { log: Logger; lines: string[] } {
       {
         log(obj) {
           lines.push(
-            `[${obj.type}]${obj.tag ? ` ${obj.tag}:` : ''} ${obj.args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ')}`,
+            `[${obj.type}]${obj.tag ? ` ${obj.tag}:` : ''} ${obj.args.map((a) => argText(a)).join(' ')}`,
           )
         },
       },

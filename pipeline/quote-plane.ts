@@ -4,6 +4,7 @@ import type { Stage } from '../stages/index.ts'
 import { type BookPair, isPull, type RiskVerdict } from '../stages/io.ts'
 import type { BuiltPipeline, EngineServices, Instance } from './build.ts'
 import type { Health } from './health.ts'
+import { fairProblem, halfSpreadProblem, orderProblem, quoteProblem } from './output-checks.ts'
 
 /** What the quote plane last decided for a market, for /status. */
 export interface MarketQuoteState {
@@ -28,6 +29,9 @@ export interface QuotePlane {
   states(): Iterable<MarketQuoteState>
   /** Resolves when no market is being computed (the boundary a reload swaps at). */
   idle(): Promise<void>
+  /** Start no new computation (dirty marks are kept) until resume(): with idle(), a reload's quiet moment. */
+  pause(): void
+  resume(): void
   /** Stop scheduling new computations (shutdown). */
   close(): void
 }
@@ -74,6 +78,11 @@ async function callAsync<T>(inst: Instance, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** An output the engine refuses is that plugin's error: counted, pulled and cooled down like a throw. */
+function check(inst: Instance, problem: string | undefined): void {
+  if (problem) throw new StageError(inst.entry.stage, inst.entry.def.name, new Error(`invalid output: ${problem}`))
+}
+
 /** Why a book may not be quoted on, or undefined when both sides are fresh. */
 function bookProblem(books: BookPair): string | undefined {
   for (const [name, b] of [
@@ -103,44 +112,51 @@ function marketProblem(market: Market, health: Health, now: number): string | un
 export function createQuotePlane(services: EngineServices, current: () => BuiltPipeline): QuotePlane {
   const slots = new Map<string, Slot>()
   const inFlight = new Set<Promise<void>>()
+  /** Computations of removed slots still running, by market: a re-added market waits for them. */
+  const draining = new Map<string, Promise<void>>()
   const { log, clock, metrics, events, resources } = services
   let closed = false
+  let paused = false
 
-  async function pullMarket(p: BuiltPipeline, slot: Slot, reason: string) {
+  /** `kind` is the metric label: a small fixed set (market, health, book, risk, error, or the pulling stage). */
+  async function pullMarket(p: BuiltPipeline, slot: Slot, kind: string, reason: string) {
     const s = slot.state
     const changed = s.pulledFor !== reason
     s.pulledFor = reason
     s.orders = []
     if (changed) {
       log.info(`pull ${s.market.conditionId.slice(0, 10)}… (${s.market.question}): ${reason}`)
-      metrics.core.quotePulls.inc({ reason: reason.split(':')[0]?.slice(0, 40) ?? 'unknown' })
+      metrics.core.quotePulls.inc({ reason: kind })
       events.emit({ type: 'pull', at: clock.now(), conditionId: s.market.conditionId, reason })
     }
     await p.execute.handler.pull(s.market, reason)
   }
 
-  async function computeOnce(slot: Slot): Promise<void> {
+  async function computeOnce(slot: Slot, dirtySince: number | undefined): Promise<void> {
     const p = current() // one pipeline reference per computation: never a mix of old and new stages
     const s = slot.state
     const market = s.market
     const now = clock.now()
     s.computations++
     s.lastRunAt = now
+    let failed = false
     try {
       const problem = marketProblem(market, resources.health, now)
-      if (problem) return await pullMarket(p, slot, problem)
+      if (problem) return await pullMarket(p, slot, problem.includes(' down') ? 'health' : 'market', problem)
 
       const books = call(p.book, () => p.book.handler.run({ market }))
-      if (isPull(books)) return await pullMarket(p, slot, books.pull)
+      if (isPull(books)) return await pullMarket(p, slot, 'book', books.pull)
       const stale = bookProblem(books)
-      if (stale) return await pullMarket(p, slot, stale)
+      if (stale) return await pullMarket(p, slot, 'book', stale)
 
       const fv = call(p.fairValue, () => p.fairValue.handler.run({ market, books, now }))
-      if (isPull(fv)) return await pullMarket(p, slot, fv.pull)
+      if (isPull(fv)) return await pullMarket(p, slot, 'fair-value', fv.pull)
+      check(p.fairValue, fairProblem(fv.fair))
       s.fair = fv.fair
 
       const spread = call(p.spread, () => p.spread.handler.run({ market, books, fair: fv.fair, now }))
-      if (isPull(spread)) return await pullMarket(p, slot, spread.pull)
+      if (isPull(spread)) return await pullMarket(p, slot, 'spread', spread.pull)
+      check(p.spread, halfSpreadProblem(spread.halfSpread))
       s.sigma = spread.sigma
 
       const position = resources.account.position(market)
@@ -154,7 +170,8 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
           now,
         }),
       )
-      if (isPull(quote)) return await pullMarket(p, slot, quote.pull)
+      if (isPull(quote)) return await pullMarket(p, slot, 'skew', quote.pull)
+      check(p.skew, quoteProblem(quote))
 
       const verdicts: RiskVerdict[] = []
       for (const r of p.risk) {
@@ -169,17 +186,18 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
             now,
           }),
         )
-        if (isPull(v)) return await pullMarket(p, slot, v.pull)
+        if (isPull(v)) return await pullMarket(p, slot, 'risk', v.pull)
         verdicts.push(v)
       }
       const verdict = combineRiskVerdicts(verdicts)
       s.verdict = verdict
-      if (verdict.state === 'HALTED') return await pullMarket(p, slot, `risk HALTED: ${verdict.reason}`)
+      if (verdict.state === 'HALTED') return await pullMarket(p, slot, 'risk', `risk HALTED: ${verdict.reason}`)
 
       const layered = call(p.layer, () => p.layer.handler.run({ market, books, quote, verdict, position, now }))
-      if (isPull(layered)) return await pullMarket(p, slot, layered.pull)
-      // Never trust a layer plugin to have honoured a blocked side.
+      if (isPull(layered)) return await pullMarket(p, slot, 'layer', layered.pull)
+      // Never trust a layer plugin to have honoured a blocked side, the tick grid or the book.
       const orders = layered.orders.filter((o) => (o.quoteSide === 'bid' ? verdict.bid.allowed : verdict.ask.allowed))
+      for (const o of orders) check(p.layer, orderProblem(market, books, o))
       s.quote = layered.quote
       s.orders = orders
       if (s.pulledFor !== undefined) log.info(`quoting ${market.conditionId.slice(0, 10)}… again`)
@@ -187,11 +205,10 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
       events.emit({ type: 'quote', at: now, conditionId: market.conditionId, quote: layered.quote })
 
       await callAsync(p.execute, () => p.execute.handler.run({ market, books, quote: layered.quote, orders, now }))
-      if (slot.dirtySince !== undefined) metrics.core.quoteLatency.observe((clock.now() - slot.dirtySince) / 1000)
+      if (dirtySince !== undefined) metrics.core.quoteLatency.observe((clock.now() - dirtySince) / 1000)
       metrics.core.quoteComputations.inc({ outcome: 'quoted' })
-      slot.errorStreak = 0
-      slot.lastError = undefined
     } catch (err) {
+      failed = true
       const stageErr = err instanceof StageError ? err : undefined
       metrics.core.stageErrors.inc({ stage: stageErr?.stage ?? 'engine', plugin: stageErr?.plugin ?? 'engine' })
       metrics.core.quoteComputations.inc({ outcome: 'error' })
@@ -205,31 +222,53 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
       )
       slot.lastError = message
       try {
-        await pullMarket(p, slot, `stage error in ${stageErr ? `${stageErr.stage}/${stageErr.plugin}` : 'engine'}`)
+        await pullMarket(
+          p,
+          slot,
+          'error',
+          `stage error in ${stageErr ? `${stageErr.stage}/${stageErr.plugin}` : 'engine'}`,
+        )
       } catch (pullErr) {
         log.error(`market ${market.conditionId}: pulling quotes failed too:`, pullErr)
+      }
+    } finally {
+      // Any computation that ran to an end (quoted or pulled for a reason) ends an error streak.
+      if (!failed) {
+        slot.errorStreak = 0
+        slot.lastError = undefined
       }
     }
   }
 
   async function loop(slot: Slot) {
-    do {
-      slot.pending = false
-      await computeOnce(slot)
-      slot.dirtySince = slot.pending ? clock.now() : undefined
-    } while (slot.pending && !closed && slot.errorStreak === 0 && slots.get(slot.state.market.conditionId) === slot)
-    slot.running = undefined
-    // A failed market that was marked dirty meanwhile waits out its cool-down.
-    if (slot.pending && slot.errorStreak > 0 && !closed) schedule(slot)
+    const id = slot.state.market.conditionId
+    try {
+      do {
+        slot.pending = false
+        const since = slot.dirtySince
+        slot.dirtySince = undefined // marks during this computation start a new latency measurement
+        try {
+          await computeOnce(slot, since)
+        } catch (err) {
+          // Only a failing logger gets here; the market must not freeze because of it.
+          console.error(`quote plane: market ${id}:`, err)
+        }
+      } while (slot.pending && !closed && !paused && slot.errorStreak === 0 && slots.get(id) === slot)
+    } finally {
+      slot.running = undefined
+    }
+    if (closed || slots.get(id) !== slot) return
+    // A failed market is retried when its cool-down ends even if nothing marks it dirty: a pull that failed
+    // (say, a cancel during a network blip) must be tried again while the market is silent.
+    if (slot.errorStreak > 0) slot.pending = true
+    if (slot.pending && !paused) schedule(slot)
   }
 
   function schedule(slot: Slot) {
     if (closed) return
     slot.dirtySince ??= clock.now()
-    if (slot.running) {
-      slot.pending = true
-      return
-    }
+    slot.pending = true
+    if (slot.running || paused) return
     const wait = slot.coolUntil - clock.now()
     if (wait > 0) {
       slot.cancelCoolTimer ??= clock.setTimeout(() => {
@@ -238,9 +277,10 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
       }, wait)
       return
     }
-    slot.pending = true
-    // Deferred to a microtask so a synchronous burst of updates lands before the computation reads state.
-    const run = Promise.resolve().then(() => loop(slot))
+    // Deferred to a microtask so a synchronous burst of updates lands before the computation reads state; and
+    // after any computation of the same market by a slot it replaced (removed, then added back), never beside it.
+    const id = slot.state.market.conditionId
+    const run = (draining.get(id) ?? Promise.resolve()).then(() => loop(slot))
     slot.running = run
     inFlight.add(run)
     void run.finally(() => inFlight.delete(run))
@@ -260,6 +300,13 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
         if (next.has(id)) continue
         slot.cancelCoolTimer?.()
         slots.delete(id)
+        const running = slot.running
+        if (running) {
+          draining.set(id, running)
+          void running.finally(() => {
+            if (draining.get(id) === running) draining.delete(id)
+          })
+        }
       }
       for (const market of markets) {
         const existing = slots.get(market.conditionId)
@@ -295,6 +342,13 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
     },
     async idle() {
       while (inFlight.size > 0) await Promise.all([...inFlight])
+    },
+    pause() {
+      paused = true
+    },
+    resume() {
+      paused = false
+      for (const slot of slots.values()) if (slot.pending && !slot.running) schedule(slot)
     },
     close() {
       closed = true

@@ -72,6 +72,18 @@ export function planReload(current: LoadedConfig, next: LoadedConfig): ReloadPla
     }
     for (const id of after.keys()) if (!before.has(id)) changes.push({ kind: 'add', instance: id })
   }
+  // Two executors must never run side by side: the new one's start-up reconciliation would cancel the live
+  // one's orders, and the old one's stop cancels every order of the account. Only its reloadable fields
+  // change live; anything else about it needs a restart.
+  for (const c of changes) {
+    if (!c.instance.startsWith('execute') || (c.kind !== 'replace' && c.kind !== 'add' && c.kind !== 'remove')) continue
+    const reloadable = next.stages.execute[0]?.def.reloadable ?? []
+    errors.push(
+      `restart required: the execute plugin cannot be replaced live (${c.kind === 'replace' ? c.why : c.kind}); only ${reloadable.length ? reloadable.join(', ') : 'nothing'} can change without a restart`,
+    )
+  }
+  if (errors.length > 0) return { ok: false, errors }
+
   const noop = changes.every((c) => c.kind === 'keep') && current.hash === next.hash
   return { ok: true, changes, noop }
 }

@@ -4,7 +4,14 @@ import type { Stage } from '../stages/index.ts'
 import type { StageHandler } from '../stages/io.ts'
 import { type Account, createAccount } from './account.ts'
 import { type Clock, createManualClock } from './clock.ts'
-import type { Credentials, ExchangeEndpoints, PluginContext, Resources } from './context.ts'
+import { strictConfig } from './config/resolve.ts'
+import {
+  type Credentials,
+  type ExchangeEndpoints,
+  NO_CREDENTIALS,
+  type PluginContext,
+  type Resources,
+} from './context.ts'
 import type { PluginDefinition } from './define-plugin.ts'
 import { createEventBus, type EventBus } from './event-bus.ts'
 import { createHealth, type Health } from './health.ts'
@@ -26,17 +33,9 @@ export const TEST_ENDPOINTS: ExchangeEndpoints = {
   chainId: 137,
 }
 
-export const NO_CREDENTIALS: Credentials = {
-  privateKey: undefined,
-  funder: undefined,
-  signatureType: 0,
-  apiKey: undefined,
-  apiSecret: undefined,
-  apiPassphrase: undefined,
-}
-
 /** A fixed BookView from [price, size] pairs, for tests of quote-stage plugins. */
 export { createStaticBook } from '../plugins/quoting-math/static-book.ts'
+export { NO_CREDENTIALS }
 
 export interface TestContext extends PluginContext {
   readonly lines: string[]
@@ -113,9 +112,9 @@ export async function createTestPlugin<S extends Stage, C extends z.ZodType>(
   withConfig: unknown = {},
   ctx: PluginContext = createTestContext({ stage: def.stage, plugin: def.name }),
 ): Promise<StageHandler<S, z.output<C>>> {
-  const parsed = def.config.safeParse(withConfig)
+  const parsed = strictConfig(def.config).safeParse(withConfig) // as strict as the config loader
   if (!parsed.success) throw new Error(`invalid config for ${def.name}: ${parsed.error.message}`)
-  return await def.create(parsed.data, ctx)
+  return await def.create(parsed.data as z.output<C>, ctx)
 }
 
 /** A plausible market for tests: 0.01 tick, 5-share minimum. */

@@ -42,6 +42,7 @@ export function createUniverse(
   let cancelRefresh: (() => void) | undefined
   let cancelStatus: (() => void) | undefined
   let stopped = false
+  const stopController = new AbortController()
 
   function refreshEveryMs(p: BuiltPipeline): number {
     const all = p.source.map((s) => s.handler.refreshMs).filter((ms): ms is number => typeof ms === 'number' && ms > 0)
@@ -64,7 +65,7 @@ export function createUniverse(
 
   async function readAndApply(reason: string): Promise<boolean> {
     const p = current()
-    const signal = AbortSignal.timeout(120_000)
+    const signal = AbortSignal.any([AbortSignal.timeout(120_000), stopController.signal])
     let merged: MergedSources
     let enriched: EnrichOutput
     try {
@@ -77,11 +78,13 @@ export function createUniverse(
         enriched = foldEnrichOutputs(enriched, out)
       }
     } catch (err) {
+      if (stopped) return false // aborted by stop: not a failure
       return retryLater(
         `market selection refresh (${reason}) failed; keeping the current ${markets.length} markets`,
         err,
       )
     }
+    if (stopped) return false // read while stopping: nothing is applied
     failures = 0
     // Plugins log their own bad rows and exclusions; only what merging found is new here.
     for (const d of merged.duplicates) log.warn(`selection: ${d.origin} left out: ${d.reason}`)
@@ -94,8 +97,9 @@ export function createUniverse(
     markets = next
     quotes.setMarkets(next)
     try {
-      await p.execute.handler.track(next)
-      await p.book.handler.track(next)
+      // The pipeline as it is now: a reload may have swapped it while the sources were read.
+      await current().execute.handler.track(next)
+      await current().book.handler.track(next)
     } catch (err) {
       // The selection stands (quoting follows it); the plugins are told again on the retry.
       return retryLater(`applying the selection (${reason}) failed`, err)
@@ -166,6 +170,7 @@ export function createUniverse(
     async stop() {
       stopped = true
       again = undefined
+      stopController.abort(new Error('the daemon is stopping'))
       cancelRefresh?.()
       cancelStatus?.()
       await running

@@ -130,4 +130,4 @@ export const SECRET_PATHS: readonly (readonly string[])[] = [
 ]
 
 /** Sections that a hot reload refuses to change: they need a restart. */
-export const RESTART_ONLY_SECTIONS = ['mode', 'exchange', 'server', 'log', 'capital_usd'] as const
+export const RESTART_ONLY_SECTIONS = ['mode', 'exchange', 'server', 'log', 'capital_usd', 'universe'] as const

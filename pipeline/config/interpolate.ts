@@ -1,4 +1,4 @@
-import { type Document, isScalar, visit } from 'yaml'
+import { type Document, isPair, isScalar, isSeq, visit } from 'yaml'
 import type { ConfigIssue } from './errors.ts'
 
 const VAR_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g
@@ -8,22 +8,27 @@ export type Env = Readonly<Record<string, string | undefined>>
 /**
  * Replaces ${VAR} and ${VAR:-default} in every string scalar of the document, in place, so YAML line numbers
  * stay attached to each value. `$$` is a literal `$`. A scalar that is exactly one ${VAR} takes the type the
- * value reads as in YAML (a number stays a number). Returns the paths whose value came from the environment.
+ * value reads as in YAML (a number stays a number). Returns the paths whose value came from the environment, and
+ * for each the text as substituted (a secret that happens to be all digits stays the string it was).
  */
 export function interpolate(
   doc: Document,
   env: Env,
   lineOf: (offset: number) => number,
-): { issues: ConfigIssue[]; fromEnv: Set<string> } {
+): { issues: ConfigIssue[]; fromEnv: Map<string, string> } {
   const issues: ConfigIssue[] = []
-  const fromEnv = new Set<string>()
+  const fromEnv = new Map<string, string>()
   visit(doc, {
     Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('$')) return
       const original = node.value
-      const yamlPath = path
-        .filter((p) => 'key' in p && isScalar((p as { key: unknown }).key))
-        .map((p) => String(((p as { key: { value: unknown } }).key as { value: unknown }).value))
+      // The dotted path of this scalar, list indices included (pipeline.risk.0.with.x).
+      const yamlPath: string[] = []
+      const chain = [...path, node]
+      chain.forEach((p, i) => {
+        if (isPair(p) && isScalar(p.key)) yamlPath.push(String(p.key.value))
+        else if (isSeq(p)) yamlPath.push(String(p.items.indexOf(chain[i + 1] as never)))
+      })
       const whole = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}$/.exec(original)
       let usedEnv = false
       const replaced = original.replace(VAR_RE, (match, name: string | undefined, fallback: string | undefined) => {
@@ -41,7 +46,7 @@ export function interpolate(
         })
         return ''
       })
-      if (usedEnv) fromEnv.add(yamlPath.join('.'))
+      if (usedEnv) fromEnv.set(yamlPath.join('.'), replaced)
       if (whole && replaced !== '' && /^-?\d+(\.\d+)?$/.test(replaced)) node.value = Number(replaced)
       else if (whole && (replaced === 'true' || replaced === 'false')) node.value = replaced === 'true'
       else node.value = replaced

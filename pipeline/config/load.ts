@@ -20,6 +20,8 @@ export interface LoadedConfig {
   readonly stages: { readonly [S in Stage]: readonly ResolvedEntry[] }
   /** sha256 of the canonical validated config (secrets excluded), for /config and reload no-ops. */
   readonly hash: string
+  /** Every config path holding a secret: the core ones and those plugins declare. Redact these when showing config. */
+  readonly secretPaths: readonly (readonly (string | number)[])[]
 }
 
 export type LoadResult =
@@ -59,14 +61,23 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
 
   const interp = interpolate(doc, env, lineOf)
   issues.push(...interp.issues)
-  const raw: unknown = doc.toJS() ?? {}
+  let raw: unknown
+  try {
+    raw = doc.toJS() ?? {}
+  } catch (err) {
+    return {
+      ok: false,
+      file,
+      issues: [{ path: '', message: `YAML: ${err instanceof Error ? err.message : String(err)}` }],
+    }
+  }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, file, issues: [{ path: '', line: 1, message: 'the config must be a YAML mapping' }] }
   }
   const envOrigins = applyEnvOverrides(raw, env)
   const locate = createLocator(doc, lineCounter)
 
-  issues.push(...secretIssues(raw, interp.fromEnv, envOrigins, locate))
+  issues.push(...secretIssues(raw, SECRET_PATHS, interp.fromEnv, envOrigins, locate))
 
   const parsed = MmConfigSchema.safeParse(raw)
   if (!parsed.success) issues.push(...zodIssuesToConfigIssues(parsed.error, [], locate, envOrigins))
@@ -95,6 +106,8 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
           issues.push({ path: joinPath([...path, 'use']), line: locate([...path, 'use']), message: found.error })
           continue
         }
+        const secretPaths = (found.def.secrets ?? []).map((key) => [...path, 'with', key])
+        issues.push(...secretIssues(raw, secretPaths, interp.fromEnv, envOrigins, locate))
         const cfg = strictConfig(found.def.config).safeParse(ref.with ?? {})
         if (!cfg.success) {
           issues.push(...zodIssuesToConfigIssues(cfg.error, [...path, 'with'], locate, envOrigins))
@@ -115,34 +128,52 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
 
   if (issues.length > 0 || !parsed.success) return { ok: false, file, issues: dedupe(issues) }
   const config = parsed.data
-  return { ok: true, loaded: { file, dir, config, stages, hash: configHash(config, stages) } }
+  const secretPaths = [
+    ...SECRET_PATHS,
+    ...Object.values(stages).flatMap((entries) =>
+      entries.flatMap((e) => (e.def.secrets ?? []).map((key) => [...e.path, 'with', key])),
+    ),
+  ]
+  return { ok: true, loaded: { file, dir, config, stages, hash: configHash(config, stages, secretPaths), secretPaths } }
 }
 
-function get(obj: unknown, path: readonly string[]): unknown {
+function get(obj: unknown, path: readonly (string | number)[]): unknown {
   let cur = obj
   for (const k of path) {
     if (typeof cur !== 'object' || cur === null) return undefined
-    cur = (cur as Record<string, unknown>)[k]
+    cur = (cur as Record<string | number, unknown>)[k]
   }
   return cur
 }
 
-/** A secret written literally in the file is refused: secrets come only from the environment. */
+/**
+ * A secret written literally in the file is refused: secrets come only from the environment. One from
+ * ${VAR} keeps the exact text substituted (an all-digit token is not turned into a number).
+ */
 function secretIssues(
   raw: unknown,
-  fromEnv: ReadonlySet<string>,
+  paths: readonly (readonly (string | number)[])[],
+  fromEnv: ReadonlyMap<string, string>,
   envOrigins: ReadonlyMap<string, string>,
   locate: ReturnType<typeof createLocator>,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = []
-  for (const path of SECRET_PATHS) {
+  for (const path of paths) {
     const dotted = path.join('.')
     const value = get(raw, path)
-    if (value === undefined || value === '' || fromEnv.has(dotted) || envOrigins.has(dotted)) continue
+    const text = fromEnv.get(dotted)
+    if (text !== undefined) {
+      const parent = get(raw, path.slice(0, -1))
+      if (typeof parent === 'object' && parent !== null) {
+        ;(parent as Record<string | number, unknown>)[path.at(-1) as string | number] = text
+      }
+      continue
+    }
+    if (value === undefined || value === '' || envOrigins.has(dotted)) continue
     out.push({
       path: dotted,
       line: locate(path),
-      message: `a secret must come from the environment: write \${VAR} here (e.g. \${${path.at(-1)?.toUpperCase()}}), never the value`,
+      message: `a secret must come from the environment: write \${VAR} here (e.g. \${${String(path.at(-1)).toUpperCase()}}), never the value`,
     })
   }
   return out
@@ -170,10 +201,23 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null'
 }
 
-function configHash(config: MmConfig, stages: LoadedConfig['stages']): string {
-  const redacted = redactConfig(config)
+function configHash(
+  config: MmConfig,
+  stages: LoadedConfig['stages'],
+  secretPaths: LoadedConfig['secretPaths'],
+): string {
+  const redacted = redactConfig(config, secretPaths)
   const plugins = Object.fromEntries(
-    Object.entries(stages).map(([s, entries]) => [s, entries.map((e) => ({ use: e.ref.use, with: e.config }))]),
+    Object.entries(stages).map(([s, entries]) => [
+      s,
+      entries.map((e) => ({
+        use: e.ref.use,
+        with: redactConfig(
+          e.config,
+          (e.def.secrets ?? []).map((k) => [k]),
+        ),
+      })),
+    ]),
   )
   return createHash('sha256')
     .update(canonicalJson({ ...redacted, pipeline: plugins }))
@@ -183,16 +227,18 @@ function configHash(config: MmConfig, stages: LoadedConfig['stages']): string {
 
 export const REDACTED = '***'
 
-/** A deep copy with every secret replaced; what /config and logs show. */
-export function redactConfig<T>(config: T): T {
+/** A deep copy with the secret at each path replaced; what /config and logs show. */
+export function redactConfig<T>(config: T, paths: readonly (readonly (string | number)[])[] = SECRET_PATHS): T {
   const copy = structuredClone(config) as unknown
-  for (const path of SECRET_PATHS) {
-    let cur = copy
-    for (const k of path.slice(0, -1))
-      cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[k] : undefined
-    const last = path.at(-1) as string
-    if (typeof cur === 'object' && cur !== null && (cur as Record<string, unknown>)[last] !== undefined) {
-      ;(cur as Record<string, unknown>)[last] = REDACTED
+  for (const path of paths) {
+    const parent = get(copy, path.slice(0, -1))
+    const last = path.at(-1) as string | number
+    if (
+      typeof parent === 'object' &&
+      parent !== null &&
+      (parent as Record<string | number, unknown>)[last] !== undefined
+    ) {
+      ;(parent as Record<string | number, unknown>)[last] = REDACTED
     }
   }
   return copy as T

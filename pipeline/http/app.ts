@@ -52,7 +52,7 @@ export function createApp(daemon: Daemon, opts: { token: string | undefined; plu
       generation: p.generation,
       hash: p.loaded.hash,
       file: p.loaded.file,
-      config: redactConfig(p.loaded.config),
+      config: redactConfig(p.loaded.config, p.loaded.secretPaths),
     })
   })
   app.get('/plugins', (c) =>

@@ -47,6 +47,7 @@ export default definePlugin({
     timeout: DurationSchema.prefault('30s').describe('Timeout of one read of the sheet'),
     ...FiltersSchema.shape,
   }),
+  secrets: ['api_key'],
   reloadable: ['spreadsheet_url', 'sheet_name', 'refresh', 'timeout', ...FILTER_FIELDS],
   examples: [
     {
