@@ -58,6 +58,7 @@ describe('the daemon process', () => {
     })
     const out = { text: '' }
     const port = (await readUntil(proc, /HTTP API on http:\/\/127\.0\.0\.1:(\d+)/, out))?.[1]
+    await readUntil(proc, /Market selection update complete/, out)
     expect(out.text).toContain('pipeline built (generation 1)')
     for (const plugin of [
       'file',

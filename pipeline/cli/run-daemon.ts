@@ -30,6 +30,7 @@ export async function runDaemonCommand(opts: { configPath: string; dryRun: boole
   // resting) waits for the start to finish and then stops it properly, cancelling every order.
   let stopSignal: string | undefined
   let onStopSignal: ((signal: string) => void) | undefined
+  let reload: (() => void) | undefined
   const requestStop = (signal: string) => {
     if (onStopSignal) return onStopSignal(signal)
     stopSignal ??= signal
@@ -37,24 +38,28 @@ export async function runDaemonCommand(opts: { configPath: string; dryRun: boole
   }
   process.on('SIGINT', () => requestStop('SIGINT'))
   process.on('SIGTERM', () => requestStop('SIGTERM'))
+  process.on('SIGHUP', () => (reload ? reload() : log.warn('SIGHUP while starting: reload ignored')))
 
-  let daemon: Awaited<ReturnType<typeof startDaemon>>
-  try {
-    daemon = await startDaemon({ loaded: res.loaded, builtins, log, dryRun: opts.dryRun })
-  } catch (err) {
-    log.error(`start failed: ${err instanceof Error ? err.message : String(err)}`)
-    return 1
-  }
-  const running = daemon
+  // The API port is bound before anything trades, so a port in use stops us before the first order.
   let http: ReturnType<typeof startHttpServer> | undefined
   try {
-    http = cfg.server.enabled ? startHttpServer(running, cfg.server, log) : undefined
+    http = cfg.server.enabled ? startHttpServer(cfg.server, log) : undefined
   } catch (err) {
-    log.error(`HTTP API: ${err instanceof Error ? err.message : String(err)}`)
-    await running.stop('HTTP API failed to start')
+    log.error(err instanceof Error ? err.message : String(err))
     return 1
   }
-  process.on('SIGHUP', () => void running.reload())
+
+  let running: Awaited<ReturnType<typeof startDaemon>>
+  try {
+    running = await startDaemon({ loaded: res.loaded, builtins, log, dryRun: opts.dryRun })
+  } catch (err) {
+    log.error(`start failed: ${err instanceof Error ? err.message : String(err)}`)
+    await http?.stop()
+    return 1
+  }
+  const daemon = running
+  http?.serve(daemon)
+  reload = () => void daemon.reload()
 
   return await new Promise<number>((done) => {
     let exiting = false
@@ -64,7 +69,7 @@ export async function runDaemonCommand(opts: { configPath: string; dryRun: boole
         return
       }
       exiting = true
-      running
+      daemon
         .stop(signal)
         .then(() => http?.stop())
         .then(
