@@ -42,6 +42,8 @@ export interface Daemon {
   readonly quotes: QuotePlane
   readonly universe: Universe
   readonly startedAt: number
+  /** The daemon's clock (real, or simulated in tests and fast runs). */
+  readonly clock: Clock
   readonly dryRun: boolean
   current(): BuiltPipeline
   /** Re-read the config file and apply it (POST /config/reload, SIGHUP). Serialized. */
@@ -245,6 +247,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     quotes: q,
     universe: u,
     startedAt: clock.now(),
+    clock,
     dryRun,
     current: () => current,
     reload(source) {

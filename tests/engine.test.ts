@@ -178,6 +178,61 @@ describe('the quote plane', () => {
   })
 })
 
+describe('what the engine enforces whatever the plugins do', () => {
+  test("a fair value that is not a probability is refused as that plugin's error", async () => {
+    const { p, daemon, lines } = await boot('nan-fair')
+    p.fairOverride = new Map([[cid(1), Number.NaN]])
+    p.executed.length = 0
+    daemon.quotes.markDirty(cid(1))
+    await daemon.quotes.idle()
+    expect(p.executed).toHaveLength(0)
+    expect(daemon.quotes.state(cid(1))?.pulledFor).toBe('stage error in fair-value/test-fair')
+    expect(lines.some((l) => l.includes('invalid output: fair value NaN is not a probability in (0, 1)'))).toBe(true)
+  })
+
+  test('an order off the tick grid never reaches execute', async () => {
+    const { p, daemon, lines } = await boot('off-grid')
+    p.badOrderPrice = 0.455
+    p.executed.length = 0
+    daemon.quotes.markAllDirty()
+    await daemon.quotes.idle()
+    expect(p.executed).toHaveLength(0)
+    expect(lines.some((l) => l.includes('BUY 10 @ 0.455 (layer 0): price off the 0.01 tick grid'))).toBe(true)
+  })
+
+  test('a failed pull is retried when the cool-down ends, even if the market stays silent', async () => {
+    const { p, daemon, clock } = await boot('pull-retry')
+    p.throwFairFor = new Set([cid(1)])
+    p.failPulls = 1
+    p.pulled.length = 0
+    daemon.quotes.markDirty(cid(1))
+    await daemon.quotes.idle()
+    expect(p.pulled).toHaveLength(0) // the first pull failed
+    clock.advance(500) // nothing marks the market dirty; the retry comes from the cool-down alone
+    await Bun.sleep(0)
+    await daemon.quotes.idle()
+    expect(p.pulled.map((x) => x.conditionId)).toEqual([cid(1)])
+  })
+
+  test('a market removed and added back while computing is never computed twice at once', async () => {
+    const { p, daemon, clock } = await boot('re-add')
+    p.slowExecuteMs = 50
+    p.maxConcurrentExecutes = 0
+    daemon.quotes.markDirty(cid(1))
+    await Bun.sleep(0)
+    const markets = daemon.universe.markets()
+    daemon.quotes.setMarkets(markets.filter((m) => m.conditionId !== cid(1)))
+    daemon.quotes.setMarkets(markets)
+    daemon.quotes.markDirty(cid(1))
+    for (let i = 0; i < 6; i++) {
+      clock.advance(50)
+      await Bun.sleep(0)
+    }
+    await daemon.quotes.idle()
+    expect(p.maxConcurrentExecutes).toBe(1)
+  })
+})
+
 describe('positions', () => {
   test('a fill moves the position, is recorded as a position event and re-quotes that market', async () => {
     const { p, daemon } = await boot('positions')
@@ -242,6 +297,19 @@ describe('the universe plane', () => {
 })
 
 describe('shutdown', () => {
+  test('a stop during a selection read that never answers is prompt, and no order is sent after it', async () => {
+    const { p, daemon } = await boot('stop-during-refresh')
+    p.hangSource = true
+    const refresh = daemon.universe.refresh('hanging')
+    await Bun.sleep(0)
+    p.executed.length = 0
+    await daemon.stop('SIGINT') // without aborting the read, this would wait for the source's 120 s timeout
+    daemon.quotes.markAllDirty()
+    await daemon.quotes.idle()
+    expect(p.executed).toHaveLength(0)
+    expect(await refresh).toBe(false)
+  })
+
   test('stop() stops execute (cancelling orders) before the other plugins', async () => {
     const { p, daemon } = await boot('shutdown')
     await daemon.stop('test')

@@ -131,4 +131,81 @@ describe('hot reload', () => {
     expect(results.map((r) => r.outcome)).toEqual(['applied', 'applied', 'noop'])
     expect(results.map((r) => r.generation)).toEqual([2, 3, 3])
   })
+
+  test('a reload completes while a busy market keeps being marked dirty (it pauses quoting at a boundary)', async () => {
+    const { daemon, p, yaml } = await boot('busy')
+    p.slowExecuteMs = 20
+    const clock = daemon.clock as ReturnType<typeof createManualClock>
+    let done = false
+    const reload = daemon
+      .reload({
+        text: yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.05 } }'),
+      })
+      .then((r) => {
+        done = true
+        return r
+      })
+    for (let i = 0; i < 200 && !done; i++) {
+      daemon.quotes.markDirty(cid)
+      clock.advance(5)
+      await Bun.sleep(0)
+    }
+    expect(done).toBe(true)
+    expect((await reload).outcome).toBe('applied')
+    p.slowExecuteMs = 0
+    clock.advance(100) // let the last slow execute finish so the daemon can stop
+    await daemon.quotes.idle()
+  })
+
+  test('the executor is never replaced live: only its reloadable fields may change', async () => {
+    const { daemon, yaml } = await boot('no-exec-swap')
+    const before = daemon.current()
+    const res = await daemon.reload({
+      text: yaml.replace(
+        'execute: { use: test-execute, with: { probe: no-exec-swap } }',
+        'execute: { use: test-execute, with: { probe: other } }',
+      ),
+    })
+    expect(res.outcome).toBe('rejected')
+    expect(res.errors[0]).toStartWith('restart required: the execute plugin cannot be replaced live (changed probe)')
+    expect(daemon.current()).toBe(before)
+  })
+
+  test('a rolled-back reload stops the instances it had started', async () => {
+    const { daemon, yaml } = await boot('rollback-stops')
+    probe('rollback-book').failTrack = 'subscribe refused'
+    const res = await daemon.reload({
+      text: yaml.replace(
+        'book: { use: test-book, with: { probe: rollback-stops } }',
+        'book: { use: test-book, with: { probe: rollback-book } }',
+      ),
+    })
+    expect(res.outcome).toBe('rolled_back')
+    expect(probe('rollback-book').started).toEqual(['book'])
+    expect(probe('rollback-book').stopped).toEqual(['book'])
+  })
+
+  test('a reconfigure that throws rolls back instead of escaping; the old config stays in force', async () => {
+    const { daemon, yaml } = await boot('reconf-throws')
+    const res = await daemon.reload({
+      text: yaml.replace(
+        'fair-value: { use: test-fair, with: { probe: reconf-throws } }',
+        'fair-value: { use: test-fair, with: { probe: reconf-throws, offset: 99 } }',
+      ),
+    })
+    expect(res.outcome).toBe('rolled_back')
+    expect(res.errors).toEqual(['offset 99 is cursed'])
+    expect(daemon.current().fairValue.entry.config).toEqual({ probe: 'reconf-throws', offset: 0 })
+  })
+
+  test('a reload asked for while stopping is refused', async () => {
+    const { daemon, yaml } = await boot('stopping')
+    const stopped = daemon.stop('test')
+    const res = await daemon.reload({
+      text: yaml.replace('spread: { use: test-spread }', 'spread: { use: test-spread, with: { half: 0.05 } }'),
+    })
+    await stopped
+    expect(res.outcome).toBe('rejected')
+    expect(res.errors).toEqual(['the daemon is stopping'])
+  })
 })

@@ -36,7 +36,7 @@ export function createApp(daemon: Daemon, opts: { token: string | undefined; plu
     c.header('Content-Type', daemon.registry.contentType)
     return c.body(await daemon.registry.metrics())
   })
-  app.get('/healthz', (c) => c.json({ ok: true, uptime_s: Math.round((Date.now() - daemon.startedAt) / 1000) }))
+  app.get('/healthz', (c) => c.json({ ok: true, uptime_s: Math.round((daemon.clock.now() - daemon.startedAt) / 1000) }))
   app.get('/readyz', (c) => {
     const reasons: string[] = []
     for (const [name, comp] of daemon.health.components) if (!comp.up) reasons.push(`${name} down: ${comp.reason}`)

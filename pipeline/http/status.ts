@@ -3,7 +3,7 @@ import type { Daemon } from '../daemon.ts'
 
 const lvl = (l: Level | undefined) => (l ? { price: l.price, size: l.size } : null)
 
-function bookStatus(b: BookView | undefined) {
+function bookStatus(b: BookView | undefined, now: number) {
   if (!b) return null
   return {
     token_id: b.tokenId,
@@ -12,7 +12,7 @@ function bookStatus(b: BookView | undefined) {
     best_bid: lvl(b.bestBid()),
     best_ask: lvl(b.bestAsk()),
     tick_size: b.tickSize,
-    age_ms: Date.now() - b.updatedAt,
+    age_ms: now - b.updatedAt,
   }
 }
 
@@ -20,6 +20,7 @@ function bookStatus(b: BookView | undefined) {
 export function buildStatus(daemon: Daemon) {
   const p = daemon.current()
   const books = new Map([...p.book.handler.books()].map((b) => [b.tokenId, b]))
+  const now = daemon.clock.now()
   const markets = daemon.universe.markets().map((m) => {
     const q = daemon.quotes.state(m.conditionId)
     const pos = daemon.account.position(m)
@@ -28,8 +29,8 @@ export function buildStatus(daemon: Daemon) {
       condition_id: m.conditionId,
       question: m.question,
       tick_size: m.tickSize,
-      yes: bookStatus(books.get(m.yesTokenId)),
-      no: bookStatus(books.get(m.noTokenId)),
+      yes: bookStatus(books.get(m.yesTokenId), now),
+      no: bookStatus(books.get(m.noTokenId), now),
       fair_value: fair ?? null,
       sigma: q?.sigma ?? null,
       quote: q?.pulledFor === undefined ? (q?.quote ?? null) : null,
