@@ -19,7 +19,16 @@ const volSpread = definePlugin({
   }),
   create: (cfg) => ({ run: () => ({ halfSpread: cfg.k_vol / 100, sigma: 0 }) }),
 })
-const builtins = [...testBuiltins, volSpread]
+// A source with a secret option, as the sheets source has its api_key.
+const keyedSource = definePlugin({
+  name: 'keyed-source',
+  stage: 'source',
+  summary: 'test source with a secret',
+  config: z.object({ api_key: z.string().describe('secret') }),
+  secrets: ['api_key'],
+  create: () => ({ run: async () => ({ rows: [], rejected: [] }) }),
+})
+const builtins = [...testBuiltins, volSpread, keyedSource]
 const FILE = join(import.meta.dir, 'virtual.yaml')
 
 async function load(text: string, env: Record<string, string> = {}): Promise<LoadResult> {
@@ -151,6 +160,22 @@ describe('environment overrides of the original settings', () => {
     const issues = issuesOf(await load(text))
     expect(issues[0]?.path).toBe('exchange.with.private_key')
     expect(issues[0]?.message).toContain('must come from the environment')
+  })
+
+  test("a plugin's declared secret is refused as a literal and redacted when shown, even if all digits", async () => {
+    const keyed = testConfigYaml('p').replace(
+      'source: [ { use: test-source, with: { probe: p } } ]',
+      'source: [ { use: test-source, with: { probe: p } }, { use: keyed-source, with: { api_key: "${GKEY}" } } ]',
+    )
+    const res = await load(keyed, { GKEY: '12345678901234567890' })
+    if (!res.ok) throw new Error(formatIssues('x', res.issues))
+    expect(res.loaded.stages.source[1]?.config).toEqual({ api_key: '12345678901234567890' })
+    const shown = JSON.stringify(redactConfig(res.loaded.config, res.loaded.secretPaths))
+    expect(shown).not.toContain('1234567890')
+    expect(shown).toContain('"api_key":"***"')
+    const literal = issuesOf(await load(keyed.replace('"${GKEY}"', 'abc')))
+    expect(literal[0]).toMatchObject({ path: 'pipeline.source.1.with.api_key', line: 4 })
+    expect(literal[0]?.message).toContain('must come from the environment')
   })
 
   test('paper mode against Polymarket is refused', async () => {
