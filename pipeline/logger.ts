@@ -84,9 +84,7 @@ export function createMemoryLogger(): { log: Logger; lines: string[] } {
     reporters: [
       {
         log(obj) {
-          lines.push(
-            `[${obj.type}]${obj.tag ? ` ${obj.tag}:` : ''} ${obj.args.map((a) => argText(a)).join(' ')}`,
-          )
+          lines.push(`[${obj.type}]${obj.tag ? ` ${obj.tag}:` : ''} ${obj.args.map((a) => argText(a)).join(' ')}`)
         },
       },
     ],
