@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { MmConfig } from '../schemas/config.ts'
-import type { Credentials, ExchangeEndpoints } from './context.ts'
+import { type Credentials, type ExchangeEndpoints, NO_CREDENTIALS } from './context.ts'
 import type { Logger } from './logger.ts'
 
 /** The exchange the daemon talks to: Polymarket, or the embedded simulator started in-process on loopback. */
@@ -22,16 +22,6 @@ export interface EmbeddedSimulator {
     readonly admin: string
   }
   stop(): Promise<void>
-}
-
-interface SimModule {
-  startSimulator(opts: {
-    scenario?: string
-    port?: number
-    host?: string
-    seed?: number
-    log?: (msg: string) => void
-  }): Promise<EmbeddedSimulator>
 }
 
 /** The WebSocket base the clients append `market` or `user` to: always ending in `/ws/`. */
@@ -68,7 +58,7 @@ export async function startExchange(config: MmConfig, log: Logger): Promise<Exch
   }
   const w = ex.with
   // Loaded lazily: a live daemon never loads the simulator.
-  const { startSimulator } = (await import('../sim/index.ts')) as SimModule
+  const { startSimulator } = await import('../sim/index.ts')
   const simLog = log.withTag('sim')
   const sim = await startSimulator({
     scenario: w.scenario,
@@ -78,6 +68,12 @@ export async function startExchange(config: MmConfig, log: Logger): Promise<Exch
     log: (msg) => simLog.debug(msg),
   })
   log.info(`embedded simulator up: CLOB ${sim.urls.clob}, WS ${sim.urls.ws}, Gamma ${sim.urls.gamma}`)
+  // A throwaway paper key unless one is configured: nothing real can be signed for with it.
+  return simulatorHost(sim, w.private_key ?? `0x${randomBytes(32).toString('hex')}`)
+}
+
+/** The daemon's view of a running simulator: its URLs as endpoints, and the paper account's key. */
+export function simulatorHost(sim: EmbeddedSimulator, privateKey: string): ExchangeHost {
   return {
     endpoints: {
       kind: 'sim',
@@ -88,15 +84,7 @@ export async function startExchange(config: MmConfig, log: Logger): Promise<Exch
       polygonRpcUrl: `${sim.urls.clob}/rpc`,
       chainId: 137,
     },
-    credentials: {
-      // A throwaway paper key unless one is configured: nothing real can be signed for with it.
-      privateKey: w.private_key ?? `0x${randomBytes(32).toString('hex')}`,
-      funder: undefined,
-      signatureType: 0,
-      apiKey: undefined,
-      apiSecret: undefined,
-      apiPassphrase: undefined,
-    },
+    credentials: { ...NO_CREDENTIALS, privateKey },
     sim,
     stop: () => sim.stop(),
   }

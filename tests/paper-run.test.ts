@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { formatIssues } from '../pipeline/config/errors.ts'
 import { loadConfigText } from '../pipeline/config/load.ts'
 import { startDaemon } from '../pipeline/daemon.ts'
-import { type ExchangeHost, wsBase } from '../pipeline/exchange.ts'
+import { simulatorHost } from '../pipeline/exchange.ts'
 import { createMemoryLogger } from '../pipeline/logger.ts'
 import { createFastSigner } from '../plugins/execute/clob/fast-signer.ts'
 import { builtins } from '../plugins/index.ts'
@@ -52,27 +52,7 @@ describe('paper run on the default scenario', () => {
     const sim = await startSimulator({ scenario: 'default', port: 0, clock })
     const privateKey = `0x${randomBytes(32).toString('hex')}`
     const address = createFastSigner(privateKey).address
-    const exchange: ExchangeHost = {
-      endpoints: {
-        kind: 'sim',
-        clobUrl: sim.urls.clob,
-        wsUrl: wsBase(sim.urls.ws),
-        gammaUrl: sim.urls.gamma,
-        dataApiUrl: sim.urls.dataApi,
-        polygonRpcUrl: `${sim.urls.clob}/rpc`,
-        chainId: 137,
-      },
-      credentials: {
-        privateKey,
-        funder: undefined,
-        signatureType: 0,
-        apiKey: undefined,
-        apiSecret: undefined,
-        apiPassphrase: undefined,
-      },
-      sim,
-      stop: () => sim.stop(),
-    }
+    const exchange = simulatorHost(sim, privateKey)
     const { log, lines } = createMemoryLogger()
     const startedAt = clock.now()
     const daemon = await startDaemon({ loaded: res.loaded, builtins, log, clock, exchange })
