@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client'
+import pkg from '../package.json' with { type: 'json' }
 import { type Account, createAccount } from './account.ts'
 import {
   type BuiltPipeline,
@@ -68,7 +69,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const clock = opts.clock ?? realClock
   const dryRun = opts.dryRun ?? false
   const { registry, core } = createMetricsRegistry()
-  core.buildInfo.set({ version: '0.1.0', bun: Bun.version }, 1)
+  core.buildInfo.set({ version: pkg.version, bun: Bun.version }, 1)
   const account = createAccount()
   const health = createHealth(() => clock.now())
   const events = createEventBus((err, event) => log.error(`event listener failed on ${event.type}:`, err))
