@@ -62,6 +62,26 @@ export interface DaemonOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Use this exchange instead of starting the configured one (tests of the engine alone). */
   readonly exchange?: ExchangeHost
+  /** How long stop waits for a reload or a selection refresh before cancelling orders regardless (ms). */
+  readonly stopWaitMs?: number
+}
+
+const STOP_WAIT_MS = 5000
+
+async function withDeadline(work: Promise<unknown>, ms: number, what: string, log: Logger): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), ms) // real time: the deadline protects real orders
+  })
+  const outcome = await Promise.race([
+    work.then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    expired,
+  ])
+  clearTimeout(timer)
+  if (outcome === 'expired') log.warn(`stopping without waiting longer for ${what} (${ms} ms)`)
 }
 
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
@@ -267,8 +287,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       stopping ??= (async () => {
         log.info(`stopping (${reason}): cancelling every order, flushing state`)
         q.close() // no new quote from here on
-        await reloading // a reload in progress finishes (or refuses to swap) first
-        await u.stop() // aborts a selection refresh; one already applying finishes before execute stops
+        // A reload in progress finishes (or refuses to swap), and a selection read is aborted — but a plugin
+        // that ignores its abort signal must not keep orders resting: past the deadline, cancel anyway.
+        const wait = opts.stopWaitMs ?? STOP_WAIT_MS
+        await withDeadline(reloading, wait, 'a reload in progress', log)
+        await withDeadline(u.stop(), wait, 'the market selection refresh', log)
         await q.idle()
         const p = current
         await stopInstance(p.execute, log) // cancels every order first

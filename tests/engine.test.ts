@@ -12,7 +12,7 @@ import { probe, probes, testBuiltins, testConfigYaml } from './fixtures/test-plu
 const cid = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
 const running: Daemon[] = []
 
-async function boot(name: string, edit: (yaml: string) => string = (y) => y, markets = 2) {
+async function boot(name: string, edit: (yaml: string) => string = (y) => y, markets = 2, stopWaitMs?: number) {
   const p = probe(name)
   p.rows = Array.from({ length: markets }, (_, i) => ({
     token1: String(100 + i * 2),
@@ -27,7 +27,14 @@ async function boot(name: string, edit: (yaml: string) => string = (y) => y, mar
   if (!res.ok) throw new Error(formatIssues('engine.yaml', res.issues))
   const { log, lines } = createMemoryLogger()
   const clock = createManualClock()
-  const daemon = await startDaemon({ loaded: res.loaded, builtins: testBuiltins, log, exchange, clock })
+  const daemon = await startDaemon({
+    loaded: res.loaded,
+    builtins: testBuiltins,
+    log,
+    exchange,
+    clock,
+    ...(stopWaitMs ? { stopWaitMs } : {}),
+  })
   running.push(daemon)
   await daemon.quotes.idle()
   return { daemon, p, lines, clock }
@@ -297,6 +304,16 @@ describe('the universe plane', () => {
 })
 
 describe('shutdown', () => {
+  test('a source that ignores its abort signal cannot hold orders up: stop cancels after a deadline', async () => {
+    const { p, daemon, lines } = await boot('deaf-source', (y) => y, 2, 50)
+    p.hangSource = 'deaf'
+    void daemon.universe.refresh('hanging')
+    await Bun.sleep(0)
+    await daemon.stop('SIGTERM')
+    expect(p.stopped).toContain('execute')
+    expect(lines).toContain('[warn] stopping without waiting longer for the market selection refresh (50 ms)')
+  })
+
   test('a stop during a selection read that never answers is prompt, and no order is sent after it', async () => {
     const { p, daemon } = await boot('stop-during-refresh')
     p.hangSource = true
