@@ -1,5 +1,5 @@
 import type { ClobClient, SignedOrder } from '@polymarket/clob-client-v2'
-import { OrderType } from '@polymarket/clob-client-v2'
+import { AssetType, OrderType } from '@polymarket/clob-client-v2'
 import { z } from 'zod'
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { SubmitOutcome } from './order-state.ts'
@@ -55,6 +55,8 @@ export interface ExchangePort {
   /** Returns the heartbeat id to send next time. */
   heartbeat(id: string | undefined): Promise<string>
   positions(user: string): Promise<DataPosition[]>
+  /** pUSD held by the account (GET /balance-allowance, COLLATERAL), resting BUYs included, in USD. */
+  collateral(): Promise<number>
 }
 
 const PostItemSchema = z.object({
@@ -71,6 +73,8 @@ const CancelSchema = z.object({
   not_canceled: z.record(z.string(), z.string()).nullable().default({}),
 })
 const HeartbeatSchema = z.object({ heartbeat_id: z.string() })
+/** The balance is a string of micro-pUSD (6 decimals), e.g. "1000000000" for 1,000 pUSD. */
+const BalanceSchema = z.object({ balance: z.string().regex(/^\d+$/) })
 
 /**
  * One element of a 2xx POST /orders answer. An element we cannot read says nothing about the order: ambiguous,
@@ -178,6 +182,14 @@ export function createClobPort(opts: ClobPortOptions): ExchangePort {
         if (r.success && r.data.heartbeat_id !== '') return r.data.heartbeat_id
         throw err instanceof ExchangeError ? err : classify(err)
       }
+    },
+    async collateral() {
+      const raw: unknown = await bounded('GET /balance-allowance', () =>
+        client.getBalanceAllowance({ asset_type: AssetType.COLLATERAL }),
+      )
+      const r = BalanceSchema.safeParse(raw)
+      if (!r.success) throw new ExchangeError('GET /balance-allowance: unreadable response', 'ambiguous')
+      return Number(r.data.balance) / 1e6
     },
     async positions(user) {
       const url = `${opts.dataApiUrl.replace(/\/$/, '')}/positions?user=${encodeURIComponent(user)}&sizeThreshold=0&limit=500`

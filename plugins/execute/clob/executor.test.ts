@@ -123,6 +123,9 @@ function fakePort() {
     async positions() {
       return []
     },
+    async collateral() {
+      return 10_000
+    },
   }
   return { port, posts, cancels, resting, script, ids, calls, lookups, refuseCancel, hooks }
 }
@@ -166,7 +169,13 @@ function setup() {
     log: ctx.log,
     events: ctx.events,
     account: ctx.account,
-    metrics: { orderSent: () => {}, fill: () => {}, inventory: () => {}, rateLimited: () => {} },
+    metrics: {
+      orderSent: () => {},
+      fill: () => {},
+      inventory: () => {},
+      rateLimited: () => {},
+      collateralFree: () => {},
+    },
     budget: createRateBudget(() => ctx.clock.now(), { random: () => 0.5 }),
     apiKey: 'k',
     rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000, postOnly: true }),

@@ -4,6 +4,7 @@ import type { EventBus } from '../../../pipeline/event-bus.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
 import type { Fill, LiveOrder, Market, OrderIntent, QuoteSide, Side } from '../../../schemas/domain.ts'
 import type { ExecuteInput, ExecuteReport } from '../../../stages/io.ts'
+import type { Collateral } from './collateral.ts'
 import {
   DEFAULT_DIFF_CONFIG,
   type DiffConfig,
@@ -15,6 +16,7 @@ import {
 } from './diff-orders.ts'
 import { ExchangeError, type ExchangePort, postOutcome } from './exchange-port.ts'
 import { tradeToFills } from './fills.ts'
+import { fitBuysToCollateral } from './fit-buys.ts'
 import { fitSellsToHoldings } from './fit-sells.ts'
 import type { OrderFactory } from './order-factory.ts'
 import {
@@ -51,6 +53,8 @@ export interface ExecutorMetrics {
   fill(side: Side): void
   inventory(tokenId: string, shares: number): void
   rateLimited(): void
+  /** pUSD BUYs may still use (balance − reserved − margin), set whenever it is computed. */
+  collateralFree(usd: number): void
 }
 
 export interface ExecutorRules {
@@ -79,7 +83,12 @@ export interface ExecutorDeps {
   readonly notFoundGraceMs: number
   /** A run waits at most this long for the rate budget before leaving the market as it is. */
   readonly maxBudgetWaitMs: number
+  /** The account's pUSD; undefined (dry run) leaves BUYs unfitted. */
+  readonly collateral?: Collateral
 }
+
+/** At most one warning this often while BUYs are being cut for lack of pUSD (the debug lines say which). */
+const COLLATERAL_WARN_EVERY_MS = 60_000
 
 export interface Executor {
   setMarkets(markets: readonly Market[]): Promise<void>
@@ -88,6 +97,10 @@ export interface Executor {
   liveOrders(conditionId?: string): readonly LiveOrder[]
   /** Every tracked order, terminal ones included (kept a while for late events). */
   tracked(): readonly TrackedOrder[]
+  /** pUSD reserved by every BUY of the account that may rest (live, pending, unknown, cancel unconfirmed). */
+  reservedUsd(): number
+  /** pUSD BUYs may still use; undefined before the balance is known. Updates the gauge. */
+  collateralFree(): number | undefined
   onUserOrder(order: WireOrder): void
   onTrade(trade: WireTrade): void
   /** Look up unknown (and long-pending) orders by id. */
@@ -153,6 +166,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   /** Per market: cancels the timer of a run asked for once the rate budget allows. */
   const retries = new Map<string, () => void>()
   let stopping = false
+  let lastCollateralWarn = Number.NEGATIVE_INFINITY
 
   const now = () => clock.now()
 
@@ -285,6 +299,50 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return fit.orders
   }
 
+  /** Every market counts: the exchange reserves each resting BUY against one account balance. */
+  function reservedUsd(): number {
+    let usd = 0
+    for (const o of openOf()) if (o.side === 'BUY') usd += o.price * remaining(o)
+    return usd
+  }
+
+  function collateralFree(): number | undefined {
+    const free = deps.collateral?.free(reservedUsd())
+    if (free !== undefined) metrics.collateralFree(free)
+    return free
+  }
+
+  /**
+   * The run's BUYs were sized per market by the layer stage; summed over markets they can ask for more pUSD than
+   * the account holds, which the exchange would reject. Nearest the touch first keeps the most useful quotes.
+   */
+  function fitToCollateral(market: Market, intents: readonly OrderIntent[]): readonly OrderIntent[] {
+    if (!intents.some((o) => o.side === 'BUY')) return intents
+    const free = collateralFree()
+    if (free === undefined) return intents
+    const fit = fitBuysToCollateral(intents, free, market.minOrderSize)
+    if (fit.cut.length === 0) return fit.orders
+    for (const c of fit.cut) {
+      const i = c.intent
+      log.debug(
+        `${market.conditionId.slice(0, 10)}…: BUY ${i.size} @ ${i.price} token ${i.tokenId} ` +
+          (c.size > 0 ? `cut to ${c.size}` : 'dropped') +
+          ` (pUSD free ${free.toFixed(2)})`,
+      )
+    }
+    const t = now()
+    if (t - lastCollateralWarn >= COLLATERAL_WARN_EVERY_MS) {
+      lastCollateralWarn = t
+      const wanted = intents.reduce((s, o) => s + (o.side === 'BUY' ? o.price * o.size : 0), 0)
+      log.warn(
+        `quoting cut for lack of pUSD: ${fit.cut.length} BUYs cut or dropped on ${market.conditionId.slice(0, 10)}… ` +
+          `(wanted ${wanted.toFixed(2)}, free ${Math.max(0, free).toFixed(2)}, reserved by resting BUYs ` +
+          `${reservedUsd().toFixed(2)}); smaller sizes or fewer markets would quote in full`,
+      )
+    }
+    return fit.orders
+  }
+
   /** One POST /orders (≤ MAX_POST_BATCH); `done` counts the orders sent. */
   async function placeBatch(market: Market, wanted: readonly OrderIntent[], quotedMid: number): Promise<BatchResult> {
     if (port) {
@@ -295,8 +353,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         return { done: 0, held: true }
       }
     }
-    // After any wait for the budget: fills may land during it too.
-    const intents = fitToHoldings(market, wanted)
+    // After any wait for the budget: fills may land during it too. Nothing is awaited from here until the orders
+    // are tracked, so a concurrent run on another market sees this batch's BUYs as reserved.
+    const intents = fitToCollateral(market, fitToHoldings(market, wanted))
     if (intents.length === 0) return { done: 0, held: false }
     const t = now()
     const built = intents.map((intent) => {
@@ -539,6 +598,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       return openOf(conditionId).map(toLiveOrder)
     },
     tracked: () => [...orders.values()],
+    reservedUsd,
+    collateralFree,
     onUserOrder(w) {
       if (!orders.has(w.id)) return
       const type = w.type === 'PLACEMENT' || w.type === 'CANCELLATION' ? w.type : 'UPDATE'
@@ -653,6 +714,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (fillKeys.has(key)) return
     fillKeys.add(key)
     const moved = account.applyFill(f)
+    if (moved) deps.collateral?.onFill(f)
     events.emit({ type: 'fill', at: now(), fill: f })
     if (moved) {
       if (f.status !== 'FAILED') metrics.fill(f.side)

@@ -4,6 +4,7 @@ import type { Market } from '../../../schemas/domain.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import type { ExecuteHandler } from '../../../stages/io.ts'
 import { loadClobClient } from './client.ts'
+import { createCollateral } from './collateral.ts'
 import { createClobPort, type ExchangePort } from './exchange-port.ts'
 import { createExecutor, type Executor, type ExecutorRules } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
@@ -66,6 +67,13 @@ export const ClobConfigSchema = z.strictObject({
   ),
   stop_timeout: DurationSchema.prefault('10s').describe('How long stop() keeps trying to cancel every order'),
   rate_limits: RateLimitsSchema.prefault({}).describe('Self-imposed request budget, under the published limits'),
+  collateral_reserve_usd: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe(
+      'pUSD never committed to BUYs: each batch of BUYs is fitted, nearest the touch first, into the balance minus what resting BUYs reserve minus this',
+    ),
 })
 export type ClobConfig = z.infer<typeof ClobConfigSchema>
 
@@ -76,7 +84,7 @@ const rulesOf = (cfg: ClobConfig): ExecutorRules => ({
   postOnly: cfg.post_only,
 })
 
-const RELOADABLE = ['requote_mid_ticks', 'requote_queue_levels', 'order_max_age'] as const
+const RELOADABLE = ['requote_mid_ticks', 'requote_queue_levels', 'order_max_age', 'collateral_reserve_usd'] as const
 
 /**
  * Execute stage through @polymarket/clob-client-v2: diffs desired layers against resting orders, places and
@@ -114,6 +122,11 @@ export default definePlugin({
       'token_id',
     ])
     const rateLimited = ctx.metrics.counter('rate_limited_total', 'Exchange 429 answers')
+    const collateralFree = ctx.metrics.gauge(
+      'collateral_free_usd',
+      'pUSD BUYs may still use: balance − reserved by resting BUYs − collateral_reserve_usd',
+    )
+    const collateral = createCollateral({ now: () => clock.now(), marginUsd: () => cfg.collateral_reserve_usd })
     const budget = createRateBudget(() => clock.now(), {
       safety: cfg.rate_limits.safety,
       backoffMaxMs: cfg.rate_limits.backoff_max,
@@ -148,14 +161,22 @@ export default definePlugin({
               fill: (side) => core.fillsTotal.inc({ side }),
               inventory: (tokenId, shares) => core.inventoryShares.set({ token_id: tokenId }, shares),
               rateLimited: () => rateLimited.inc(),
+              collateralFree: (usd) => collateralFree.set(usd),
             }
-          : { orderSent: () => {}, fill: () => {}, inventory: () => {}, rateLimited: () => {} },
+          : {
+              orderSent: () => {},
+              fill: () => {},
+              inventory: () => {},
+              rateLimited: () => {},
+              collateralFree: () => {},
+            },
         budget,
         apiKey,
         rules: () => rulesOf(cfg),
         markDirty: (id) => ctx.markDirty(id),
         notFoundGraceMs: cfg.not_found_grace,
         maxBudgetWaitMs: p ? 1000 : 0,
+        ...(p ? { collateral } : {}),
       })
 
     /** Runs a background task, logging (never throwing) its failure. */
@@ -194,6 +215,7 @@ export default definePlugin({
             user: factory.maker,
             markets: () => markets,
             setDrift: (tokenId, d) => drift.set({ token_id: tokenId }, d),
+            collateral,
           })
           await reconciler.atStart(cfg.on_start)
           if (cfg.heartbeat) {
@@ -224,6 +246,7 @@ export default definePlugin({
                 const n = await rec.backfillTrades()
                 await ex.resolveUnknowns()
                 await ex.reconcileOpen(await p.openOrders())
+                await rec.readCollateral()
                 log.info(`user channel back: back-filled ${n} trades`)
               })
             },

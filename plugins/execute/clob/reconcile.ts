@@ -2,6 +2,7 @@ import type { Account } from '../../../pipeline/account.ts'
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
 import type { Market } from '../../../schemas/domain.ts'
+import type { Collateral } from './collateral.ts'
 import type { ExchangePort } from './exchange-port.ts'
 import type { Executor } from './executor.ts'
 
@@ -10,7 +11,8 @@ import type { Executor } from './executor.ts'
  * holdings are seeded from the Data API. Periodically and after every user-channel reconnect: open orders are
  * compared (strays cancelled, vanished ones looked up), our trades back-filled from `/data/trades` (fills are
  * de-duplicated, so replays are harmless), and holdings compared with `/positions`. The Data API lags fills, so
- * drift is logged and exposed, not applied: fills are the source of truth between reconciliations.
+ * drift is logged and exposed, not applied: fills are the source of truth between reconciliations. The pUSD
+ * balance is read at start and on every reconciliation; fills move it in between (collateral.ts).
  */
 
 export type StartPolicy = 'cancel' | 'adopt'
@@ -25,12 +27,15 @@ export interface ReconcilerDeps {
   readonly user: string
   markets(): readonly Market[]
   setDrift(tokenId: string, drift: number): void
+  readonly collateral: Collateral
 }
 
 export interface Reconciler {
   atStart(policy: StartPolicy): Promise<void>
   backfillTrades(): Promise<number>
   checkPositions(): Promise<void>
+  /** GET /balance-allowance (COLLATERAL): the pUSD balance BUYs are fitted into. */
+  readCollateral(): Promise<number>
   periodic(): Promise<void>
 }
 
@@ -65,6 +70,15 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     }
   }
 
+  async function readCollateral(): Promise<number> {
+    const startedAt = deps.clock.now()
+    const usd = await port.collateral()
+    deps.collateral.setBalance({ usd, startedAt, endedAt: deps.clock.now() })
+    const free = executor.collateralFree()
+    log.debug(`pUSD balance ${usd.toFixed(2)}, free for BUYs ${free === undefined ? '?' : free.toFixed(2)}`)
+    return usd
+  }
+
   return {
     async atStart(policy) {
       sinceSec = Math.floor(deps.clock.now() / 1000)
@@ -84,14 +98,19 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const rows = await port.positions(deps.user)
       for (const r of rows) if (r.size !== 0) account.setHoldings(r.asset, r.size, r.avgPrice)
       if (rows.length > 0) log.info(`seeded holdings of ${rows.length} tokens from the Data API`)
+      // After the cancels: the balance is read with nothing of an earlier run reserving it (or adopted as ours).
+      const usd = await readCollateral()
+      log.info(`pUSD balance ${usd.toFixed(2)}`)
     },
     backfillTrades,
     checkPositions,
+    readCollateral,
     async periodic() {
       executor.prune(300_000)
       await executor.reconcileOpen(await port.openOrders())
       await executor.resolveUnknowns()
       await backfillTrades()
+      await readCollateral()
       await checkPositions()
     },
   }
