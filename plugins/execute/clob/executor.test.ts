@@ -4,6 +4,7 @@ import { createManualClock } from '../../../pipeline/clock.ts'
 import { createTestContext, testMarket } from '../../../pipeline/testing.ts'
 import type { OrderIntent } from '../../../schemas/domain.ts'
 import type { BookPair } from '../../../stages/io.ts'
+import { type Collateral, createCollateral } from './collateral.ts'
 import { type CancelResult, ExchangeError, type ExchangePort } from './exchange-port.ts'
 import { createExecutor } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
@@ -149,8 +150,9 @@ function makerSellFill(orderId: string, size: number, price: number): WireTrade 
   })
 }
 
-function setup() {
+function setup(opts: { collateral?: (now: () => number) => Collateral } = {}) {
   const clock = createManualClock()
+  const freeGauge: number[] = []
   const ctx = createTestContext({ stage: 'execute', plugin: 'clob', clock })
   const fake = fakePort()
   const inner = createOrderFactory({ signer: createFastSigner(KEY), funder: undefined, signatureType: 0, chainId: 137 })
@@ -174,7 +176,7 @@ function setup() {
       fill: () => {},
       inventory: () => {},
       rateLimited: () => {},
-      collateralFree: () => {},
+      collateralFree: (usd) => freeGauge.push(usd),
     },
     budget: createRateBudget(() => ctx.clock.now(), { random: () => 0.5 }),
     apiKey: 'k',
@@ -182,8 +184,9 @@ function setup() {
     markDirty: (id) => ctx.dirty.push(id),
     notFoundGraceMs: 15_000,
     maxBudgetWaitMs: 0,
+    ...(opts.collateral ? { collateral: opts.collateral(() => ctx.clock.now()) } : {}),
   })
-  return { ctx, fake, ex, clock }
+  return { ctx, fake, ex, clock, freeGauge }
 }
 
 describe('executor', () => {
@@ -390,6 +393,78 @@ describe('executor', () => {
     expect(r.placed).toBe(1)
     expect(ex.liveOrders().map((o) => o.side)).toEqual(['BUY'])
     expect(fake.posts).toEqual([1, 1])
+  })
+
+  test('BUYs of every market share one pUSD budget: each batch is fitted into what is free, nearest the touch first', async () => {
+    const b = testMarket({ conditionId: `0x${'cd'.repeat(32)}`, yesTokenId: '3333', noTokenId: '4444' })
+    const { ctx, fake, ex, clock, freeGauge } = setup({
+      collateral: (now) => {
+        const c = createCollateral({ now, marginUsd: () => 1 })
+        c.setBalance({ usd: 11, startedAt: now(), endedAt: now() })
+        return c
+      },
+    })
+    await ex.setMarkets([m, b])
+    // Market a: 0.3 × 10 + 0.29 × 10 = 5.9 of the 10 free (11 − 1 margin). Its submit is ambiguous: the orders are
+    // unknown, may rest, so they still reserve.
+    fake.script.post.push('ambiguous')
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    expect(ex.liveOrders(m.conditionId).map((o) => o.status)).toEqual(['unknown', 'unknown'])
+    expect(ex.reservedUsd()).toBeCloseTo(5.9, 9)
+    // Market b wants 0.5 × 10 and 0.4 × 10 = 9 with 4.1 free: the nearer one is cut to 8.2 (4.1 / 0.5), the other
+    // dropped (nothing left).
+    const buy = (price: number, layer: number): OrderIntent => ({
+      tokenId: b.yesTokenId,
+      side: 'BUY',
+      price,
+      size: 10,
+      layer,
+      quoteSide: 'bid',
+    })
+    const wantB = [buy(0.5, 0), buy(0.4, 1)]
+    const r = await ex.run({ market: b, books, quote, orders: wantB, now: clock.now() })
+    expect(r.placed).toBe(1)
+    expect(ex.liveOrders(b.conditionId).map((o) => [o.price, o.size])).toEqual([[0.5, 8.2]])
+    expect(ctx.lines.filter((l) => l.includes('BUY 10 @ 0.4') && l.includes('dropped')).length).toBe(1)
+    expect(freeGauge.at(-1)).toBeCloseTo(4.1, 9)
+    // Market a's unknown orders are settled as never placed: their 5.9 comes back, and b (requoted, its order being
+    // older than order_max_age by now) quotes in full: 0.5 × 10 + 0.4 × 10 = 9 of 10.
+    clock.advance(20_000)
+    await ex.resolveUnknowns()
+    expect(ex.liveOrders(m.conditionId)).toEqual([])
+    const again = await ex.run({ market: b, books, quote, orders: wantB, now: clock.now() })
+    expect(again).toEqual({ placed: 2, cancelled: 1, kept: 0 })
+    expect(ex.liveOrders(b.conditionId).map((o) => [o.price, o.size])).toEqual([
+      [0.5, 10],
+      [0.4, 10],
+    ])
+    expect(ex.collateralFree()).toBeCloseTo(1, 9)
+    // Warned once, however many batches were cut.
+    expect(ctx.lines.filter((l) => l.includes('lack of pUSD')).length).toBe(1)
+  })
+
+  test('a SELL fill earns pUSD for BUYs', async () => {
+    const { ctx, ex, clock } = setup({
+      collateral: (now) => {
+        const c = createCollateral({ now, marginUsd: () => 0 })
+        c.setBalance({ usd: 3, startedAt: now(), endedAt: now() })
+        return c
+      },
+    })
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 40, 0.5)
+    const sell: OrderIntent = { tokenId: m.yesTokenId, side: 'SELL', price: 0.6, size: 40, layer: 0, quoteSide: 'ask' }
+    await ex.run({ market: m, books, quote, orders: [sell, ...bids(1)], now: clock.now() })
+    expect(ex.collateralFree()).toBeCloseTo(0, 9) // 3 − 0.3 × 10
+    const sellId = ex.liveOrders().find((o) => o.side === 'SELL')?.id ?? ''
+    clock.advance(1000)
+    ex.onTrade(makerSellFill(sellId, 10, 0.6)) // +6
+    expect(ex.collateralFree()).toBeCloseTo(6, 9)
+    // More BUYs now fit: 0.3 × 10 kept, 0.29 × 10 + 0.28 × 10 = 5.7 of the 6; the 0.3 left buys 1.11 at 0.27,
+    // under the minimum of 5: dropped.
+    await ex.run({ market: m, books, quote, orders: [{ ...sell, size: 30 }, ...bids(4)], now: clock.now() })
+    expect(ex.liveOrders().filter((o) => o.side === 'BUY').length).toBe(3)
+    expect(ex.collateralFree()).toBeCloseTo(0.3, 9)
   })
 
   test('stop cancels everything and refuses further runs', async () => {
