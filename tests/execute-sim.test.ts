@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
 import { createFastSigner } from '../plugins/execute/clob/fast-signer.ts'
 import type { Fill, Market, OrderIntent } from '../schemas/domain.ts'
 import { loadScenario, startSimulator } from '../sim/index.ts'
@@ -190,6 +191,52 @@ describe('execute clob on the simulator', () => {
     expect(report).toEqual({ placed: 1, cancelled: 1, kept: 0 })
     expect(openOf(r).map((o) => [o.side, o.price, o.original_size])).toEqual([['SELL', '0.52', '30']])
     expect(r.ctx.lines.filter((l) => l.includes('rejected'))).toEqual([])
+  }, 10_000)
+
+  test('BUYs oversubscribing the pUSD balance across markets: fitted nearest the touch first, none rejected', async () => {
+    const r = await rig({ sim: { scenario: { ...loadScenario('default'), initial_balance_usd: 100 } } })
+    const [a, b] = r.markets as [Market, Market]
+    const layers = (m: Market, yesBid: number, noBid: number): OrderIntent[] =>
+      [0, 1, 2].flatMap((layer) => [
+        { tokenId: m.yesTokenId, side: 'BUY', price: yesBid - layer * 0.01, size: 60, layer, quoteSide: 'bid' },
+        { tokenId: m.noTokenId, side: 'BUY', price: noBid - layer * 0.01, size: 60, layer, quoteSide: 'ask' },
+      ])
+    const wantA = layers(a, 0.38, 0.54)
+    const wantB = layers(b, 0.18, 0.73)
+    const notional = (os: readonly OrderIntent[]) => os.reduce((s, o) => s + o.price * o.size, 0)
+    // 162 + 162.6 USD asked of 100: the exchange would refuse most of it.
+    expect(notional(wantA) + notional(wantB)).toBeGreaterThan(300)
+    const account = async () =>
+      z
+        .object({ usdc: z.number(), reserved_usdc: z.number() })
+        .parse(await (await fetch(`${r.sim.urls.admin}/accounts/${r.address}`)).json())
+
+    await r.plugin.run({ market: a, books: staticBooks(a, 0.4, 0.44), quote: QUOTE, orders: wantA, now: Date.now() })
+    await r.plugin.run({ market: b, books: staticBooks(b, 0.2, 0.25), quote: QUOTE, orders: wantB, now: Date.now() })
+    // Market a first: YES 0.38 × 60 (22.8) and NO 0.54 × 60 (32.4) in full, YES 0.37 × 60 (22.2), then NO 0.53 cut
+    // to the 22.6 left: 42.64 shares. Nothing is left for market b.
+    const sizes = openOf(r)
+      .map((o) => `${o.side} ${o.price} ${o.original_size}`)
+      .sort()
+    expect(sizes).toEqual(['BUY 0.37 60', 'BUY 0.38 60', 'BUY 0.53 42.64', 'BUY 0.54 60'])
+    expect(openOf(r).every((o) => o.market === a.conditionId)).toBe(true)
+    const acct = await account()
+    expect(acct.usdc).toBe(100)
+    expect(acct.reserved_usdc).toBeCloseTo(99.9992, 6)
+    expect(r.ctx.lines.filter((l) => l.includes('rejected'))).toEqual([])
+    expect(r.ctx.lines.filter((l) => l.includes('lack of pUSD')).length).toBe(1)
+
+    // A counterparty sells 20 into our YES 0.38 bid: 7.6 pUSD spent, as much released. Requotes still fit.
+    const cp = await counterparty(r.sim, 1000, { [a.yesTokenId]: 100 })
+    await cp.take(a.yesTokenId, 'SELL', 0.38, 20)
+    await until('the fill reached the account', () => r.ctx.account.token(a.yesTokenId).shares === 20)
+    await r.plugin.run({ market: b, books: staticBooks(b, 0.2, 0.25), quote: QUOTE, orders: wantB, now: Date.now() })
+    await r.plugin.run({ market: a, books: staticBooks(a, 0.4, 0.44), quote: QUOTE, orders: wantA, now: Date.now() })
+    const after = await account()
+    expect(after.usdc).toBeCloseTo(92.4, 6)
+    expect(after.reserved_usdc).toBeLessThanOrEqual(after.usdc)
+    expect(r.ctx.lines.filter((l) => l.includes('rejected'))).toEqual([])
+    expect(r.sim.openOrders(r.address).length).toBeGreaterThan(0)
   }, 10_000)
 
   test('dry run signs and logs every order and sends nothing', async () => {
