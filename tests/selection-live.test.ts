@@ -66,7 +66,10 @@ test('editing the market file adds and removes markets live, logged and snapshot
 
   // The edit: one market out, one in. The watched file triggers a refresh on its own.
   writeFileSync(csv, `${header}\n${keep}\n${add}\n`)
-  await until('the change to apply', () => d.universe.markets().some((m) => m.conditionId === cid(add)))
+  await until(
+    'the change to apply',
+    () => lines.filter((l) => l === '[info] Market selection update complete:').length === 2,
+  )
   expect(d.universe.markets().map((m) => m.conditionId)).toEqual([cid(keep), cid(add)])
   expect(lines).toContain('[info] MARKET SELECTION CHANGE DETECTED - Updating trading configuration')
   expect(lines).toContain(`[info] Markets ADDED: ['${yesToken(add)}']`)
