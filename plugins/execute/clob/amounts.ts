@@ -63,6 +63,20 @@ export function priceValid(price: number, tickSize: number | string): boolean {
   return price >= t && price <= 1 - t
 }
 
+/**
+ * Why `price` cannot be signed as it is on `tickSize` (the client would round it to another price, or refuse it),
+ * or undefined when the signed price is exactly `price`.
+ */
+export function unsignablePrice(price: number, tickSize: number): string | undefined {
+  if (!(String(tickSize) in ROUNDING_CONFIG)) return `unsupported tick size ${tickSize}`
+  if (!priceValid(price, tickSize)) return `outside [${tickSize}, ${1 - tickSize}]`
+  const rounded = roundNormal(price, roundingFor(tickSize).price)
+  if (Math.abs(rounded - price) > 1e-12) return `would be signed at ${rounded} on the ${tickSize} tick`
+  const steps = price / tickSize
+  if (Math.abs(steps - Math.round(steps)) > 1e-6) return `off the ${tickSize} tick grid`
+  return undefined
+}
+
 function fitAmount(x: number, round: RoundConfig): number {
   if (decimalPlaces(x) <= round.amount) return x
   const up = roundUp(x, round.amount + 4)

@@ -4,6 +4,7 @@ import { createManualClock } from '../../../pipeline/clock.ts'
 import { createTestContext, testMarket } from '../../../pipeline/testing.ts'
 import type { OrderIntent } from '../../../schemas/domain.ts'
 import type { BookPair } from '../../../stages/io.ts'
+import { orderFromAmounts } from './amounts.ts'
 import { type Collateral, createCollateral } from './collateral.ts'
 import { type CancelResult, ExchangeError, type ExchangePort } from './exchange-port.ts'
 import { createExecutor } from './executor.ts'
@@ -50,6 +51,8 @@ const bids = (n: number, from = 0.3): OrderIntent[] =>
 /** A scripted exchange: records calls; each call's behaviour comes from the queues. */
 function fakePort() {
   const posts: number[] = []
+  /** Every order posted, as signed. */
+  const signed: SignedOrder[] = []
   const cancels: string[][] = []
   const resting = new Set<string>()
   const script = {
@@ -69,6 +72,7 @@ function fakePort() {
   const port: ExchangePort = {
     async postOrders(orders): Promise<SubmitOutcome[]> {
       posts.push(orders.length)
+      signed.push(...orders)
       calls.push('post')
       const mode = script.post.shift() ?? 'ok'
       if (mode === 'ambiguous') throw new ExchangeError('timeout', 'ambiguous')
@@ -128,7 +132,7 @@ function fakePort() {
       return 10_000
     },
   }
-  return { port, posts, cancels, resting, script, ids, calls, lookups, refuseCancel, hooks }
+  return { port, posts, signed, cancels, resting, script, ids, calls, lookups, refuseCancel, hooks }
 }
 
 /** A trade in which our resting SELL of the YES token was the maker, as the user channel sends it. */
@@ -158,8 +162,8 @@ function setup(opts: { collateral?: (now: () => number) => Collateral } = {}) {
   const inner = createOrderFactory({ signer: createFastSigner(KEY), funder: undefined, signatureType: 0, chainId: 137 })
   const factory = {
     ...inner,
-    build(intent: OrderIntent, market: typeof m, now: number) {
-      const b = inner.build(intent, market, now)
+    build(intent: OrderIntent, market: typeof m, now: number, tickSize?: number) {
+      const b = inner.build(intent, market, now, tickSize)
       fake.ids.set(b.order.signature, b.id)
       return b
     },
@@ -465,6 +469,27 @@ describe('executor', () => {
     await ex.run({ market: m, books, quote, orders: [{ ...sell, size: 30 }, ...bids(4)], now: clock.now() })
     expect(ex.liveOrders().filter((o) => o.side === 'BUY').length).toBe(3)
     expect(ex.collateralFree()).toBeCloseTo(0.3, 9)
+  })
+
+  test('orders are signed on the book tick (it follows tick_size_change) at exactly the tracked price', async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m]) // Gamma still says 0.01
+    const fine = { ...books, yes: { ...emptyBook, tickSize: 0.001 }, no: { ...emptyBook, tickSize: 0.001 } }
+    const buy = (price: number, layer: number): OrderIntent => ({
+      tokenId: m.yesTokenId,
+      side: 'BUY',
+      price,
+      size: 10,
+      layer,
+      quoteSide: 'bid',
+    })
+    await ex.run({ market: m, books: fine, quote, orders: [buy(0.963, 0), buy(0.9635, 1)], now: clock.now() })
+    const sent = fake.signed.map((o) => orderFromAmounts('BUY', o.makerAmount, o.takerAmount).price)
+    expect(sent.length).toBe(1)
+    expect(sent[0]).toBeCloseTo(0.963, 9)
+    expect(ex.liveOrders().map((o) => o.price)).toEqual([0.963])
+    // Off the 0.001 grid: it would be signed at another price than tracked, so it is not sent at all.
+    expect(ctx.lines.filter((l) => l.includes('@ 0.9635') && l.includes('dropped')).length).toBe(1)
   })
 
   test('stop cancels everything and refuses further runs', async () => {

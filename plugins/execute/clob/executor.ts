@@ -3,7 +3,9 @@ import type { Clock } from '../../../pipeline/clock.ts'
 import type { EventBus } from '../../../pipeline/event-bus.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
 import type { Fill, LiveOrder, Market, OrderIntent, QuoteSide, Side } from '../../../schemas/domain.ts'
-import type { ExecuteInput, ExecuteReport } from '../../../stages/io.ts'
+import type { BookPair, ExecuteInput, ExecuteReport } from '../../../stages/io.ts'
+import { gridTick } from '../../quoting-math/grid.ts'
+import { unsignablePrice } from './amounts.ts'
 import type { Collateral } from './collateral.ts'
 import {
   DEFAULT_DIFF_CONFIG,
@@ -138,10 +140,16 @@ export function quoteSideOf(market: Market, tokenId: string, side: Side): QuoteS
   return (side === 'BUY') === yes ? 'bid' : 'ask'
 }
 
-function diffConfig(market: Market, rules: ExecutorRules): DiffConfig {
+/** The book's tick, as the layer stage quoted on: it follows tick_size_change, the market's (Gamma) may lag. */
+function tokenTick(market: Market, books: BookPair, tokenId: string): number {
+  const t = tokenId === market.noTokenId ? books.no.tickSize : books.yes.tickSize
+  return t > 0 ? t : market.tickSize
+}
+
+function diffConfig(market: Market, books: BookPair, rules: ExecutorRules): DiffConfig {
   return {
     ...DEFAULT_DIFF_CONFIG,
-    tickSize: market.tickSize,
+    tickSize: gridTick(market, books),
     requoteMidTicks: rules.requoteMidTicks,
     requoteQueueLevels: rules.requoteQueueLevels,
     orderMaxAgeMs: rules.orderMaxAgeMs,
@@ -344,7 +352,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   /** One POST /orders (≤ MAX_POST_BATCH); `done` counts the orders sent. */
-  async function placeBatch(market: Market, wanted: readonly OrderIntent[], quotedMid: number): Promise<BatchResult> {
+  async function placeBatch(
+    market: Market,
+    books: BookPair,
+    wanted: readonly OrderIntent[],
+    quotedMid: number,
+  ): Promise<BatchResult> {
     if (port) {
       const wait = await spend('post-orders', deps.maxBudgetWaitMs)
       if (wait > 0) {
@@ -355,11 +368,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }
     // After any wait for the budget: fills may land during it too. Nothing is awaited from here until the orders
     // are tracked, so a concurrent run on another market sees this batch's BUYs as reserved.
-    const intents = fitToCollateral(market, fitToHoldings(market, wanted))
+    const signable = wanted.filter((i) => {
+      // Signed at another price than tracked, the order would rest where nobody asked for it.
+      const problem = unsignablePrice(i.price, tokenTick(market, books, i.tokenId))
+      if (problem)
+        log.warn(`${market.conditionId.slice(0, 10)}…: ${i.side} @ ${i.price} token ${i.tokenId} dropped: ${problem}`)
+      return problem === undefined
+    })
+    const intents = fitToCollateral(market, fitToHoldings(market, signable))
     if (intents.length === 0) return { done: 0, held: false }
     const t = now()
     const built = intents.map((intent) => {
-      const b = factory.build(intent, market, t)
+      const b = factory.build(intent, market, t, tokenTick(market, books, intent.tokenId))
       const tracked = createTrackedOrder({ ...intent, id: b.id, conditionId: market.conditionId, quotedMid }, t)
       orders.set(b.id, tracked)
       emitOrder(tracked)
@@ -497,7 +517,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   }
 
   /** Runs the swap's steps in order, each after the previous one is answered. */
-  async function runSteps(market: Market, steps: readonly SwapStep[], quotedMid: number): Promise<StepsResult> {
+  async function runSteps(
+    market: Market,
+    books: BookPair,
+    steps: readonly SwapStep[],
+    quotedMid: number,
+  ): Promise<StepsResult> {
     let placed = 0
     let cancelled = 0
     for (const step of steps) {
@@ -512,7 +537,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         // What the places were to take the room of may still rest: diff again from what is known now.
         if (r.done < targets.length) return { placed, cancelled, end: 'rediff' }
       } else {
-        const r = await placeBatch(market, step.orders, quotedMid)
+        const r = await placeBatch(market, books, step.orders, quotedMid)
         placed += r.done
         if (r.held) return { placed, cancelled, end: 'held' }
       }
@@ -537,7 +562,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       return { placed: 0, cancelled: r.done, kept: 0 }
     }
     const mid = yesMid(books) ?? input.quote.fair
-    const config = diffConfig(market, deps.rules())
+    const config = diffConfig(market, books, deps.rules())
     const exposureCaps = desiredExposureCaps(input.orders, config.sizeTolerance)
     let placed = 0
     let cancelled = 0
@@ -554,7 +579,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       })
       logDiff(market.conditionId, diff)
       kept = diff.keep.length
-      const r = await runSteps(market, diff.steps, mid)
+      const r = await runSteps(market, books, diff.steps, mid)
       placed += r.placed
       cancelled += r.cancelled
       if (r.end !== 'rediff' || pass >= MAX_PASSES) break

@@ -23,7 +23,8 @@ export interface BuiltOrder {
 export interface OrderFactory {
   readonly maker: string
   readonly signerAddress: string
-  build(intent: OrderIntent, market: Market, now: number): BuiltOrder
+  /** `tickSize`: the book's tick for the intent's token (it follows tick_size_change; the market's may lag). */
+  build(intent: OrderIntent, market: Market, now: number, tickSize?: number): BuiltOrder
 }
 
 export interface OrderFactoryOptions {
@@ -58,8 +59,8 @@ export function createOrderFactory(opts: OrderFactoryOptions): OrderFactory {
   return {
     maker,
     signerAddress,
-    build(intent, market, now) {
-      const amounts = orderAmounts(intent.side, intent.price, intent.size, market.tickSize)
+    build(intent, market, now, tickSize = market.tickSize) {
+      const amounts = orderAmounts(intent.side, intent.price, intent.size, tickSize)
       const fields = {
         salt: salt(),
         maker,
