@@ -492,6 +492,41 @@ describe('executor', () => {
     expect(ctx.lines.filter((l) => l.includes('@ 0.9635') && l.includes('dropped')).length).toBe(1)
   })
 
+  test('a pull during a 429 back-off on DELETE still cancels: it waits the back-off out instead of dropping it', async () => {
+    const { fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    // A requote's cancel gets a 429: DELETE backs off for 1 s, both orders still rest.
+    fake.script.cancel.push('429')
+    await ex.run({ market: m, books, quote, orders: bids(2, 0.2), now: clock.now() })
+    expect(fake.cancels.length).toBe(1)
+    expect(ex.liveOrders().length).toBe(2)
+    // Risk pulls during the back-off: the cancel waits it out instead of being dropped.
+    const pulled = ex.pull(m, 'halt')
+    await Bun.sleep(1)
+    clock.advance(1000)
+    await pulled
+    expect(fake.cancels.length).toBe(2)
+    expect(ex.liveOrders()).toEqual([])
+    expect(fake.resting.size).toBe(0)
+  })
+
+  test('a protective cancel answered 429 is retried for the same orders once the back-off ends', async () => {
+    const { fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    fake.script.cancel.push('429')
+    await ex.pull(m, 'halt')
+    expect(fake.cancels.length).toBe(1)
+    expect(ex.liveOrders().length).toBe(2)
+    clock.advance(1000)
+    for (let i = 0; i < 5 && fake.cancels.length < 2; i++) await Bun.sleep(2)
+    await Bun.sleep(2)
+    expect(fake.cancels.length).toBe(2)
+    expect(ex.liveOrders()).toEqual([])
+    expect(fake.resting.size).toBe(0)
+  })
+
   test('stop cancels everything and refuses further runs', async () => {
     const { fake, ex } = setup()
     await ex.setMarkets([m])

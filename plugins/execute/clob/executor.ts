@@ -173,6 +173,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const fillKeys = new Set<string>()
   /** Per market: cancels the timer of a run asked for once the rate budget allows. */
   const retries = new Map<string, () => void>()
+  /** Per market: protective cancels a back-off held, retried by their ids once the budget allows. */
+  const cancelRetries = new Map<string, { readonly ids: Set<string>; readonly reason: string; stop: () => void }>()
   let stopping = false
   let lastCollateralWarn = Number.NEGATIVE_INFINITY
 
@@ -458,7 +460,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
    * Cancels `targets`; `done` counts those confirmed cancelled. `held` when the budget or a 429 kept a batch from
    * being processed: those orders rest as before.
    */
-  async function cancel(targets: readonly TrackedOrder[], reason: string, maxWaitMs: number): Promise<BatchResult> {
+  async function cancel(
+    targets: readonly TrackedOrder[],
+    reason: string,
+    maxWaitMs: number,
+    throughBackoff = false,
+  ): Promise<BatchResult> {
     let done = 0
     for (const batch of chunks(targets, MAX_CANCEL_BATCH)) {
       const ids = batch.map((o) => o.id)
@@ -470,7 +477,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         done += ids.length
         continue
       }
-      if ((await spend('delete-orders', maxWaitMs)) > 0) return { done, held: true }
+      if ((await spend('delete-orders', maxWaitMs, throughBackoff)) > 0) return { done, held: true }
       for (const id of ids) apply(id, { kind: 'cancel-requested' }, false)
       try {
         const r = await port.cancelOrders(ids)
@@ -558,7 +565,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const open = openOf(market.conditionId)
     if (stopping) return { placed: 0, cancelled: 0, kept: open.length }
     if (!markets.has(market.conditionId) || market.closed || !market.acceptingOrders) {
-      const r = await cancel(open, 'market not tradable', deps.maxBudgetWaitMs)
+      const r = await cancelProtective(market.conditionId, open, 'market not tradable')
       return { placed: 0, cancelled: r.done, kept: 0 }
     }
     const mid = yesMid(books) ?? input.quote.fair
@@ -587,11 +594,50 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     return { placed, cancelled, kept }
   }
 
+  /**
+   * A cancel that protects us (pull, halt, market gone or not tradable) waits out a 429 back-off for a while, and
+   * when still held is retried for the same orders once the budget allows: dropping it would leave them resting.
+   */
+  async function cancelProtective(
+    conditionId: string,
+    targets: readonly TrackedOrder[],
+    reason: string,
+  ): Promise<BatchResult> {
+    const r = await cancel(targets, reason, Math.max(deps.maxBudgetWaitMs, 5_000), true)
+    if (r.held) retryCancel(conditionId, targets, reason)
+    return r
+  }
+
+  function retryCancel(conditionId: string, targets: readonly TrackedOrder[], reason: string): void {
+    if (stopping) return
+    const pending = cancelRetries.get(conditionId)
+    if (pending) {
+      for (const o of targets) pending.ids.add(o.id)
+      return
+    }
+    const wait = budget.waitMs('delete-orders')
+    const ms = Number.isFinite(wait) ? Math.max(1, wait) : 1000
+    log.warn(
+      `${conditionId.slice(0, 10)}…: cancel of ${targets.length} orders held by the rate budget, retry in ${ms} ms`,
+    )
+    const entry = { ids: new Set(targets.map((o) => o.id)), reason, stop: () => {} }
+    cancelRetries.set(conditionId, entry)
+    entry.stop = clock.setTimeout(() => {
+      cancelRetries.delete(conditionId)
+      withMarket(conditionId, async () => {
+        const still = [...entry.ids]
+          .map((id) => orders.get(id))
+          .filter((o): o is TrackedOrder => o !== undefined && isOpen(o.status))
+        if (still.length > 0) await cancelProtective(conditionId, still, entry.reason)
+      }).catch((err) => log.warn(`cancel retry failed: ${String(err)}`))
+    }, ms)
+  }
+
   async function cancelMarket(conditionId: string, reason: string): Promise<void> {
     const open = openOf(conditionId)
     if (open.length === 0) return
     log.info(`${conditionId.slice(0, 10)}…: cancelling ${open.length} orders (${reason})`)
-    await cancel(open, reason, Math.max(deps.maxBudgetWaitMs, 5_000))
+    await cancelProtective(conditionId, open, reason)
   }
 
   return {
@@ -694,6 +740,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       stopping = true
       for (const cancelTimer of retries.values()) cancelTimer()
       retries.clear()
+      // cancel-all below covers what they were to cancel.
+      for (const r of cancelRetries.values()) r.stop()
+      cancelRetries.clear()
       await Promise.allSettled([...inflight])
       const deadline = now() + deadlineMs
       if (!port) {
