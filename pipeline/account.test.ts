@@ -76,6 +76,43 @@ describe('account', () => {
     expect(a.realizedSince(250)).toBeCloseTo(-0.5, 9)
   })
 
+  test('realized PnL of selling seeded holdings counts from the seed: 1000 @ 0.30, 400 sold at 0.50 → +80', () => {
+    const a = createAccount()
+    a.setHoldings('1', 1000, 0.3)
+    a.applyFill(fill('SELL', 0.5, 400, { timestamp: 5000 })) // 400 × (0.50 − 0.30) = 80
+    expect(a.token('1')).toMatchObject({ shares: 600, avgPrice: 0.3 })
+    expect(a.realizedSince(0)).toBeCloseTo(80, 9)
+    expect(a.realizedSince(5000)).toBeCloseTo(80, 9)
+    expect(a.realizedSince(5001)).toBe(0)
+  })
+
+  test('a FAILED reversal keeps the seeded holdings: 100 seeded + 10 + 5, the 5 fails → 110', () => {
+    const a = createAccount()
+    a.setHoldings('1', 100, 0.4)
+    a.applyFill(fill('BUY', 0.5, 10))
+    const bad = fill('BUY', 0.6, 5)
+    a.applyFill(bad)
+    expect(a.token('1').shares).toBe(115)
+    expect(a.applyFill({ ...bad, status: 'FAILED' })).toBe(true)
+    // (100 × 0.40 + 10 × 0.50) / 110
+    expect(a.token('1').shares).toBe(110)
+    expect(a.token('1').avgPrice).toBeCloseTo(45 / 110, 12)
+  })
+
+  test('a FAILED reversal recomputes the realized PnL of later sales from the seed', () => {
+    const a = createAccount()
+    a.setHoldings('1', 100, 0.4)
+    const bad = fill('BUY', 0.7, 100) // avg → 0.55
+    a.applyFill(bad)
+    a.applyFill(fill('SELL', 0.6, 50)) // 50 × (0.60 − 0.55) = 2.5
+    expect(a.realizedSince(0)).toBeCloseTo(2.5, 9)
+    a.applyFill({ ...bad, status: 'FAILED' })
+    // Without the bad buy the 50 sold came from 0.40: 50 × 0.20 = 10
+    expect(a.token('1')).toMatchObject({ shares: 50, avgPrice: 0.4 })
+    expect(a.token('1').realizedPnl).toBeCloseTo(10, 9)
+    expect(a.realizedSince(0)).toBeCloseTo(10, 9)
+  })
+
   test('holdings set by reconciliation notify listeners', () => {
     const a = createAccount()
     const changed: string[] = []

@@ -10,11 +10,17 @@ export interface Account {
   applyFill(fill: Fill): boolean
   token(tokenId: string): TokenPosition
   position(market: Market): MarketPosition
-  /** Realized PnL in USD (after fees) of fills at or after `since` (ms UTC). */
+  /**
+   * Realized PnL in USD (after fees) of fills at or after `since` (ms UTC), each as it was realized against the
+   * live position, seeded holdings included (selling carried-in shares realizes against their seeded average).
+   */
   realizedSince(since: number): number
   /** Unrealized PnL in USD of a market at a YES fair value. */
   unrealized(market: Market, fair: number): number
-  /** Overwrite a token's holdings (reconciliation with the exchange, or restore from the database). */
+  /**
+   * Overwrite a token's holdings (reconciliation with the exchange, or restore from the database). They become
+   * the token's seed: a later FAILED reversal rebuilds from them, not from zero.
+   */
   setHoldings(tokenId: string, shares: number, avgPrice: number): void
   fills(): readonly Fill[]
   onChange(listener: (tokenId: string) => void): () => void
@@ -50,50 +56,73 @@ function applyTrade(pos: MutablePosition, side: 'BUY' | 'SELL', price: number, s
   return realized
 }
 
+interface Counted {
+  readonly fill: Fill
+  /** Realized PnL this fill produced when applied (recomputed by a FAILED reversal of an earlier fill). */
+  pnl: number
+}
+
+interface TokenBook {
+  readonly pos: MutablePosition
+  /** Holdings the fills since apply on top of: the last `setHoldings`. */
+  seed: MutablePosition
+  /** Counted fills applied on top of the seed, in the order they were applied. */
+  applied: Counted[]
+}
+
 export function createAccount(): Account {
-  const positions = new Map<string, MutablePosition>()
-  const seen = new Map<string, Fill>() // key → the fill as last seen
-  const counted = new Set<string>() // keys whose fill moved a position
+  const books = new Map<string, TokenBook>()
+  // key → the fill as last seen, and its record while counted; insertion order = first sighting.
+  const seen = new Map<string, { fill: Fill; counted: Counted | undefined }>()
   const listeners = new Set<(tokenId: string) => void>()
 
   const key = (f: Fill) => `${f.tradeId}|${f.orderId}|${f.tokenId}`
+  const zero = (): MutablePosition => ({ shares: 0, avgPrice: 0, realizedPnl: 0 })
   const get = (tokenId: string) => {
-    let p = positions.get(tokenId)
-    if (!p) positions.set(tokenId, (p = { shares: 0, avgPrice: 0, realizedPnl: 0 }))
-    return p
+    let b = books.get(tokenId)
+    if (!b) books.set(tokenId, (b = { pos: zero(), seed: zero(), applied: [] }))
+    return b
   }
   const notify = (tokenId: string) => {
     for (const l of listeners) l(tokenId)
   }
 
-  /** Rebuild one token from its counted fills (rare: only on a FAILED reversal). */
-  function rebuild(tokenId: string) {
-    const base = positions.get(tokenId)
-    const p = { shares: 0, avgPrice: 0, realizedPnl: 0 }
-    for (const [k, f] of seen)
-      if (f.tokenId === tokenId && counted.has(k)) applyTrade(p, f.side, f.price, f.size, f.feeUsd)
-    if (base) Object.assign(base, p)
+  /** Rebuild one token from its seed and counted fills (rare: only on a FAILED reversal). */
+  function rebuild(b: TokenBook) {
+    const p = { ...b.seed }
+    for (const c of b.applied) c.pnl = applyTrade(p, c.fill.side, c.fill.price, c.fill.size, c.fill.feeUsd)
+    Object.assign(b.pos, p)
   }
 
   return {
     applyFill(fill) {
       const k = key(fill)
       const before = seen.get(k)
-      seen.set(k, fill)
       if (fill.status === 'FAILED') {
-        if (!counted.delete(k)) return false
-        rebuild(fill.tokenId)
+        const counted = before?.counted
+        if (before) before.fill = fill
+        else seen.set(k, { fill, counted: undefined })
+        if (!before || !counted) return false
+        before.counted = undefined
+        const b = get(fill.tokenId)
+        b.applied = b.applied.filter((c) => c !== counted)
+        rebuild(b)
         notify(fill.tokenId)
         return true
       }
-      if (before || counted.has(k)) return false
-      counted.add(k)
-      applyTrade(get(fill.tokenId), fill.side, fill.price, fill.size, fill.feeUsd)
+      if (before) {
+        before.fill = fill
+        return false
+      }
+      const b = get(fill.tokenId)
+      const counted: Counted = { fill, pnl: applyTrade(b.pos, fill.side, fill.price, fill.size, fill.feeUsd) }
+      b.applied.push(counted)
+      seen.set(k, { fill, counted })
       notify(fill.tokenId)
       return true
     },
     token(tokenId) {
-      const p = positions.get(tokenId)
+      const p = books.get(tokenId)?.pos
       return p ? { tokenId, ...p } : EMPTY(tokenId)
     },
     position(market) {
@@ -102,18 +131,8 @@ export function createAccount(): Account {
       return { conditionId: market.conditionId, yes, no, q: yes.shares - no.shares }
     },
     realizedSince(since) {
-      // Recomputed from counted fills so a FAILED reversal is reflected exactly.
       let total = 0
-      const perToken = new Map<string, MutablePosition>()
-      const ordered = [...seen.entries()]
-        .filter(([k]) => counted.has(k))
-        .sort((a, b) => a[1].timestamp - b[1].timestamp)
-      for (const [, f] of ordered) {
-        let p = perToken.get(f.tokenId)
-        if (!p) perToken.set(f.tokenId, (p = { shares: 0, avgPrice: 0, realizedPnl: 0 }))
-        const pnl = applyTrade(p, f.side, f.price, f.size, f.feeUsd)
-        if (f.timestamp >= since) total += pnl
-      }
+      for (const s of seen.values()) if (s.counted && s.fill.timestamp >= since) total += s.counted.pnl
       return total
     },
     unrealized(market, fair) {
@@ -122,12 +141,15 @@ export function createAccount(): Account {
       return yes.shares * (fair - yes.avgPrice) + no.shares * (1 - fair - no.avgPrice)
     },
     setHoldings(tokenId, shares, avgPrice) {
-      const p = get(tokenId)
-      p.shares = shares
-      p.avgPrice = shares === 0 ? 0 : avgPrice
+      const b = get(tokenId)
+      b.pos.shares = shares
+      b.pos.avgPrice = shares === 0 ? 0 : avgPrice
+      // The new holdings include every fill so far: a later reversal rebuilds from here.
+      b.seed = { ...b.pos }
+      b.applied = []
       notify(tokenId)
     },
-    fills: () => [...seen.values()],
+    fills: () => [...seen.values()].map((s) => s.fill),
     onChange(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)
