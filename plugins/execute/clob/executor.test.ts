@@ -527,6 +527,21 @@ describe('executor', () => {
     expect(fake.resting.size).toBe(0)
   })
 
+  test('orders of a market that left the selection are cancelled again by the periodic check when the first cancel failed', async () => {
+    const { fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    const ids = ex.liveOrders().map((o) => o.id)
+    fake.script.cancel.push('ambiguous')
+    await ex.setMarkets([])
+    expect(ex.liveOrders().length).toBe(2)
+    await ex.reconcileOpen([])
+    expect(fake.cancels.length).toBe(2)
+    expect(fake.cancels[1]?.sort()).toEqual([...ids].sort())
+    expect(ex.liveOrders()).toEqual([])
+    expect(fake.resting.size).toBe(0)
+  })
+
   test('stop cancels everything and refuses further runs', async () => {
     const { fake, ex } = setup()
     await ex.setMarkets([m])

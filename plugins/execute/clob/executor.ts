@@ -176,6 +176,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   /** Per market: protective cancels a back-off held, retried by their ids once the budget allows. */
   const cancelRetries = new Map<string, { readonly ids: Set<string>; readonly reason: string; stop: () => void }>()
   let stopping = false
+  /** Until the first selection, no order's market is known: none is taken for one that left. */
+  let selected = false
   let lastCollateralWarn = Number.NEGATIVE_INFINITY
 
   const now = () => clock.now()
@@ -633,6 +635,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     }, ms)
   }
 
+  /**
+   * A market's orders get a cancel when it leaves the selection; one that was ambiguous, refused or held leaves them
+   * possibly resting, so the periodic timers cancel again whatever is open for a market no longer tracked.
+   */
+  async function cancelUntracked(): Promise<void> {
+    if (!selected || stopping) return
+    const gone = new Set(openOf().map((o) => o.conditionId))
+    for (const c of markets.keys()) gone.delete(c)
+    await Promise.all([...gone].map((c) => withMarket(c, () => cancelMarket(c, 'market no longer tracked'))))
+  }
+
   async function cancelMarket(conditionId: string, reason: string): Promise<void> {
     const open = openOf(conditionId)
     if (open.length === 0) return
@@ -642,6 +655,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   return {
     async setMarkets(next) {
+      selected = true
       const ids = new Set(next.map((m) => m.conditionId))
       const removed = [...new Set(openOf().map((o) => o.conditionId))].filter((c) => !ids.has(c))
       markets.clear()
@@ -681,6 +695,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     },
     async resolveUnknowns() {
       if (!port) return
+      await cancelUntracked()
       const t = now()
       const suspects = [...orders.values()].filter(
         (o) => o.status === 'unknown' || (o.status === 'pending' && t - o.createdAt > deps.notFoundGraceMs),
@@ -713,6 +728,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     },
     async reconcileOpen(exchangeOpen) {
       if (!port) return
+      await cancelUntracked()
       const onExchange = new Map(exchangeOpen.map((w) => [w.id.toLowerCase(), w]))
       const strays: string[] = []
       for (const w of onExchange.values()) {
