@@ -18,6 +18,11 @@ export interface Account {
   /** Unrealized PnL in USD of a market at a YES fair value. */
   unrealized(market: Market, fair: number): number
   /**
+   * Unrealized PnL in USD, at a YES fair value, of the holdings the counted fills apply on top of (the last
+   * `setHoldings`): what a market carried into the run was worth before it.
+   */
+  carriedUnrealized(market: Market, fair: number): number
+  /**
    * Overwrite a token's holdings (reconciliation with the exchange, or restore from the database). They become
    * the token's seed: a later FAILED reversal rebuilds from them, not from zero.
    */
@@ -139,6 +144,11 @@ export function createAccount(): Account {
       const yes = this.token(market.yesTokenId)
       const no = this.token(market.noTokenId)
       return yes.shares * (fair - yes.avgPrice) + no.shares * (1 - fair - no.avgPrice)
+    },
+    carriedUnrealized(market, fair) {
+      const yes = books.get(market.yesTokenId)?.seed
+      const no = books.get(market.noTokenId)?.seed
+      return (yes ? yes.shares * (fair - yes.avgPrice) : 0) + (no ? no.shares * (1 - fair - no.avgPrice) : 0)
     },
     setHoldings(tokenId, shares, avgPrice) {
       const b = get(tokenId)

@@ -43,6 +43,36 @@ describe('caps: daily loss limit (UTC day, percent of capital)', () => {
     expect(await gauge('mm_risk_global_state')).toBe(2)
   })
 
+  test('holdings carried into the run: 1000 YES seeded at 0.30, first marked at 0.60, fair 0.25 → −350 USD halts', async () => {
+    const s = await setup(NO_CAPS)
+    s.ctx.account.setHoldings(A.yesTokenId, 1000, 0.3)
+    const runA = (fair: number) =>
+      s.run(riskInput(A, { fair, position: s.ctx.account.position(A), now: s.clock.now() }))
+    // The +300 gained before the run (0.30 → 0.60) is not today's.
+    expect(runA(0.6).state).toBe('ACTIVE')
+    expect(await s.gauge('mm_daily_pnl_usd')).toBeCloseTo(0, 9)
+    expect(runA(0.55).state).toBe('ACTIVE') // 1000 × (0.55 − 0.60) = −50
+    expect(await s.gauge('mm_daily_pnl_usd')).toBeCloseTo(-50, 9)
+    const v = runA(0.25) // 1000 × (0.25 − 0.60) = −350
+    expect(v.state).toBe('HALTED')
+    expect(v.reason).toContain('PnL -350.00 USD')
+  })
+
+  test('carried holdings sold at fair the next day: realized +300 against the seed, the day PnL stays 0', async () => {
+    const s = await setup(NO_CAPS)
+    s.ctx.account.setHoldings(A.yesTokenId, 1000, 0.3)
+    const runA = (fair: number) =>
+      s.run(riskInput(A, { fair, position: s.ctx.account.position(A), now: s.clock.now() }))
+    runA(0.6)
+    s.clock.advance(NEXT_DAY + 3_600_000 - NOON)
+    expect(runA(0.6).state).toBe('ACTIVE') // the day starts at the 0.60 mark: unrealized +300 is the baseline
+    s.ctx.account.applyFill(fillOf(A, { side: 'SELL', price: 0.6, size: 1000, timestamp: s.clock.now() }))
+    expect(s.ctx.account.position(A).q).toBe(0)
+    // Realized 1000 × (0.60 − 0.30) = +300, unrealized +300 → 0: the day's PnL is +300 − 300 = 0.
+    expect(runA(0.6).state).toBe('ACTIVE')
+    expect(await s.gauge('mm_daily_pnl_usd')).toBeCloseTo(0, 9)
+  })
+
   test('the halt latches: a recovery of the fair value does not lift it', async () => {
     const { runA, runB } = await longA()
     runA(0.39)

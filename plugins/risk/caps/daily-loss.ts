@@ -71,7 +71,9 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
  * The UTC day's PnL, marked to market: realized PnL of today's fills plus the change of unrealized PnL (at
  * fair) of every market seen since the day's baseline. At 00:00 UTC the baseline moves to the current marks,
  * so a loss carried over from yesterday is not counted twice and a halt from yesterday is lifted. A market
- * first seen during the day has a baseline of 0: its whole unrealized PnL counts (the cautious side).
+ * first seen during the day starts from the unrealized PnL, at its first mark, of the holdings carried into the
+ * run (seeded from the exchange): what they gained before is not today's, while fills of this run (even ones
+ * before the first mark) count in full.
  *
  * The limit is compared as limitPct / 100 × capital: the setting is a PERCENT (the caps are fractions).
  */
@@ -150,7 +152,15 @@ export function createDailyLoss(deps: {
     mark(market, fair) {
       const id = market.conditionId
       let e = entries.get(id)
-      if (!e) entries.set(id, (e = { market, fair, unrealized: 0 }))
+      if (!e) {
+        entries.set(id, (e = { market, fair, unrealized: 0 }))
+        // Holdings carried into the run gained or lost before it: only their change from this mark is the day's.
+        if (!bases.has(id)) {
+          const carried = account.carriedUnrealized(market, fair)
+          bases.set(id, carried)
+          if (!unrealizedStale) unrealizedTotal -= carried
+        }
+      }
       const before = e.unrealized
       e.market = market
       e.fair = fair
