@@ -113,6 +113,23 @@ describe('account', () => {
     expect(a.realizedSince(0)).toBeCloseTo(10, 9)
   })
 
+  test('fills older than the retention are forgotten but stay in the position; recent ones are still de-duplicated', () => {
+    const a = createAccount({ retentionMs: 10_000 })
+    const old = fill('BUY', 0.4, 100, { timestamp: 1_000 })
+    a.applyFill(old)
+    a.applyFill(fill('SELL', 0.5, 50, { timestamp: 2_000 })) // +5
+    const recent = fill('SELL', 0.6, 10, { timestamp: 20_000 }) // +2; 1 000 and 2 000 are now > 10 s old
+    a.applyFill(recent)
+    expect(a.fills()).toEqual([recent])
+    expect(a.token('1')).toMatchObject({ shares: 40, avgPrice: 0.4 })
+    expect(a.realizedSince(0)).toBeCloseTo(2, 9) // the forgotten sale's +5 is before any day that is asked for
+    expect(a.applyFill({ ...recent, status: 'MINED' })).toBe(false)
+    // A reversal rebuilds from the folded-in history: 50 @ 0.40 left.
+    expect(a.applyFill({ ...recent, status: 'FAILED' })).toBe(true)
+    expect(a.token('1')).toMatchObject({ shares: 50, avgPrice: 0.4 })
+    expect(a.token('1').realizedPnl).toBeCloseTo(5, 9)
+  })
+
   test('holdings set by reconciliation notify listeners', () => {
     const a = createAccount()
     const changed: string[] = []

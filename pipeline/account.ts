@@ -19,7 +19,7 @@ export interface Account {
   unrealized(market: Market, fair: number): number
   /**
    * Unrealized PnL in USD, at a YES fair value, of the holdings the counted fills apply on top of (the last
-   * `setHoldings`): what a market carried into the run was worth before it.
+   * `setHoldings`, plus fills past the retention): what a market carried into the run was worth before it.
    */
   carriedUnrealized(market: Market, fair: number): number
   /**
@@ -61,6 +61,14 @@ function applyTrade(pos: MutablePosition, side: 'BUY' | 'SELL', price: number, s
   return realized
 }
 
+/**
+ * How long a fill is remembered after the newest fill's timestamp: longer than a UTC day, so `realizedSince` of
+ * any day start at or after the newest fill stays exact, and far longer than a trade takes to settle or the
+ * executor's back-fill window (1 h), so a replayed or late status update of a fill is still recognised. An
+ * older fill is folded into its token's seed: it can no longer be reversed by FAILED (none takes that long).
+ */
+export const FILL_RETENTION_MS = 25 * 3_600_000
+
 interface Counted {
   readonly fill: Fill
   /** Realized PnL this fill produced when applied (recomputed by a FAILED reversal of an earlier fill). */
@@ -69,17 +77,19 @@ interface Counted {
 
 interface TokenBook {
   readonly pos: MutablePosition
-  /** Holdings the fills since apply on top of: the last `setHoldings`. */
+  /** Holdings the fills since apply on top of: the last `setHoldings`, plus fills folded in by retention. */
   seed: MutablePosition
   /** Counted fills applied on top of the seed, in the order they were applied. */
   applied: Counted[]
 }
 
-export function createAccount(): Account {
+export function createAccount(opts: { readonly retentionMs?: number } = {}): Account {
+  const retentionMs = opts.retentionMs ?? FILL_RETENTION_MS
   const books = new Map<string, TokenBook>()
   // key → the fill as last seen, and its record while counted; insertion order = first sighting.
   const seen = new Map<string, { fill: Fill; counted: Counted | undefined }>()
   const listeners = new Set<(tokenId: string) => void>()
+  let newest = Number.NEGATIVE_INFINITY
 
   const key = (f: Fill) => `${f.tradeId}|${f.orderId}|${f.tokenId}`
   const zero = (): MutablePosition => ({ shares: 0, avgPrice: 0, realizedPnl: 0 })
@@ -97,6 +107,20 @@ export function createAccount(): Account {
     const p = { ...b.seed }
     for (const c of b.applied) c.pnl = applyTrade(p, c.fill.side, c.fill.price, c.fill.size, c.fill.feeUsd)
     Object.assign(b.pos, p)
+  }
+
+  /** Forget fills older than the retention (first sightings in order), folding counted ones into their seed. */
+  function prune() {
+    const cutoff = newest - retentionMs
+    for (const [k, s] of seen) {
+      if (s.fill.timestamp >= cutoff) break
+      seen.delete(k)
+      const b = s.counted && books.get(s.fill.tokenId)
+      if (b && b.applied[0] === s.counted) {
+        b.applied.shift()
+        applyTrade(b.seed, s.fill.side, s.fill.price, s.fill.size, s.fill.feeUsd)
+      }
+    }
   }
 
   return {
@@ -123,6 +147,10 @@ export function createAccount(): Account {
       const counted: Counted = { fill, pnl: applyTrade(b.pos, fill.side, fill.price, fill.size, fill.feeUsd) }
       b.applied.push(counted)
       seen.set(k, { fill, counted })
+      if (fill.timestamp > newest) {
+        newest = fill.timestamp
+        prune()
+      }
       notify(fill.tokenId)
       return true
     },
