@@ -157,7 +157,14 @@ export function createClobPort(opts: ClobPortOptions): ExchangePort {
       return { canceled: r.data.canceled ?? [], notCanceled: r.data.not_canceled ?? {} }
     },
     async getOrder(id) {
-      const raw: unknown = await bounded('GET /data/order', () => client.getOrder(id))
+      let raw: unknown
+      try {
+        raw = await bounded('GET /data/order', () => client.getOrder(id))
+      } catch (err) {
+        // The exchange answers an id it does not know with 404: not found, which settles the order like null.
+        if (err instanceof ExchangeError && err.status === 404) return undefined
+        throw err
+      }
       if (raw === null || raw === undefined || raw === '') return undefined
       const r = WireOrderSchema.safeParse(raw)
       if (!r.success) throw new ExchangeError('GET /data/order: unreadable response', 'ambiguous')

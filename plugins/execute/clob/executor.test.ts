@@ -63,6 +63,8 @@ function fakePort() {
   const calls: string[] = []
   /** What GET /data/order answers per id (undefined: not found). */
   const lookups = new Map<string, WireOrder>()
+  /** Ids whose GET /data/order fails (a 5xx or a timeout). */
+  const failLookup = new Set<string>()
   /** Ids the exchange answers "not canceled" for. */
   const refuseCancel = new Set<string>()
   /** Runs while a cancel is in flight (after it was sent, before it is answered). */
@@ -114,6 +116,7 @@ function fakePort() {
       return { canceled: all, notCanceled: {} }
     },
     async getOrder(id) {
+      if (failLookup.has(id)) throw new ExchangeError('GET /data/order: 502', 'ambiguous', 502)
       return lookups.get(id)
     },
     async openOrders() {
@@ -132,7 +135,7 @@ function fakePort() {
       return 10_000
     },
   }
-  return { port, posts, signed, cancels, resting, script, ids, calls, lookups, refuseCancel, hooks }
+  return { port, posts, signed, cancels, resting, script, ids, calls, lookups, failLookup, refuseCancel, hooks }
 }
 
 /** A trade in which our resting SELL of the YES token was the maker, as the user channel sends it. */
@@ -193,6 +196,20 @@ function setup(opts: { collateral?: (now: () => number) => Collateral } = {}) {
   return { ctx, fake, ex, clock, freeGauge }
 }
 
+/** An order of market m as GET /data/order or the open-orders list shows it. */
+function wire(id: string): WireOrder {
+  return {
+    id,
+    asset_id: m.yesTokenId,
+    market: m.conditionId,
+    side: 'BUY',
+    price: 0.3,
+    original_size: 10,
+    size_matched: 0,
+    status: 'LIVE',
+  }
+}
+
 describe('executor', () => {
   test('posts in batches of at most 15', async () => {
     const { fake, ex } = setup()
@@ -229,7 +246,8 @@ describe('executor', () => {
     const { fake, ex } = setup()
     await ex.setMarkets([m])
     await ex.run({ market: m, books, quote, orders: bids(2), now: 0 })
-    fake.script.cancel.push('ambiguous')
+    // The requote's cancel, and the one sent again for the orders left unknown by it, both time out.
+    fake.script.cancel.push('ambiguous', 'ambiguous')
     const r = await ex.run({ market: m, books, quote, orders: bids(2, 0.2), now: 20_000 })
     expect(r.placed).toBe(0)
     expect(fake.posts).toEqual([2])
@@ -540,6 +558,37 @@ describe('executor', () => {
     expect(fake.cancels[1]?.sort()).toEqual([...ids].sort())
     expect(ex.liveOrders()).toEqual([])
     expect(fake.resting.size).toBe(0)
+  })
+
+  test('a failed lookup does not hold back the others: the next unknown order is still settled', async () => {
+    const { fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    fake.script.post.push('ambiguous')
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    const [a, b] = ex.liveOrders().map((o) => o.id)
+    if (!a || !b) throw new Error('no orders')
+    fake.failLookup.add(a)
+    fake.lookups.set(b, { ...wire(b), status: 'CANCELED' })
+    await ex.resolveUnknowns()
+    expect(ex.liveOrders().map((o) => [o.id, o.status])).toEqual([[a, 'unknown']])
+  })
+
+  test('unknown orders nobody wants any more get one cancel instead of resting until a lookup', async () => {
+    const { fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    fake.script.post.push('ambiguous')
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    const ids = ex.liveOrders().map((o) => o.id)
+    // The first is refused (the exchange never took it, say): it stays unknown and is not cancelled again.
+    const [refused] = ids
+    if (!refused) throw new Error('no orders')
+    fake.refuseCancel.add(refused)
+    const r = await ex.run({ market: m, books, quote, orders: [], now: clock.now() })
+    expect(r.cancelled).toBe(1)
+    expect(fake.cancels).toEqual([ids])
+    expect(ex.liveOrders().map((o) => [o.id, o.status])).toEqual([[refused, 'unknown']])
+    await ex.run({ market: m, books, quote, orders: [], now: clock.now() })
+    expect(fake.cancels.length).toBe(1)
   })
 
   test('stop cancels everything and refuses further runs', async () => {

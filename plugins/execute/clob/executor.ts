@@ -171,6 +171,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const locks = new Map<string, Promise<unknown>>()
   const inflight = new Set<Promise<unknown>>()
   const fillKeys = new Set<string>()
+  /** Unknown orders nobody wants any more that were sent one cancel already (a lookup settles them after that). */
+  const unwantedCancelled = new Set<string>()
   /** Per market: cancels the timer of a run asked for once the rate budget allows. */
   const retries = new Map<string, () => void>()
   /** Per market: protective cancels a back-off held, retried by their ids once the budget allows. */
@@ -258,9 +260,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     )
   }
 
-  /** GET /data/order/<id> settles what we do not know of an order; false when the budget or a failure says stop. */
-  async function lookUp(id: string): Promise<boolean> {
-    if (!port || (await spend('data-orders', 0)) > 0) return false
+  /**
+   * GET /data/order/<id> settles what we do not know of an order. `budget` when the rate budget says stop for now;
+   * `failed` when this lookup failed (the next id may still be looked up).
+   */
+  async function lookUp(id: string): Promise<'ok' | 'failed' | 'budget'> {
+    if (!port || (await spend('data-orders', 0)) > 0) return 'budget'
     try {
       const rest = await port.getOrder(id)
       budget.onSuccess('data-orders')
@@ -269,10 +274,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         { kind: 'rest-order', order: rest ? { status: rest.status, sizeMatched: rest.size_matched } : null },
         true,
       )
-      return true
+      return 'ok'
     } catch (err) {
-      noteFailure(err, 'data-orders')
-      return false
+      const e = noteFailure(err, 'data-orders')
+      log.debug(`GET /data/order ${id.slice(0, 10)}… failed (${e.kind}): ${e.message}`)
+      return e.kind === 'rate-limited' ? 'budget' : 'failed'
     }
   }
 
@@ -591,7 +597,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const r = await runSteps(market, books, diff.steps, mid)
       placed += r.placed
       cancelled += r.cancelled
-      if (r.end !== 'rediff' || pass >= MAX_PASSES) break
+      if (r.end === 'held') return { placed, cancelled, kept }
+      if (r.end !== 'rediff' || pass >= MAX_PASSES) {
+        cancelled += (await cancelUnwantedUnknown(diff.awaitingResolution)).done
+        break
+      }
     }
     return { placed, cancelled, kept }
   }
@@ -644,6 +654,20 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     const gone = new Set(openOf().map((o) => o.conditionId))
     for (const c of markets.keys()) gone.delete(c)
     await Promise.all([...gone].map((c) => withMarket(c, () => cancelMarket(c, 'market no longer tracked'))))
+  }
+
+  /**
+   * An unknown order nobody wants any more may rest: one cancel (harmless for an id the exchange never took)
+   * instead of waiting for a lookup. Its failure is not a reason to diff again: the lookup settles the order.
+   */
+  async function cancelUnwantedUnknown(awaiting: readonly { readonly id: string }[]): Promise<BatchResult> {
+    const targets = awaiting
+      .map((a) => orders.get(a.id))
+      .filter((o): o is TrackedOrder => o?.status === 'unknown' && !unwantedCancelled.has(o.id))
+    if (targets.length === 0) return { done: 0, held: false }
+    const r = await cancel(targets, 'unknown and no longer wanted', deps.maxBudgetWaitMs)
+    if (!r.held) for (const o of targets) unwantedCancelled.add(o.id)
+    return r
   }
 
   async function cancelMarket(conditionId: string, reason: string): Promise<void> {
@@ -700,7 +724,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const suspects = [...orders.values()].filter(
         (o) => o.status === 'unknown' || (o.status === 'pending' && t - o.createdAt > deps.notFoundGraceMs),
       )
-      for (const o of suspects) if (!(await lookUp(o.id))) return
+      for (const o of suspects) if ((await lookUp(o.id)) === 'budget') return
     },
     adopt(list) {
       const t = now()
@@ -749,7 +773,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const t = now()
       for (const o of openOf()) {
         if (onExchange.has(o.id.toLowerCase()) || t - o.updatedAt < 5_000 || o.status === 'pending') continue
-        if (!(await lookUp(o.id))) break
+        if ((await lookUp(o.id)) === 'budget') break
       }
     },
     async cancelEverything(reason, deadlineMs) {
@@ -795,7 +819,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     },
     prune(ageMs) {
       const t = now()
-      for (const [id, o] of orders) if (isTerminal(o.status) && t - o.updatedAt > ageMs) orders.delete(id)
+      for (const [id, o] of orders) {
+        if (isTerminal(o.status) && t - o.updatedAt > ageMs) {
+          orders.delete(id)
+          unwantedCancelled.delete(id)
+        }
+      }
     },
   }
 
