@@ -143,6 +143,18 @@ describe('caps: markouts after each fill', () => {
     ])
   })
 
+  test('a horizon is skipped while the market has not been marked since the fill (pulled before the risk stage)', async () => {
+    const { run, clock, ctx, markoutEvents } = await setup()
+    run(riskInput(A, { fair: 0.6, now: NOON - 5000 })) // the last mark, 5 s before the fill
+    const fill = fillOf(A, { side: 'BUY', price: 0.5, size: 10, timestamp: NOON })
+    ctx.bus.emit({ type: 'fill', at: NOON, fill })
+    clock.advance(3000) // no risk run since the fill: the 3 s markout would be 0.60 − 0.50 against the old fair
+    expect(markoutEvents()).toHaveLength(0)
+    run(riskInput(A, { fair: 0.48, now: clock.now() }))
+    clock.advance(7000)
+    expect(markoutEvents().map((e) => [e.horizonSec, e.markout])).toEqual([[10, expect.closeTo(-0.02, 12)]])
+  })
+
   test('stop() cancels pending measurements and stops listening', async () => {
     const { run, clock, ctx, markoutEvents, handler } = await setup()
     run(riskInput(A, { fair: 0.5, now: NOON }))

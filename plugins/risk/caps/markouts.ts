@@ -127,7 +127,8 @@ const SEEN_RETENTION_MS = 6 * 3_600_000
 /**
  * Takes each fill's markouts at its horizons after the fill's own timestamp, never at fill time: the fair value
  * is read from the market's latest risk input when the timer fires. A horizon already past when the fill
- * arrives (a back-filled trade) is skipped rather than measured late under the wrong label. A fill that turns
+ * arrives (a back-filled trade) is skipped rather than measured late under the wrong label, and so is one whose
+ * market has not been marked since the fill (its fair would be older than the fill). A fill that turns
  * FAILED has its remaining measurements cancelled.
  */
 export function createMarkoutTracker(deps: {
@@ -151,13 +152,22 @@ export function createMarkoutTracker(deps: {
     }
   }
 
-  function measure(key: string, fill: Fill, horizonMs: number, cancel: () => void) {
+  function measure(key: string, fill: Fill, filledAt: number, horizonMs: number, cancel: () => void) {
     const set = timers.get(key)
     set?.delete(cancel)
     if (set?.size === 0) timers.delete(key)
     pendingCount--
     const mark = deps.markOf(fill.conditionId)
     if (!mark) return deps.onSkip(fill, horizonMs, 'no fair value known for its market')
+    // The market was not evaluated since the fill (pulled before the risk stage: stale book, lost connection):
+    // its fair predates the fill and would measure nothing but the fill price's distance from an old value.
+    if (mark.at < filledAt) {
+      return deps.onSkip(
+        fill,
+        horizonMs,
+        `fair value last marked ${((filledAt - mark.at) / 1000).toFixed(1)} s before the fill`,
+      )
+    }
     const markout = markoutOf(fill, mark.market, mark.fair)
     if (markout === undefined) return deps.onSkip(fill, horizonMs, 'token is neither side of its market')
     deps.onMarkout({ fill, horizonMs, at: clock.now(), fair: mark.fair, markout })
@@ -188,7 +198,7 @@ export function createMarkoutTracker(deps: {
         }
         let set = timers.get(key)
         if (!set) timers.set(key, (set = new Set()))
-        const cancel = clock.setTimeout(() => measure(key, fill, horizonMs, cancel), wait)
+        const cancel = clock.setTimeout(() => measure(key, fill, filledAt, horizonMs, cancel), wait)
         set.add(cancel)
         pendingCount++
       }
