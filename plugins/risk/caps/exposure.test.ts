@@ -51,6 +51,17 @@ describe('checkExposure (capital 10 000 USD, soft 1.5%, hard 3%)', () => {
     expect(c.bid).toEqual({ allowed: true, spreadMultiplier: 1, sizeMultiplier: 1 })
   })
 
+  test('long NO is valued at 1 − fair: 340 NO at YES fair 0.10 = 306 USD = 3.06% reaches the hard cap', () => {
+    // q·fair would say 34 USD (0.34%, no cap at all) for shares worth 306 USD.
+    const c = checkExposure(-340, 0.1, CAPITAL, limits)
+    expect(c.exposureUsd).toBeCloseTo(-306, 9)
+    expect(c.qNorm).toBeCloseTo(0.0306, 12)
+    expect(c.level).toBe('hard')
+    expect(c.ask.allowed).toBe(false)
+    // Long YES at the same fair is still worth the YES fair: 340 × 0.10 = 34 USD, no cap.
+    expect(checkExposure(340, 0.1, CAPITAL, limits).level).toBe('none')
+  })
+
   test('flat: nothing applies', () => {
     const c = checkExposure(0, 0.5, CAPITAL, limits)
     expect(c.level).toBe('none')

@@ -12,9 +12,9 @@ export interface ExposureLimits {
 }
 
 export interface ExposureCheck {
-  /** q·fair in USD, signed: > 0 long YES, < 0 short YES (long NO). */
+  /** Net holding at its own fair in USD, signed: q·fair when long YES (> 0), q·(1 − fair) when long NO (< 0). */
   readonly exposureUsd: number
-  /** |q·fair| / capital. */
+  /** |exposureUsd| / capital. */
   readonly qNorm: number
   readonly level: 'none' | 'soft' | 'hard'
   /** The side that adds exposure, or undefined when flat. */
@@ -28,12 +28,20 @@ export interface ExposureCheck {
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`
 
 /**
+ * What the net position is worth at fair: q > 0 is q YES shares at the YES fair, q < 0 is |q| NO shares at
+ * 1 − fair (YES and NO held together pair off into 1 USD that carries no risk). Signed like q.
+ */
+export function exposureOf(q: number, fair: number): number {
+  return q > 0 ? q * fair : q * (1 - fair)
+}
+
+/**
  * Inventory caps in YES space. The bid buys YES (or sells NO) so it adds exposure when long (q > 0); the ask
  * adds it when short (q < 0). Only that side is restricted: the other side is how the position gets smaller,
  * so it is never widened, shrunk or blocked here.
  */
 export function checkExposure(q: number, fair: number, capitalUsd: number, limits: ExposureLimits): ExposureCheck {
-  const exposureUsd = q * fair
+  const exposureUsd = exposureOf(q, fair)
   const qNorm = Math.abs(exposureUsd) / capitalUsd
   const addingSide: QuoteSide | undefined = q > 0 ? 'bid' : q < 0 ? 'ask' : undefined
   const base = { exposureUsd, qNorm, addingSide }

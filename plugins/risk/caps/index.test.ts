@@ -41,6 +41,15 @@ describe('caps: inventory caps through the plugin (capital 10 000 USD)', () => {
     expect(short.bid).toEqual(OPEN)
   })
 
+  test('340 NO at YES fair 0.10 are 306 USD of exposure (3.06%): REDUCING, the ask blocked, the gauge says −306', async () => {
+    const { run, gauge } = await setup()
+    const v = run(riskInput(A, { q: -340, fair: 0.1, now: NOON }))
+    expect(v.state).toBe('REDUCING')
+    expect(v.ask.allowed).toBe(false)
+    expect(await gauge('mm_exposure_usd', A.conditionId)).toBeCloseTo(-306, 9)
+    expect(v.reason).toContain('exposure -306.00 USD = 3.06% of capital')
+  })
+
   test('a transition is logged and emitted once, not on every run; leaving it is reported too', async () => {
     const { run, riskEvents, ctx, gauge } = await setup()
     for (let i = 0; i < 3; i++) run(riskInput(A, { q: 700, fair: 0.5, now: NOON + i }))

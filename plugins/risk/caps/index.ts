@@ -4,7 +4,7 @@ import type { RiskState } from '../../../schemas/domain.ts'
 import type { QuoteHandler, RiskInput, RiskVerdict, SideAllowance } from '../../../stages/io.ts'
 import { type CapsConfig, CapsConfigSchema } from './config.ts'
 import { createDailyLoss, type DailyLossStatus } from './daily-loss.ts'
-import { checkExposure } from './exposure.ts'
+import { checkExposure, exposureOf } from './exposure.ts'
 import { noQuoteGate } from './gates.ts'
 import { createMarkoutTracker, createPenaltyBook, type Mark } from './markouts.ts'
 import { createRiskMetrics, createTransitions } from './transitions.ts'
@@ -188,8 +188,9 @@ export default definePlugin({
       lastDaily = daily.check(now, input.capitalUsd, cfg.daily_loss_limit_pct)
       metrics.dailyPnlUsd.set(lastDaily.pnlUsd)
       // Exposure is reported whatever the verdict: a halted market may still hold inventory.
-      exposures.set(id, input.position.q * fair)
-      metrics.exposureUsd.set({ condition_id: id }, input.position.q * fair)
+      const exposureUsd = exposureOf(input.position.q, fair)
+      exposures.set(id, exposureUsd)
+      metrics.exposureUsd.set({ condition_id: id }, exposureUsd)
 
       const halt = lastDaily.halted
       if (halt) return verdict(id, now, 'HALTED', ['daily-loss'], halt.reason, BLOCKED, BLOCKED)

@@ -21,9 +21,11 @@ export function createRiskMetrics(m: PluginMetrics): RiskMetrics {
   return {
     state: m.gauge('risk_state', 'Risk state per market: 0 ACTIVE, 1 REDUCING, 2 HALTED', ['condition_id']),
     globalState: m.gauge('risk_global_state', 'Global risk state: 0 ACTIVE, 2 HALTED (daily loss limit)'),
-    exposureUsd: m.gauge('exposure_usd', 'Net YES exposure q·fair in USD per market (negative = short YES)', [
-      'condition_id',
-    ]),
+    exposureUsd: m.gauge(
+      'exposure_usd',
+      'Net exposure in USD per market at fair: YES held at fair (> 0), NO held at 1 − fair (< 0)',
+      ['condition_id'],
+    ),
     dailyPnlUsd: m.gauge('daily_pnl_usd', 'PnL of the current UTC day in USD, realized + change of unrealized at fair'),
     markoutMean: m.gauge('markout_mean', 'Half-life-weighted mean markout per share, price units', ['condition_id']),
     markoutPenalty: m.gauge('markout_penalty', 'Markout spread multiplier per market (1 = none)', ['condition_id']),
