@@ -51,12 +51,14 @@ const bids = (n: number, from = 0.3): OrderIntent[] =>
 /** A scripted exchange: records calls; each call's behaviour comes from the queues. */
 function fakePort() {
   const posts: number[] = []
+  /** Orders resting at each DELETE /cancel-all. */
+  const cancelAlls: number[] = []
   /** Every order posted, as signed. */
   const signed: SignedOrder[] = []
   const cancels: string[][] = []
   const resting = new Set<string>()
   const script = {
-    post: [] as ('ok' | 'reject' | 'ambiguous' | '429')[],
+    post: [] as ('ok' | 'reject' | 'ambiguous' | 'late' | '429')[],
     cancel: [] as ('ok' | 'ambiguous' | 'not-canceled' | '429')[],
   }
   /** Every call in the order it started and ended. */
@@ -68,7 +70,7 @@ function fakePort() {
   /** Ids the exchange answers "not canceled" for. */
   const refuseCancel = new Set<string>()
   /** Runs while a cancel is in flight (after it was sent, before it is answered). */
-  const hooks: { duringCancel?: (ids: readonly string[]) => void } = {}
+  const hooks: { duringCancel?: (ids: readonly string[]) => void; land?: () => void } = {}
   const hash = (o: SignedOrder) => o.signature // unique per order, stands in for the id in this fake
   const ids = new Map<string, string>()
   const port: ExchangePort = {
@@ -79,6 +81,17 @@ function fakePort() {
       const mode = script.post.shift() ?? 'ok'
       if (mode === 'ambiguous') throw new ExchangeError('timeout', 'ambiguous')
       if (mode === '429') throw new ExchangeError('Too Many Requests', 'rate-limited', 429)
+      if (mode === 'late') {
+        // Timed out here; the exchange takes the orders when the test calls `hooks.land`.
+        const late = new Promise<unknown>((resolve) => {
+          hooks.land = () => {
+            const list = orders.map((o) => ids.get(hash(o)) ?? '')
+            for (const id of list) resting.add(id)
+            resolve(list.map((id) => ({ success: true, orderID: id, errorMsg: '', status: 'live' })))
+          }
+        })
+        throw new ExchangeError('timeout', 'ambiguous', undefined, late)
+      }
       return orders.map((o) => {
         const id = ids.get(hash(o)) ?? ''
         // As the exchange answers a balance refusal: success true, no order id, an error message.
@@ -111,6 +124,7 @@ function fakePort() {
       return { canceled, notCanceled: Object.fromEntries(refused.map((id) => [id, 'already canceled or matched'])) }
     },
     async cancelAll() {
+      cancelAlls.push(resting.size)
       const all = [...resting]
       resting.clear()
       return { canceled: all, notCanceled: {} }
@@ -120,7 +134,7 @@ function fakePort() {
       return lookups.get(id)
     },
     async openOrders() {
-      return []
+      return [...resting].map(wire)
     },
     async trades() {
       return []
@@ -135,7 +149,21 @@ function fakePort() {
       return 10_000
     },
   }
-  return { port, posts, signed, cancels, resting, script, ids, calls, lookups, failLookup, refuseCancel, hooks }
+  return {
+    port,
+    posts,
+    cancelAlls,
+    signed,
+    cancels,
+    resting,
+    script,
+    ids,
+    calls,
+    lookups,
+    failLookup,
+    refuseCancel,
+    hooks,
+  }
 }
 
 /** A trade in which our resting SELL of the YES token was the maker, as the user channel sends it. */
@@ -589,6 +617,25 @@ describe('executor', () => {
     expect(ex.liveOrders().map((o) => [o.id, o.status])).toEqual([[refused, 'unknown']])
     await ex.run({ market: m, books, quote, orders: [], now: clock.now() })
     expect(fake.cancels.length).toBe(1)
+  })
+
+  test('stop waits for a timed-out POST that lands after cancel-all, and cancels again', async () => {
+    const { fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    fake.script.post.push('late')
+    await ex.run({ market: m, books, quote, orders: bids(1), now: clock.now() })
+    expect(ex.liveOrders().map((o) => o.status)).toEqual(['unknown'])
+    const stopped = ex.cancelEverything('stop', 5000)
+    await Bun.sleep(2)
+    // The POST lands after the first cancel-all found nothing resting.
+    fake.hooks.land?.()
+    for (let i = 0; i < 20 && fake.cancelAlls.length < 2; i++) {
+      await Bun.sleep(1)
+      clock.advance(100)
+    }
+    expect(await stopped).toBe(0)
+    expect(fake.cancelAlls).toEqual([0, 1])
+    expect(fake.resting.size).toBe(0)
   })
 
   test('stop cancels everything and refuses further runs', async () => {

@@ -170,6 +170,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const markets = new Map<string, Market>()
   const locks = new Map<string, Promise<unknown>>()
   const inflight = new Set<Promise<unknown>>()
+  /** POSTs that timed out but may still land: stop waits for them before its last check. */
+  const lateSubmits = new Set<Promise<unknown>>()
   const fillKeys = new Set<string>()
   /** Unknown orders nobody wants any more that were sent one cancel already (a lookup settles them after that). */
   const unwantedCancelled = new Set<string>()
@@ -450,6 +452,12 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   /** A timed-out POST may still answer; its answer settles the orders it carried if nothing else did first. */
   function watchLate(late: Promise<unknown>, ids: readonly string[]): void {
+    const settled = late.then(
+      () => undefined,
+      () => undefined,
+    )
+    lateSubmits.add(settled)
+    void settled.then(() => lateSubmits.delete(settled))
     late.then(
       (raw) => {
         if (!Array.isArray(raw) || raw.length !== ids.length) return
@@ -798,6 +806,18 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           const canceled = new Set(r.canceled.map((x) => x.toLowerCase()))
           for (const o of openOf())
             if (canceled.has(o.id.toLowerCase())) apply(o.id, { kind: 'cancel-confirmed' }, false)
+          // A POST that timed out may still land after the cancel-all: wait for it (up to the deadline) so the
+          // check below sees it, and the loop cancels again.
+          if (lateSubmits.size > 0) {
+            const wait = Math.max(0, deadline - now())
+            log.info(`waiting up to ${wait} ms for ${lateSubmits.size} timed-out POSTs before the last check`)
+            const timer = new AbortController()
+            await Promise.race([
+              Promise.allSettled([...lateSubmits]),
+              clock.sleep(wait, timer.signal).catch(() => undefined),
+            ])
+            timer.abort()
+          }
           const still = await port.openOrders()
           if (still.length === 0) {
             // Nothing rests any more: whatever we still thought open was filled or never placed.

@@ -291,7 +291,10 @@ export default definePlugin({
           if (ex) {
             const left = await ex.cancelEverything('stop', cfg.stop_timeout)
             if (left > 0)
-              log.error(`stopped with ${left} orders possibly open; the exchange heartbeat will cancel them`)
+              log.error(
+                `stopped with ${left} orders possibly open` +
+                  (heartbeat ? '; the exchange heartbeat will cancel them' : '; check the account (heartbeat is off)'),
+              )
           }
           // Nothing rests any more, but a fill matched just before the cancel may still be on its way over the user
           // channel: one last back-fill so the positions we stop with are the exchange's.
