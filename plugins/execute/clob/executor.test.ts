@@ -638,6 +638,22 @@ describe('executor', () => {
     expect(fake.resting.size).toBe(0)
   })
 
+  test('a maker fill of an order we track counts even when the trade names another API key', async () => {
+    const { ctx, ex, clock } = setup()
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 40, 0.5)
+    const sell: OrderIntent = { tokenId: m.yesTokenId, side: 'SELL', price: 0.6, size: 40, layer: 0, quoteSide: 'ask' }
+    await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() })
+    const id = ex.liveOrders()[0]?.id ?? ''
+    const trade = makerSellFill(id, 10, 0.6)
+    ex.onTrade({ ...trade, maker_orders: trade.maker_orders.map((o) => ({ ...o, owner: 'another-key' })) })
+    expect(ctx.account.token(m.yesTokenId).shares).toBe(30)
+    // Someone else's maker order in the same trade is not ours.
+    const theirs = makerSellFill(`0x${'ee'.repeat(32)}`, 5, 0.6)
+    ex.onTrade({ ...theirs, maker_orders: theirs.maker_orders.map((o) => ({ ...o, owner: 'another-key' })) })
+    expect(ctx.account.token(m.yesTokenId).shares).toBe(30)
+  })
+
   test('stop cancels everything and refuses further runs', async () => {
     const { fake, ex } = setup()
     await ex.setMarkets([m])

@@ -723,7 +723,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       apply(w.id, { kind: 'order-event', type, status: w.status, sizeMatched: w.size_matched }, true)
     },
     onTrade(trade) {
-      for (const f of tradeToFills(trade, deps.apiKey, now())) recordFill(f)
+      const ours = (id: string) => orders.has(id) || orders.has(id.toLowerCase())
+      for (const f of tradeToFills(trade, deps.apiKey, now(), ours)) recordFill(f)
     },
     async resolveUnknowns() {
       if (!port) return

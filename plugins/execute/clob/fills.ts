@@ -18,7 +18,16 @@ export function feeUsd(bps: number, price: number, size: number): number {
   return (bps / 10_000) * Math.min(price, 1 - price) * size
 }
 
-export function tradeToFills(trade: WireTrade, apiKey: string, fallbackTime: number): Fill[] {
+/**
+ * `isOurOrder`: a maker entry for an order we track is ours whatever key it names (an order placed under another
+ * API key of the account, or a key the message spells differently).
+ */
+export function tradeToFills(
+  trade: WireTrade,
+  apiKey: string,
+  fallbackTime: number,
+  isOurOrder: (orderId: string) => boolean = () => false,
+): Fill[] {
   const st = status(trade.status)
   if (!st) return []
   const at = tradeTime(trade) ?? fallbackTime
@@ -40,7 +49,7 @@ export function tradeToFills(trade: WireTrade, apiKey: string, fallbackTime: num
     })
   }
   for (const m of trade.maker_orders) {
-    if (m.owner !== apiKey) continue
+    if (m.owner !== apiKey && !isOurOrder(m.order_id)) continue
     // Same token: the maker took the other side. Complementary token: both sides bought (mint) or sold (merge).
     const side = m.side ?? (m.asset_id === trade.asset_id ? opposite(trade.side) : trade.side)
     out.push({
