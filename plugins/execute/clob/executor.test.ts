@@ -185,7 +185,7 @@ function makerSellFill(orderId: string, size: number, price: number): WireTrade 
   })
 }
 
-function setup(opts: { collateral?: (now: () => number) => Collateral } = {}) {
+function setup(opts: { collateral?: (now: () => number) => Collateral; dryRun?: boolean } = {}) {
   const clock = createManualClock()
   const freeGauge: number[] = []
   const ctx = createTestContext({ stage: 'execute', plugin: 'clob', clock })
@@ -200,7 +200,7 @@ function setup(opts: { collateral?: (now: () => number) => Collateral } = {}) {
     },
   }
   const ex = createExecutor({
-    port: fake.port,
+    port: opts.dryRun ? undefined : fake.port,
     factory,
     clock: ctx.clock,
     log: ctx.log,
@@ -652,6 +652,21 @@ describe('executor', () => {
     const theirs = makerSellFill(`0x${'ee'.repeat(32)}`, 5, 0.6)
     ex.onTrade({ ...theirs, maker_orders: theirs.maker_orders.map((o) => ({ ...o, owner: 'another-key' })) })
     expect(ctx.account.token(m.yesTokenId).shares).toBe(30)
+  })
+
+  test('a dry run forgets cancelled orders after a while instead of keeping every order it ever tracked', async () => {
+    const { ex, clock } = setup({ dryRun: true })
+    await ex.setMarkets([m])
+    for (let i = 0; i < 5; i++) {
+      await ex.run({ market: m, books, quote, orders: bids(2, 0.3 - i * 0.02), now: clock.now() })
+      clock.advance(60_000)
+    }
+    expect(ex.tracked().length).toBeGreaterThan(2)
+    clock.advance(400_000)
+    await ex.run({ market: m, books, quote, orders: bids(2, 0.2), now: clock.now() })
+    // Only the two this run cancelled are still kept (for late events), beside the two it placed.
+    expect(ex.tracked().filter((o) => o.status === 'cancelled').length).toBe(2)
+    expect(ex.tracked().length).toBe(4)
   })
 
   test('stop cancels everything and refuses further runs', async () => {

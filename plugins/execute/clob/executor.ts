@@ -89,6 +89,12 @@ export interface ExecutorDeps {
   readonly collateral?: Collateral
 }
 
+/** Terminal orders are kept this long for late events, fill keys this long against duplicates from the back-fill. */
+const KEEP_TERMINAL_MS = 300_000
+const KEEP_FILL_KEYS_MS = 24 * 3_600_000
+/** Runs prune at most this often (a dry run has no reconcile timer to do it). */
+const PRUNE_EVERY_MS = 60_000
+
 /** At most one warning this often while BUYs are being cut for lack of pUSD (the debug lines say which). */
 const COLLATERAL_WARN_EVERY_MS = 60_000
 
@@ -172,7 +178,9 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   const inflight = new Set<Promise<unknown>>()
   /** POSTs that timed out but may still land: stop waits for them before its last check. */
   const lateSubmits = new Set<Promise<unknown>>()
-  const fillKeys = new Set<string>()
+  /** Fills already applied (key → when), so a fill seen on the channel and again over REST counts once. */
+  const fillKeys = new Map<string, number>()
+  let lastPrune = Number.NEGATIVE_INFINITY
   /** Unknown orders nobody wants any more that were sent one cancel already (a lookup settles them after that). */
   const unwantedCancelled = new Set<string>()
   /** Per market: cancels the timer of a run asked for once the rate budget allows. */
@@ -706,6 +714,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           await withMarket(m.conditionId, () => cancelMarket(m.conditionId, 'market closed or not accepting orders'))
     },
     run(input) {
+      if (now() - lastPrune >= PRUNE_EVERY_MS) prune(KEEP_TERMINAL_MS)
       return withMarket(input.market.conditionId, () => runMarket(input))
     },
     pull(market, reason) {
@@ -838,21 +847,25 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       log.error(`could not confirm every order cancelled before the deadline (${left} possibly open)`)
       return left
     },
-    prune(ageMs) {
-      const t = now()
-      for (const [id, o] of orders) {
-        if (isTerminal(o.status) && t - o.updatedAt > ageMs) {
-          orders.delete(id)
-          unwantedCancelled.delete(id)
-        }
+    prune,
+  }
+
+  function prune(ageMs: number): void {
+    const t = now()
+    lastPrune = t
+    for (const [id, o] of orders) {
+      if (isTerminal(o.status) && t - o.updatedAt > ageMs) {
+        orders.delete(id)
+        unwantedCancelled.delete(id)
       }
-    },
+    }
+    for (const [key, at] of fillKeys) if (t - at > KEEP_FILL_KEYS_MS) fillKeys.delete(key)
   }
 
   function recordFill(f: Fill): void {
     const key = `${f.tradeId}|${f.orderId}|${f.tokenId}|${f.status}`
     if (fillKeys.has(key)) return
-    fillKeys.add(key)
+    fillKeys.set(key, now())
     const moved = account.applyFill(f)
     if (moved) deps.collateral?.onFill(f)
     events.emit({ type: 'fill', at: now(), fill: f })
