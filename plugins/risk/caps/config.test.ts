@@ -11,6 +11,7 @@ describe('caps config', () => {
     expect(c.daily_loss_limit_pct).toBe(1)
     expect(c.soft_cap_widen).toBe(1.5)
     expect(c.soft_cap_shrink).toBe(0.5)
+    expect(c.side_size_usd).toBe(1570)
     expect(c.markout_horizons).toEqual([3000, 10_000, 30_000])
     expect(c.markout_penalty).toEqual({ threshold: 0.002, widen_per_cent: 0.5, max_multiplier: 2, half_life: 600_000 })
     expect(c.min_time_to_resolution).toBe(3_600_000)

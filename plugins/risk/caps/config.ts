@@ -73,6 +73,17 @@ export const CapsConfigSchema = z
       .lte(1)
       .default(0.5)
       .describe('Size multiplier on the exposure-adding side once the soft cap is reached'),
+    side_size_usd: z
+      .number()
+      .positive()
+      .default(1570)
+      .describe(
+        "The most USD one side of a market quotes at size multiplier 1: the layer plugin's layers summed at their " +
+          'largest jitter (layered defaults (300 + 450 + 675) × 1.1 ≈ 1570). In REDUCING the reducing side is ' +
+          "scaled to at most the position's worth (|exposure| / side_size_usd), so a sweep of it closes the " +
+          'position instead of flipping it past the opposite cap. Set it to at least your layer total (smaller ' +
+          'is unsafe, larger quotes the reduction smaller)',
+      ),
     markout_horizons: z
       .array(DurationSchema.refine((ms) => ms > 0, 'a markout horizon must be longer than 0'))
       .min(1)

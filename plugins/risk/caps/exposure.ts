@@ -9,6 +9,8 @@ export interface ExposureLimits {
   readonly hard_cap: number
   readonly soft_cap_widen: number
   readonly soft_cap_shrink: number
+  /** USD one side quotes at size multiplier 1 (the layer plugin's total per side). */
+  readonly side_size_usd: number
 }
 
 export interface ExposureCheck {
@@ -37,8 +39,8 @@ export function exposureOf(q: number, fair: number): number {
 
 /**
  * Inventory caps in YES space. The bid buys YES (or sells NO) so it adds exposure when long (q > 0); the ask
- * adds it when short (q < 0). Only that side is restricted: the other side is how the position gets smaller,
- * so it is never widened, shrunk or blocked here.
+ * adds it when short (q < 0). That side is restricted; the other side is how the position gets smaller, so it
+ * is never widened or blocked, only kept (at the hard cap) from quoting more than the position is worth.
  */
 export function checkExposure(q: number, fair: number, capitalUsd: number, limits: ExposureLimits): ExposureCheck {
   const exposureUsd = exposureOf(q, fair)
@@ -51,12 +53,19 @@ export function checkExposure(q: number, fair: number, capitalUsd: number, limit
   const facts = `exposure ${exposureUsd.toFixed(2)} USD = ${pct(qNorm)} of capital`
   if (qNorm >= limits.hard_cap) {
     const blocked: SideAllowance = { allowed: false, spreadMultiplier: 1, sizeMultiplier: 0 }
+    // The verdict carries multipliers, not sizes: the reducing side is scaled from the layer plugin's full side
+    // (side_size_usd) down to the position's worth, so filling all of it flattens rather than flips the position.
+    const size = Math.min(1, Math.abs(exposureUsd) / limits.side_size_usd)
+    const reducing: SideAllowance = size < 1 ? { allowed: true, spreadMultiplier: 1, sizeMultiplier: size } : OPEN
+    const reducingSide = addingSide === 'bid' ? 'ask' : 'bid'
     return {
       ...base,
       level: 'hard',
-      bid: addingSide === 'bid' ? blocked : OPEN,
-      ask: addingSide === 'ask' ? blocked : OPEN,
-      reason: `hard cap: ${facts} ≥ ${pct(limits.hard_cap)}, only the ${addingSide === 'bid' ? 'ask' : 'bid'} (reducing) side quotes`,
+      bid: addingSide === 'bid' ? blocked : reducing,
+      ask: addingSide === 'ask' ? blocked : reducing,
+      reason:
+        `hard cap: ${facts} ≥ ${pct(limits.hard_cap)}, only the ${reducingSide} (reducing) side quotes` +
+        (size < 1 ? `, size ×${size.toFixed(3)} (no more than the position's worth)` : ''),
     }
   }
   const restrained: SideAllowance = {

@@ -29,7 +29,8 @@ describe('caps: inventory caps through the plugin (capital 10 000 USD)', () => {
     const v = run(riskInput(A, { q: 700, fair: 0.5, now: NOON }))
     expect(v.state).toBe('REDUCING')
     expect(v.bid.allowed).toBe(false)
-    expect(v.ask).toEqual(OPEN)
+    // The ask is scaled from the 1570 USD full side down to the 350 USD held, so it cannot flip the position.
+    expect(v.ask).toEqual({ allowed: true, spreadMultiplier: 1, sizeMultiplier: 350 / 1570 })
     const combined = combineRiskVerdicts([ACTIVE_OTHER, v])
     expect(combined.state).toBe('REDUCING')
     expect(combined.bid.allowed).toBe(false)
@@ -38,7 +39,7 @@ describe('caps: inventory caps through the plugin (capital 10 000 USD)', () => {
     const short = run(riskInput(B, { q: -700, fair: 0.5, now: NOON }))
     expect(short.state).toBe('REDUCING')
     expect(short.ask.allowed).toBe(false)
-    expect(short.bid).toEqual(OPEN)
+    expect(short.bid).toEqual({ allowed: true, spreadMultiplier: 1, sizeMultiplier: 350 / 1570 })
   })
 
   test('340 NO at YES fair 0.10 are 306 USD of exposure (3.06%): REDUCING, the ask blocked, the gauge says −306', async () => {

@@ -90,6 +90,7 @@ export default definePlugin({
     'daily_loss_limit_pct',
     'soft_cap_widen',
     'soft_cap_shrink',
+    'side_size_usd',
     'markout_horizons',
     'markout_penalty',
     'min_time_to_resolution',
