@@ -41,7 +41,7 @@ export const CapsConfigSchema = z
       .lte(1)
       .default(0.015)
       .describe(
-        'SOFT_CAP_DELTA_PCT, a FRACTION of capital (0.015 = 1.5%): at |q·fair| / capital ≥ soft_cap the side ' +
+        'SOFT_CAP_DELTA_PCT, a FRACTION of capital (0.015 = 1.5%): at |exposure| / capital (YES held at fair, NO at 1 − fair) ≥ soft_cap the side ' +
           'that adds exposure is widened and shrunk',
       ),
     hard_cap: z
@@ -50,7 +50,7 @@ export const CapsConfigSchema = z
       .lte(1)
       .default(0.03)
       .describe(
-        'HARD_CAP_DELTA_PCT, a FRACTION of capital (0.03 = 3%): at |q·fair| / capital ≥ hard_cap the market is ' +
+        'HARD_CAP_DELTA_PCT, a FRACTION of capital (0.03 = 3%): at |exposure| / capital ≥ hard_cap the market is ' +
           'REDUCING, only the side that reduces exposure may quote',
       ),
     daily_loss_limit_pct: z
