@@ -4,6 +4,18 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
  * The daemon's one Prometheus registry and its core metrics. Names are the original daemon's where it had
  * them (mm_ws_connected, mm_seq_gaps_total, …); all are mm_-prefixed with unit suffixes.
  */
+/** The original daemon's metric names: dashboards and alerts users already have depend on them. */
+export const ORIGINAL_METRIC_NAMES = [
+  'mm_ws_connected',
+  'mm_ws_reconnects_total',
+  'mm_seq_gaps_total',
+  'mm_snapshot_reload_total',
+  'mm_trades_per_min',
+  'mm_orders_total',
+  'mm_fills_total',
+  'mm_inventory_shares',
+] as const
+
 export function createCoreMetrics(registry: Registry) {
   const r = [registry]
   return {

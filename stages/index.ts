@@ -33,18 +33,6 @@ export const STAGE_ARITY: Record<Stage, 'one' | 'many'> = {
   persist: 'many',
 }
 
-/** Stages run by the universe plane (slow) and by the per-market quote plane (fast). */
-export const UNIVERSE_STAGES = ['source', 'enrich'] as const satisfies readonly Stage[]
-export const QUOTE_STAGES = [
-  'book',
-  'fair-value',
-  'spread',
-  'skew',
-  'risk',
-  'layer',
-  'execute',
-] as const satisfies readonly Stage[]
-
 export function isStage(value: string): value is Stage {
   return (STAGES as readonly string[]).includes(value)
 }

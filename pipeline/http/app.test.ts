@@ -6,6 +6,7 @@ import { formatIssues } from '../config/errors.ts'
 import { loadConfigText } from '../config/load.ts'
 import { type Daemon, startDaemon } from '../daemon.ts'
 import { createMemoryLogger } from '../logger.ts'
+import { ORIGINAL_METRIC_NAMES } from '../metrics.ts'
 import { createApp } from './app.ts'
 
 const TOKEN = 'a-test-token-of-enough-length'
@@ -68,18 +69,7 @@ describe('HTTP API', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/plain')
     const metrics = parsePrometheus(await res.text())
-    for (const name of [
-      'mm_ws_connected',
-      'mm_ws_reconnects_total',
-      'mm_seq_gaps_total',
-      'mm_snapshot_reload_total',
-      'mm_trades_per_min',
-      'mm_orders_total',
-      'mm_fills_total',
-      'mm_inventory_shares',
-      'mm_pipeline_generation',
-      'mm_build_info',
-    ]) {
+    for (const name of [...ORIGINAL_METRIC_NAMES, 'mm_pipeline_generation', 'mm_build_info']) {
       expect(metrics.has(name)).toBe(true)
     }
     expect(metrics.get('mm_seq_gaps_total')).toEqual([{ labels: '{token_id="11"}', value: 1 }])
