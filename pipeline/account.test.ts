@@ -130,6 +130,16 @@ describe('account', () => {
     expect(a.token('1').realizedPnl).toBeCloseTo(5, 9)
   })
 
+  test('realized PnL booked from earlier runs counts in realizedSince and leaves positions alone', () => {
+    const a = createAccount()
+    a.recordRealized(1000, -50)
+    a.applyFill(fill('BUY', 0.4, 10, { timestamp: 2000 }))
+    a.applyFill(fill('SELL', 0.5, 10, { timestamp: 3000 })) // +1
+    expect(a.realizedSince(0)).toBeCloseTo(-49, 9)
+    expect(a.realizedSince(1500)).toBeCloseTo(1, 9)
+    expect(a.token('1').shares).toBe(0)
+  })
+
   test('holdings set by reconciliation notify listeners', () => {
     const a = createAccount()
     const changed: string[] = []

@@ -15,6 +15,11 @@ export interface Account {
    * live position, seeded holdings included (selling carried-in shares realizes against their seeded average).
    */
   realizedSince(since: number): number
+  /**
+   * Realized PnL booked outside this run's fills (today's earlier runs, read back from persistence at start), so
+   * a restart does not forget a day's losses. Positions are not touched.
+   */
+  recordRealized(at: number, pnl: number): void
   /** Unrealized PnL in USD of a market at a YES fair value. */
   unrealized(market: Market, fair: number): number
   /**
@@ -90,6 +95,7 @@ export function createAccount(opts: { readonly retentionMs?: number } = {}): Acc
   const seen = new Map<string, { fill: Fill; counted: Counted | undefined }>()
   const listeners = new Set<(tokenId: string) => void>()
   let newest = Number.NEGATIVE_INFINITY
+  const booked: { at: number; pnl: number }[] = []
 
   const key = (f: Fill) => `${f.tradeId}|${f.orderId}|${f.tokenId}`
   const zero = (): MutablePosition => ({ shares: 0, avgPrice: 0, realizedPnl: 0 })
@@ -166,7 +172,11 @@ export function createAccount(opts: { readonly retentionMs?: number } = {}): Acc
     realizedSince(since) {
       let total = 0
       for (const s of seen.values()) if (s.counted && s.fill.timestamp >= since) total += s.counted.pnl
+      for (const b of booked) if (b.at >= since) total += b.pnl
       return total
+    },
+    recordRealized(at, pnl) {
+      booked.push({ at, pnl })
     },
     unrealized(market, fair) {
       const yes = this.token(market.yesTokenId)

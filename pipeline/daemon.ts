@@ -84,6 +84,23 @@ async function withDeadline(work: Promise<unknown>, ms: number, what: string, lo
   if (outcome === 'expired') log.warn(`stopping without waiting longer for ${what} (${ms} ms)`)
 }
 
+/**
+ * The daily loss limit counts the whole UTC day, not just this run: today's realized PnL of earlier runs is
+ * read back from the first persist plugin that can, before anything is quoted.
+ */
+async function restoreTodaysRealized(p: BuiltPipeline, account: Account, now: number, log: Logger): Promise<void> {
+  const dayStart = Math.floor(now / 86_400_000) * 86_400_000
+  for (const inst of p.persist) {
+    if (!inst.handler.realizedSince) continue
+    const pnl = await inst.handler.realizedSince(dayStart)
+    if (pnl !== 0) {
+      account.recordRealized(dayStart, pnl)
+      log.info(`today's realized PnL from earlier runs (${inst.entry.def.name}): ${pnl.toFixed(2)} USD`)
+    }
+    return
+  }
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts
   const clock = opts.clock ?? realClock
@@ -315,6 +332,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   try {
+    await restoreTodaysRealized(current, account, clock.now(), log)
     u.start()
     await u.refresh('start')
   } catch (err) {

@@ -205,6 +205,11 @@ export interface PersistHandler<C = unknown> extends Lifecycle<C> {
   write(event: DaemonEvent): void
   /** Resolve once everything written so far is durable. */
   flush?(): Promise<void>
+  /**
+   * Realized PnL in USD (after fees, average cost over everything recorded before) of the fills recorded at or
+   * after `since`: read at start so a restart keeps the day's losses in the daily loss limit.
+   */
+  realizedSince?(since: number): Promise<number>
 }
 
 export interface StageHandlers<C = unknown> {

@@ -240,6 +240,17 @@ describe('what the engine enforces whatever the plugins do', () => {
   })
 })
 
+describe('restart', () => {
+  test("today's realized PnL of earlier runs is restored before quoting, so the daily loss limit sees it", async () => {
+    probe('restart').realizedEarlier = -420.5
+    const { daemon, lines, clock } = await boot('restart')
+    const dayStart = Math.floor(clock.now() / 86_400_000) * 86_400_000
+    expect(daemon.account.realizedSince(dayStart)).toBe(-420.5)
+    expect(daemon.account.token('100').shares).toBe(0) // positions untouched
+    expect(lines).toContain("[info] today's realized PnL from earlier runs (test-persist): -420.50 USD")
+  })
+})
+
 describe('positions', () => {
   test('a fill moves the position, is recorded as a position event and re-quotes that market', async () => {
     const { p, daemon } = await boot('positions')

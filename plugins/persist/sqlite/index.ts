@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import { DurationSchema, formatDuration } from '../../../schemas/duration.ts'
 import type { DaemonEvent } from '../../../stages/events.ts'
+import { realizedSinceIn } from './realized.ts'
 import { openStoreWorker, type StoreWorker } from './worker-client.ts'
 import { createBatchWriter } from './writer.ts'
 
@@ -128,6 +129,9 @@ export default definePlugin({
           opening = undefined
         }
         ctx.log.info(`persisting to ${path} (WAL, commit every ${formatDuration(cfg.flush_interval)})`)
+      },
+      async realizedSince(since) {
+        return realizedSinceIn(path, since)
       },
       write(event) {
         if (stopped) {

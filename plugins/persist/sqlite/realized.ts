@@ -1,0 +1,37 @@
+import { Database } from 'bun:sqlite'
+import { existsSync } from 'node:fs'
+import { createAccount } from '../../../pipeline/account.ts'
+import { loadCountedFills } from './queries.ts'
+
+/**
+ * Realized PnL (USD, after fees, average cost carried from every earlier fill) of the fills recorded at or after
+ * `since`, read through a read-only connection (WAL lets it run beside the writer). 0 for a database that does
+ * not exist yet or has no fills table.
+ */
+export function realizedSinceIn(path: string, since: number): number {
+  if (!existsSync(path)) return 0
+  const db = new Database(path, { readonly: true })
+  try {
+    const hasFills = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fills'").get()
+    if (!hasFills) return 0
+    const account = createAccount({ retentionMs: Number.POSITIVE_INFINITY })
+    for (const f of loadCountedFills(db)) {
+      account.applyFill({
+        tradeId: f.tradeId,
+        orderId: f.orderId,
+        conditionId: f.conditionId,
+        tokenId: f.tokenId,
+        side: f.side,
+        price: f.price,
+        size: f.size,
+        feeUsd: f.feeUsd,
+        role: f.role,
+        status: f.status,
+        timestamp: f.timestamp,
+      })
+    }
+    return account.realizedSince(since)
+  } finally {
+    db.close()
+  }
+}
