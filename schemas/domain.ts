@@ -41,6 +41,12 @@ export const MarketSchema = z.object({
   /** Rewards max spread in cents, as Gamma reports it. */
   rewardsMaxSpread: z.number().nonnegative().optional(),
   feeRateBps: z.number().nonnegative().optional(),
+  /**
+   * Polymarket protocol of the market (Gamma `version`): "v1" orders settle on CTFExchangeV2 / the neg-risk
+   * exchange (EIP-712 domain version "2"); "v2" orders settle on ExchangeV3 (domain version "3") and its
+   * positions are CONDITIONAL-V2 balances. Absent means "v1" (markets listed before the field existed).
+   */
+  protocol: z.enum(['v1', 'v2']).optional(),
   selection: SelectionRowSchema.optional(),
 })
 export type Market = z.infer<typeof MarketSchema>
