@@ -21,6 +21,9 @@ Usage:
                                             journal raw market-channel frames
   bun run mm export-pnl --date YYYY-MM-DD [--db <file>] [--format table|csv|json]
   bun run mm rebuild-positions [--db <file>] [--write]
+  bun run mm preflight [--config <file>] [--probe-order] [--json]
+                                            the account as the exchange sees it: keys, balances,
+                                            allowances, rate-limit tier, clock; exit 1 on any problem
   bun run mm --help
 
 Options:
@@ -117,6 +120,7 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>
   sim: async (argv) => (await import('../../sim/cli.ts')).runSimCommand(argv),
   record: async (argv) => (await import('../../sim/cli.ts')).runRecordCommand(argv),
   'export-pnl': async (argv, io) => (await import('./pnl/export-pnl.ts')).runExportPnl(argv, io),
+  preflight: async (argv, io) => (await import('./preflight/index.ts')).runPreflight(argv, io),
   'rebuild-positions': async (argv, io) => (await import('./pnl/rebuild-positions.ts')).runRebuildPositions(argv, io),
 }
 

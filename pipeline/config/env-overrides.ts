@@ -53,6 +53,7 @@ export const ENV_OVERRIDES: readonly Override[] = [
   { env: 'GAMMA_BASE_URL', target: exchange('gamma_url'), parse: str },
   { env: 'CLOB_BASE_URL', target: exchange('clob_url'), parse: str },
   { env: 'CLOB_WS_URL', target: exchange('ws_url'), parse: str },
+  { env: 'DATA_API_URL', target: exchange('data_api_url'), parse: str },
   { env: 'POLYGON_RPC_URL', target: exchange('polygon_rpc_url'), parse: str },
   { env: 'PK', target: exchange('private_key'), parse: str },
   { env: 'BROWSER_ADDRESS', target: exchange('funder'), parse: str },
