@@ -162,6 +162,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     retryMinMs: opts.loaded.config.universe.retry_min * 1000,
     retryMaxMs: opts.loaded.config.universe.retry_max * 1000,
     statusEveryMs: opts.loaded.config.universe.status_every * 1000,
+    shard: { index: opts.loaded.config.universe.shard, of: opts.loaded.config.universe.of },
   })
   universe = u
   const q = quotes

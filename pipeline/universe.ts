@@ -4,12 +4,15 @@ import type { EnrichOutput, SourceOutput } from '../stages/io.ts'
 import type { BuiltPipeline, EngineServices } from './build.ts'
 import type { QuotePlane } from './quote-plane.ts'
 import { diffSelection, formatSelectionChange, formatSelectionStatus, type SelectionStatus } from './selection-log.ts'
+import { shardOf } from './shard.ts'
 
 export interface UniverseOptions {
   /** First retry after a failure, ms; doubles up to retryMaxMs. */
   readonly retryMinMs: number
   readonly retryMaxMs: number
   readonly statusEveryMs: number
+  /** This instance's part of the market list (universe.shard / universe.of); absent or of 1: every market. */
+  readonly shard?: { readonly index: number; readonly of: number }
 }
 
 export interface Universe {
@@ -89,7 +92,7 @@ export function createUniverse(
     // Plugins log their own bad rows and exclusions; only what merging found is new here.
     for (const d of merged.duplicates) log.warn(`selection: ${d.origin} left out: ${d.reason}`)
 
-    const next = enriched.markets
+    const next = opts.shard && opts.shard.of > 1 ? shardOf(enriched.markets, opts.shard) : enriched.markets
     const diff = diffSelection(markets, next)
     const { added, removed } = diff
 

@@ -98,11 +98,23 @@ export const LogConfigSchema = z.strictObject({
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
 })
 
-export const UniverseConfigSchema = z.strictObject({
-  retry_min: z.number().positive().default(5).describe('First retry after a failing source, seconds'),
-  retry_max: z.number().positive().default(300).describe('Longest retry back-off, seconds'),
-  status_every: z.number().positive().default(300).describe('Periodic status line, seconds'),
-})
+export const UniverseConfigSchema = z
+  .strictObject({
+    retry_min: z.number().positive().default(5).describe('First retry after a failing source, seconds'),
+    retry_max: z.number().positive().default(300).describe('Longest retry back-off, seconds'),
+    status_every: z.number().positive().default(300).describe('Periodic status line, seconds'),
+    shard: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(0)
+      .describe('This instance trades the markets whose condition id ≡ shard (mod of); 0-based'),
+    of: z.number().int().positive().default(1).describe('How many instances share the market list (1: no sharding)'),
+  })
+  .refine((u) => u.shard < u.of, {
+    message: 'shard must be below of (shards are numbered 0 … of − 1)',
+    path: ['shard'],
+  })
 
 export const MmConfigSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -114,7 +126,7 @@ export const MmConfigSchema = z.strictObject({
   capital_usd: z.number().positive().default(10_000).describe('Capital the risk limits are fractions of'),
   server: ServerConfigSchema.default({ enabled: true, host: loopbackDefault, port: 9108 }),
   log: LogConfigSchema.default({ dir: 'logs', level: 'info' }),
-  universe: UniverseConfigSchema.default({ retry_min: 5, retry_max: 300, status_every: 300 }),
+  universe: UniverseConfigSchema.default({ retry_min: 5, retry_max: 300, status_every: 300, shard: 0, of: 1 }),
   pipeline: PipelineConfigSchema,
 })
 export type MmConfig = z.infer<typeof MmConfigSchema>
