@@ -48,6 +48,8 @@ export interface Resources {
   readonly health: Health
   readonly capitalUsd: number
   readonly mode: 'paper' | 'live'
+  /** The trading address whose state this is (the funder, or the signer of an EOA account); lower-case 0x…. */
+  readonly accountAddress: string
   /** --test: everything up to the exchange call, logged, nothing sent. */
   readonly dryRun: boolean
 }

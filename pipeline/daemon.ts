@@ -1,3 +1,4 @@
+import { computeAddress } from 'ethers'
 import type { Registry } from 'prom-client'
 import pkg from '../package.json' with { type: 'json' }
 import { type Account, createAccount } from './account.ts'
@@ -12,7 +13,7 @@ import {
 import { type Clock, realClock } from './clock.ts'
 import type { ConfigIssue } from './config/errors.ts'
 import { type LoadedConfig, loadConfig, loadConfigText } from './config/load.ts'
-import type { Resources } from './context.ts'
+import type { Credentials, Resources } from './context.ts'
 import type { AnyPlugin } from './define-plugin.ts'
 import { createEventBus, type EventBus } from './event-bus.ts'
 import { type ExchangeHost, startExchange } from './exchange.ts'
@@ -101,6 +102,12 @@ async function restoreTodaysRealized(p: BuiltPipeline, account: Account, now: nu
   }
 }
 
+/** The funder, or the signer of an EOA account; 'unknown' without a key (a dry run may have none). */
+function accountAddressOf(c: Credentials): string {
+  if (c.funder) return c.funder.toLowerCase()
+  return c.privateKey ? computeAddress(c.privateKey).toLowerCase() : 'unknown'
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts
   const clock = opts.clock ?? realClock
@@ -119,6 +126,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     health,
     capitalUsd: opts.loaded.config.capital_usd,
     mode: opts.loaded.config.mode,
+    accountAddress: accountAddressOf(exchange.credentials),
     dryRun,
   }
   let quotes: QuotePlane | undefined

@@ -54,6 +54,7 @@ export interface TestContextOptions {
   exchange?: Partial<ExchangeEndpoints>
   credentials?: Partial<Credentials>
   capitalUsd?: number
+  accountAddress?: string
   dryRun?: boolean
   configDir?: string
 }
@@ -77,6 +78,7 @@ export function createTestContext(opts: TestContextOptions = {}): TestContext {
     health,
     capitalUsd: opts.capitalUsd ?? 10_000,
     mode: 'paper',
+    accountAddress: opts.accountAddress ?? '0x00000000000000000000000000000000000000aa',
     dryRun: opts.dryRun ?? false,
   }
   const stage = opts.stage ?? 'fair-value'

@@ -4,6 +4,7 @@ import gamma from './enrich/gamma/index.ts'
 import clob from './execute/clob/index.ts'
 import ewmaMicroprice from './fair-value/ewma-microprice/index.ts'
 import layered from './layer/layered/index.ts'
+import postgres from './persist/postgres/index.ts'
 import sqlite from './persist/sqlite/index.ts'
 import caps from './risk/caps/index.ts'
 import inventorySkew from './skew/inventory-skew/index.ts'
@@ -27,4 +28,5 @@ export const builtins: readonly AnyPlugin[] = [
   layered,
   clob,
   sqlite,
+  postgres,
 ]

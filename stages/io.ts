@@ -9,6 +9,7 @@ import type {
   SelectionRow,
   YesQuote,
 } from '../schemas/domain.ts'
+import type { AccountShare } from './account-share.ts'
 import type { DaemonEvent } from './events.ts'
 import type { Stage } from './index.ts'
 
@@ -210,6 +211,12 @@ export interface PersistHandler<C = unknown> extends Lifecycle<C> {
    * after `since`: read at start so a restart keeps the day's losses in the daily loss limit.
    */
   realizedSince?(since: number): Promise<number>
+  /**
+   * Limits shared with other instances of the same account (a database every instance writes): per-signer token
+   * buckets and account-wide daily PnL and exposure. The daemon hands the first one offered to the executor and
+   * the risk stage.
+   */
+  accountShare?(): AccountShare
 }
 
 export interface StageHandlers<C = unknown> {

@@ -1,0 +1,38 @@
+/**
+ * Limits that instances trading one account share (through a database they all write, e.g. the postgres persist
+ * plugin): the exchange's per-signer token buckets, and each instance's daily PnL and exposure so account-wide
+ * limits hold however the market list is split.
+ */
+
+export interface BucketSpec {
+  readonly signer: string
+  /** 'order' or 'cancel' (protocol §7.2). */
+  readonly bucket: string
+  readonly ratePerSec: number
+  readonly burst: number
+}
+
+export interface InstanceRisk {
+  /** ms UTC of the UTC day this PnL belongs to. */
+  readonly day: number
+  readonly pnlUsd: number
+  readonly exposureUsd: number
+  readonly halted: boolean
+}
+
+export interface PeerRisk {
+  /** Instances other than this one that published for today. */
+  readonly instances: readonly string[]
+  readonly pnlUsd: number
+  readonly exposureUsd: number
+  readonly halted: readonly string[]
+  /** Age of the oldest of those rows, ms (a peer that stopped publishing still counts: its losses happened). */
+  readonly oldestMs: number
+}
+
+export interface AccountShare {
+  /** Take `cost` tokens if the bucket holds them: 0 when granted, otherwise ms until it will (nothing taken). */
+  reserve(spec: BucketSpec, cost: number): Promise<number>
+  publish(risk: InstanceRisk): Promise<void>
+  peers(day: number): Promise<PeerRisk>
+}
