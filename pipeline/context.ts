@@ -1,3 +1,4 @@
+import type { AccountShare } from '../stages/account-share.ts'
 import type { Stage } from '../stages/index.ts'
 import type { Account } from './account.ts'
 import type { Clock } from './clock.ts'
@@ -50,6 +51,8 @@ export interface Resources {
   readonly mode: 'paper' | 'live'
   /** The trading address whose state this is (the funder, or the signer of an EOA account); lower-case 0x…. */
   readonly accountAddress: string
+  /** Limits shared with other instances of this account, when a persist plugin offers them (postgres). */
+  accountShare(): AccountShare | undefined
   /** --test: everything up to the exchange call, logged, nothing sent. */
   readonly dryRun: boolean
 }

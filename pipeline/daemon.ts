@@ -1,6 +1,7 @@
 import { computeAddress } from 'ethers'
 import type { Registry } from 'prom-client'
 import pkg from '../package.json' with { type: 'json' }
+import type { AccountShare } from '../stages/account-share.ts'
 import { type Account, createAccount } from './account.ts'
 import {
   type BuiltPipeline,
@@ -127,7 +128,17 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     capitalUsd: opts.loaded.config.capital_usd,
     mode: opts.loaded.config.mode,
     accountAddress: accountAddressOf(exchange.credentials),
+    accountShare: () => share,
     dryRun,
+  }
+  // The first persist plugin that shares limits with other instances of the account (e.g. postgres).
+  let share: AccountShare | undefined
+  const findShare = (p: BuiltPipeline) => {
+    for (const inst of p.persist) {
+      const s = inst.handler.accountShare?.()
+      if (s) return s
+    }
+    return undefined
   }
   let quotes: QuotePlane | undefined
   let universe: Universe | undefined
@@ -145,6 +156,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let current: BuiltPipeline
   try {
     current = (await buildPipeline(opts.loaded, services, generation)).pipeline
+    share = findShare(current)
   } catch (err) {
     await exchange.stop()
     throw err
@@ -269,6 +281,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       try {
         await q.idle()
         current = built.pipeline
+        share = findShare(current)
       } finally {
         q.resume()
       }

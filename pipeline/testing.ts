@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { Market } from '../schemas/domain.ts'
+import type { AccountShare } from '../stages/account-share.ts'
 import type { Stage } from '../stages/index.ts'
 import type { StageHandler } from '../stages/io.ts'
 import { type Account, createAccount } from './account.ts'
@@ -55,6 +56,7 @@ export interface TestContextOptions {
   credentials?: Partial<Credentials>
   capitalUsd?: number
   accountAddress?: string
+  accountShare?: AccountShare
   dryRun?: boolean
   configDir?: string
 }
@@ -79,6 +81,7 @@ export function createTestContext(opts: TestContextOptions = {}): TestContext {
     capitalUsd: opts.capitalUsd ?? 10_000,
     mode: 'paper',
     accountAddress: opts.accountAddress ?? '0x00000000000000000000000000000000000000aa',
+    accountShare: () => opts.accountShare,
     dryRun: opts.dryRun ?? false,
   }
   const stage = opts.stage ?? 'fair-value'

@@ -95,6 +95,12 @@ export const CapsConfigSchema = z
     min_time_to_resolution: DurationSchema.prefault('1h').describe(
       'No quotes on a market whose end date is closer than this (0 disables; a market past its end is never quoted)',
     ),
+    share_every: DurationSchema.refine((ms) => ms > 0, 'share_every must be longer than 0')
+      .prefault('1s')
+      .describe(
+        'With a persist plugin that shares limits across instances of the account (postgres): how often this ' +
+          "instance publishes its daily PnL and exposure and reads the others'; the daily loss limit is the account's",
+      ),
   })
   .refine((c) => c.hard_cap > c.soft_cap, { message: 'hard_cap must be above soft_cap', path: ['hard_cap'] })
 

@@ -20,8 +20,13 @@ export interface DailyLossStatus {
   readonly dayStart: number
   /** Where the count starts: the day start, or the time of an explicit reset that day. */
   readonly countingSince: number
-  /** The day's PnL in USD: realized since the baseline + change of unrealized since the baseline. */
+  /**
+   * The day's PnL in USD that the limit is compared with: this instance's (realized since the baseline + change of
+   * unrealized since the baseline) plus, when instances share the account's limits, the others'.
+   */
   readonly pnlUsd: number
+  /** The other instances' part of pnlUsd (0 when nothing is shared). */
+  readonly peersPnlUsd: number
   readonly realizedUsd: number
   readonly unrealizedUsd: number
   /** The loss that halts, in USD (positive). */
@@ -81,6 +86,8 @@ export function createDailyLoss(deps: {
   readonly account: Account
   readonly clock: Clock
   readonly onChange: (change: DailyLossChange) => void
+  /** The day's PnL of the account's other instances, when they share it (USD; undefined: nothing shared). */
+  readonly peers?: () => { readonly pnlUsd: number; readonly instances: number } | undefined
 }): DailyLoss {
   const { account, clock } = deps
   let dayStart = utcDayStart(clock.now())
@@ -169,11 +176,18 @@ export function createDailyLoss(deps: {
     },
     check(now, capitalUsd, limitPct) {
       roll(now)
-      const pnlUsd = pnl()
+      const own = pnl()
+      const peers = deps.peers?.()
+      const peersPnlUsd = peers && peers.instances > 0 ? peers.pnlUsd : 0
+      const pnlUsd = own + peersPnlUsd
       const limitUsd = (limitPct / 100) * capitalUsd
       if (!halted && limitUsd > 0 && -pnlUsd >= limitUsd) {
+        const whose =
+          peers && peers.instances > 0
+            ? `account-wide PnL ${pnlUsd.toFixed(2)} USD (this instance ${own.toFixed(2)}, ${peers.instances} other instance(s) ${peersPnlUsd.toFixed(2)})`
+            : `PnL ${pnlUsd.toFixed(2)} USD`
         const reason =
-          `daily loss limit: PnL ${pnlUsd.toFixed(2)} USD since ${iso(countingSince)} ≤ -${limitUsd.toFixed(2)} USD ` +
+          `daily loss limit: ${whose} since ${iso(countingSince)} ≤ -${limitUsd.toFixed(2)} USD ` +
           `(${limitPct}% of ${capitalUsd} USD capital)`
         halted = { reason, since: now }
         deps.onChange({ kind: 'halted', at: now, reason })
@@ -182,6 +196,7 @@ export function createDailyLoss(deps: {
         dayStart,
         countingSince,
         pnlUsd,
+        peersPnlUsd,
         realizedUsd: realized(),
         unrealizedUsd: unrealizedTotal,
         limitUsd,

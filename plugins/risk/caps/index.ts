@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import type { RiskState } from '../../../schemas/domain.ts'
 import type { QuoteHandler, RiskInput, RiskVerdict, SideAllowance } from '../../../stages/io.ts'
+import { createAccountSync } from './account-sync.ts'
 import { type CapsConfig, CapsConfigSchema } from './config.ts'
 import { createDailyLoss, type DailyLossStatus } from './daily-loss.ts'
 import { checkExposure, exposureOf } from './exposure.ts'
@@ -94,6 +95,7 @@ export default definePlugin({
     'markout_horizons',
     'markout_penalty',
     'min_time_to_resolution',
+    'share_every',
   ],
   examples: [
     { title: 'defaults (SOFT_CAP_DELTA_PCT 0.015, HARD_CAP_DELTA_PCT 0.03, DAILY_LOSS_LIMIT_PCT 1.0)', with: {} },
@@ -129,6 +131,34 @@ export default definePlugin({
       onChange(change) {
         transitions.global(change.kind === 'halted' ? 'HALTED' : 'ACTIVE', change.reason, change.at)
         markAllDirty()
+      },
+      peers: () => {
+        const p = sync.peers()
+        return p && { pnlUsd: p.pnlUsd, instances: p.instances.length }
+      },
+    })
+
+    // Instances of one account share its daily loss limit (and report their exposure) through the database.
+    const sync = createAccountSync({
+      share: () => ctx.resources.accountShare(),
+      clock,
+      log,
+      everyMs: () => cfg.share_every,
+      own: () => {
+        const status = lastDaily ?? daily.check(clock.now(), ctx.resources.capitalUsd, cfg.daily_loss_limit_pct)
+        let exposureUsd = 0
+        for (const e of exposures.values()) exposureUsd += Math.abs(e)
+        return {
+          day: status.dayStart,
+          pnlUsd: status.pnlUsd - status.peersPnlUsd,
+          exposureUsd,
+          halted: daily.halted() !== undefined,
+        }
+      },
+      // A loss elsewhere halts here at once, not at this instance's next quote.
+      onPeers: () => {
+        lastDaily = daily.check(clock.now(), ctx.resources.capitalUsd, cfg.daily_loss_limit_pct)
+        metrics.dailyPnlUsd.set(lastDaily.pnlUsd)
       },
     })
 
@@ -231,12 +261,14 @@ export default definePlugin({
       start() {
         offFill ??= events.on('fill', (e) => tracker.onFill(e.fill))
         daily.start()
+        sync.start()
       },
       stop() {
         offFill?.()
         offFill = undefined
         tracker.stop()
         daily.stop()
+        sync.stop()
       },
       reconfigure(next) {
         cfg = next

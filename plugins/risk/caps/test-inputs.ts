@@ -1,6 +1,7 @@
 import { createManualClock } from '../../../pipeline/clock.ts'
 import { createTestContext, createTestPlugin, testMarket } from '../../../pipeline/testing.ts'
 import type { BookState, Fill, HealthView, Market, MarketPosition } from '../../../schemas/domain.ts'
+import type { AccountShare } from '../../../stages/account-share.ts'
 import type { DaemonEvent } from '../../../stages/events.ts'
 import { isPull, type RiskInput, type RiskVerdict } from '../../../stages/io.ts'
 import { createStaticBook } from '../../quoting-math/static-book.ts'
@@ -86,9 +87,15 @@ export const B = testMarket({ conditionId: `0x${'cd'.repeat(32)}`, yesTokenId: '
 export const NOON = Date.UTC(2026, 0, 1, 12)
 
 /** The caps plugin on a test context with a manual clock, started, with every daemon event recorded. */
-export async function setup(withConfig: Record<string, unknown> = {}, start = NOON) {
+export async function setup(withConfig: Record<string, unknown> = {}, start = NOON, accountShare?: AccountShare) {
   const clock = createManualClock(start)
-  const ctx = createTestContext({ stage: 'risk', plugin: 'caps', clock, capitalUsd: 10_000 })
+  const ctx = createTestContext({
+    stage: 'risk',
+    plugin: 'caps',
+    clock,
+    capitalUsd: 10_000,
+    ...(accountShare ? { accountShare } : {}),
+  })
   const handler = await createTestPlugin(plugin, withConfig, ctx)
   if (!isCapsHandler(handler)) throw new Error('caps handler has no reset/status')
   await handler.start?.()
