@@ -106,7 +106,7 @@ export function exchangeDomain(chainId: number, negRisk: boolean, version: Excha
         : negRisk
           ? c.negRiskExchange
           : c.exchange
-  return { name: EXCHANGE_DOMAIN_NAME, version: String(version), chainId, verifyingContract }
+  return Object.freeze({ name: EXCHANGE_DOMAIN_NAME, version: String(version), chainId, verifyingContract })
 }
 
 // ---- domains --------------------------------------------------------------------------------------------------
@@ -122,6 +122,8 @@ const DOMAIN_TYPES: Record<(typeof DOMAIN_FIELDS)[number], string> = {
 }
 const DOMAIN_CACHE_MAX = 256
 const domainCache = new Map<string, Uint8Array>()
+/** Frozen domains only: a mutable one could change after it was cached. */
+const byIdentity = new WeakMap<TypedDataDomain, Uint8Array>()
 const writeChainId = uintWriter(256, 'EIP712Domain.chainId')
 
 function domainKey(domain: TypedDataDomain): string {
@@ -139,9 +141,15 @@ function domainKey(domain: TypedDataDomain): string {
 
 /** EIP-712 domain separator of the fields the domain has (cached: an order path sees two or three domains). */
 export function domainSeparator(domain: TypedDataDomain): Uint8Array {
+  // The factory passes the same few domain objects on every order: identity first, then by value.
+  const same = byIdentity.get(domain)
+  if (same) return same
   const key = domainKey(domain)
   const hit = domainCache.get(key)
-  if (hit) return hit
+  if (hit) {
+    if (Object.isFrozen(domain)) byIdentity.set(domain, hit)
+    return hit
+  }
   const record = domain as Record<string, unknown>
   for (const name in record) {
     if (record[name] != null && !(DOMAIN_FIELDS as readonly string[]).includes(name)) {
@@ -165,6 +173,7 @@ export function domainSeparator(domain: TypedDataDomain): Uint8Array {
   const sep = keccak256(buf)
   if (domainCache.size >= DOMAIN_CACHE_MAX) domainCache.clear()
   domainCache.set(key, sep)
+  if (Object.isFrozen(domain)) byIdentity.set(domain, sep)
   return sep
 }
 
