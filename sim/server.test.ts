@@ -149,8 +149,9 @@ describe('Gamma, Data API and CLOB market shapes', () => {
     const b = client(bob, bobCreds)
     const a = client(alice, creds)
     await b.createAndPostOrder({ tokenID: no, price: 0.6, size: 20, side: Side.BUY })
-    // Alice buys YES at 0.4 against Bob's resting BUY NO at 0.6: the pair is minted.
-    const r = await a.createAndPostOrder({ tokenID: yes, price: 0.4, size: 20, side: Side.BUY })
+    // Alice buys YES at 0.4 against Bob's resting BUY NO at 0.6: the pair is minted. deferExec: on this manual clock
+    // the trade is never broadcast, and CCv2 would poll /data/trades for its hash for 30 s (§7.6).
+    const r = await a.createAndPostOrder({ tokenID: yes, price: 0.4, size: 20, side: Side.BUY }, undefined, OrderType.GTC, false, true)
     expect(r.status).toBe('matched')
     const pos = (await (await fetch(`${sim.urls.dataApi}/positions?user=${alice.address}`)).json()) as Array<
       Record<string, unknown>
@@ -403,7 +404,13 @@ describe('failed settlement', () => {
       const aliceBefore = sim.balances(alice.address)
       const bobBefore = sim.balances(bob.address)
       await b.createAndPostOrder({ tokenID: no, price: 0.7, size: 10, side: Side.BUY })
-      const r = await a.createAndPostOrder({ tokenID: yes, price: 0.3, size: 10, side: Side.BUY })
+      const r = await a.createAndPostOrder(
+        { tokenID: yes, price: 0.3, size: 10, side: Side.BUY },
+        undefined,
+        OrderType.GTC,
+        false,
+        true,
+      )
       expect(r.status).toBe('matched')
       expect(sim.balances(alice.address).usdc).toBeCloseTo(aliceBefore.usdc - 3, 6)
       const id = r.tradeIDs?.[0] ?? ''

@@ -41,7 +41,8 @@ function placeResponse(r: PlaceResult) {
     errorMsg: '',
     orderID: r.order.id,
     status: r.status,
-    transactionsHashes: r.trades.map((t) => t.transactionHash),
+    // Since 2026-07-24 production answers trade ids, not hashes (§2.4): CCv2 then polls /data/trades for them.
+    transactionsHashes: [],
     tradeIDs: r.trades.map((t) => t.id),
     takingAmount: r.trades.length > 0 ? String(r.takingAmount / AMOUNT_SCALE) : '',
     makingAmount: r.trades.length > 0 ? String(r.makingAmount / AMOUNT_SCALE) : '',

@@ -207,11 +207,14 @@ export function restOrderStatus(o: SimOrder, style: RestStatusStyle): string {
   return style.prefixed ? `ORDER_STATUS_${o.status}` : o.status
 }
 
+/** Matched but not yet sent on chain: no transaction hash yet, and not settled. */
+function unbroadcast(t: SimTrade, style: RestStatusStyle): boolean {
+  return style.broadcastAfterMs > 0 && t.status === 'MATCHED' && style.now < t.matchTime + style.broadcastAfterMs
+}
+
 export function restTradeStatus(t: SimTrade, style: RestStatusStyle): string {
   if (!style.prefixed) return t.status
-  if (t.status === 'MATCHED' && style.now < t.matchTime + style.broadcastAfterMs)
-    return 'TRADE_STATUS_MATCHED_NOT_BROADCASTED'
-  return `TRADE_STATUS_${t.status}`
+  return unbroadcast(t, style) ? 'TRADE_STATUS_MATCHED_NOT_BROADCASTED' : `TRADE_STATUS_${t.status}`
 }
 
 /** REST open order (/data/order, /data/orders). */
@@ -298,7 +301,7 @@ export function restTrade(t: SimTrade, viewerKey: string, style: RestStatusStyle
       ? t.taker.account.address
       : (t.makers.find((f) => f.order.owner === viewerKey)?.order.account.address ?? ''),
     maker_orders: makerOrders(t),
-    transaction_hash: t.transactionHash,
+    transaction_hash: unbroadcast(t, style) ? '' : t.transactionHash,
     trader_side: isTaker ? ('TAKER' as const) : ('MAKER' as const),
   }
 }
