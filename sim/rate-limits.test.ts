@@ -125,7 +125,7 @@ describe('per-signer token buckets', () => {
 
   test('an account tier set through the admin endpoint changes the bucket and the headers', async () => {
     const { creds, body } = await start()
-    const view = await admin(`/accounts/${alice.address}`, { tier: 'advanced' })
+    const view = (await admin(`/accounts/${alice.address}`, { tier: 'advanced' })) as { tier: string }
     expect(view.tier).toBe('advanced')
     const res = await post(creds, '/order', await body())
     expect(res.headers.get('Poly-RateLimit-Tier')).toBe('advanced')

@@ -151,7 +151,13 @@ describe('Gamma, Data API and CLOB market shapes', () => {
     await b.createAndPostOrder({ tokenID: no, price: 0.6, size: 20, side: Side.BUY })
     // Alice buys YES at 0.4 against Bob's resting BUY NO at 0.6: the pair is minted. deferExec: on this manual clock
     // the trade is never broadcast, and CCv2 would poll /data/trades for its hash for 30 s (§7.6).
-    const r = await a.createAndPostOrder({ tokenID: yes, price: 0.4, size: 20, side: Side.BUY }, undefined, OrderType.GTC, false, true)
+    const r = await a.createAndPostOrder(
+      { tokenID: yes, price: 0.4, size: 20, side: Side.BUY },
+      undefined,
+      OrderType.GTC,
+      false,
+      true,
+    )
     expect(r.status).toBe('matched')
     const pos = (await (await fetch(`${sim.urls.dataApi}/positions?user=${alice.address}`)).json()) as Array<
       Record<string, unknown>

@@ -119,6 +119,11 @@ export async function orderBody(
   options: { version?: 2 | 3; postOnly?: boolean; orderType?: OrderType } = {},
 ): Promise<Record<string, unknown>> {
   const signed = await client.createOrder(order, options.version ? { version: options.version } : undefined)
-  const body = orderToJsonV2(signed as never, creds.apiKey, options.orderType ?? OrderType.GTC, options.postOnly ?? false)
+  const body = orderToJsonV2(
+    signed as never,
+    creds.apiKey,
+    options.orderType ?? OrderType.GTC,
+    options.postOnly ?? false,
+  )
   return { ...body }
 }
