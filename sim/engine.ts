@@ -1,7 +1,7 @@
 // The exchange core: markets, accounts, price-time matching across the YES/NO pair (mint and merge), balance
 // reservation by open orders, taker fees and settlement. Pure and synchronous: time comes from `now()`, ids from a
 // seeded PRNG, and every state change is reported through `onEvent` in the order the wire should show it.
-import { type BookSide, YesBook } from './book.ts'
+import { YesBook } from './book.ts'
 import {
   type Account,
   type EngineEvent,
@@ -11,14 +11,14 @@ import {
   type OrderStatus,
   type PlaceInput,
   type PlaceResult,
-  type Side,
   type SimOrder,
   type SimTrade,
   type TradeStatus,
 } from './engine-types.ts'
 import { addTok, applyFill, releaseBought, revertFill, sellable } from './ledger.ts'
+import { availableLiquidity, feeMicro, validate, yesSpace } from './order-rules.ts'
 import { createPrng, type Prng } from './prng.ts'
-import { cashFor, PRICE_SCALE, sharesToMicro, tickToUnits } from './units.ts'
+import { cashFor, PRICE_SCALE, tickToUnits } from './units.ts'
 
 export * from './engine-types.ts'
 
@@ -94,54 +94,6 @@ export function createEngine(opts: EngineOptions) {
     return a
   }
 
-  function yesSpace(outcome: 0 | 1, side: Side, price: number): { ySide: BookSide; yesPrice: number } {
-    const bid = (outcome === 0) === (side === 'BUY')
-    return { ySide: bid ? 0 : 1, yesPrice: outcome === 0 ? price : PRICE_SCALE - price }
-  }
-
-  function feeMicro(market: MarketState, size: number, ownPrice: number): number {
-    const bps = market.spec.feeRateBps
-    if (bps === 0) return 0
-    const p = ownPrice / PRICE_SCALE
-    return Math.round(size * (bps / 10_000) * (p * (1 - p)) ** market.spec.feeExponent)
-  }
-
-  /** Returns the order's price on the tick grid, or the rejection message. */
-  function validate(input: PlaceInput, market: MarketState, internal: boolean): number | string {
-    if (!market.accepting) return ERR.notReady
-    const taking = input.orderType === 'FOK' || input.orderType === 'FAK'
-    if (input.postOnly && taking) return ERR.postOnlyType
-    let p: number
-    if (taking) {
-      // Market orders carry an implied worst price that is rarely exact: snap it to the grid.
-      p = Math.round(input.price / market.tick) * market.tick
-    } else {
-      if (Math.abs(input.price - Math.round(input.price)) > 1e-6) return ERR.tick
-      p = Math.round(input.price)
-      if (p % market.tick !== 0) return ERR.tick
-    }
-    if (p < market.tick || p > PRICE_SCALE - market.tick) return ERR.tick
-    if (input.size <= 0 || (!taking && !internal && input.size < sharesToMicro(market.spec.minOrderSize)))
-      return ERR.minSize
-    if (input.orderType === 'GTD') {
-      const exp = input.expiration ?? 0
-      if (exp * 1000 < now() + 60_000) return ERR.expiration
-    }
-    if (orders.has(input.id)) return ERR.duplicated
-    return p
-  }
-
-  function availableLiquidity(market: MarketState, ySide: BookSide, limit: number, want: number): number {
-    const book = market.book
-    let got = 0
-    if (ySide === 0) {
-      for (let p = book.bestAsk; p <= limit && got < want; p++) got += book.asks[p]?.total ?? 0
-    } else {
-      for (let p = book.bestBid; p >= limit && got < want; p--) got += book.bids[p]?.total ?? 0
-    }
-    return got
-  }
-
   /** Re-derive a resting order's reservation from its remaining size (no rounding drift). */
   function reserve(o: SimOrder): void {
     const a = o.account
@@ -183,7 +135,7 @@ export function createEngine(opts: EngineOptions) {
     const loc = byToken.get(input.tokenId)
     if (!loc) return { ok: false, errorMsg: ERR.insert }
     const market = loc.market
-    const price = validate(input, market, opts2.unlimited === true)
+    const price = validate(input, market, opts2.unlimited === true, now(), (id) => orders.has(id))
     if (typeof price === 'string') return { ok: false, errorMsg: price }
     const a = account(input.address, opts2.unlimited)
     const { ySide, yesPrice } = yesSpace(loc.outcome, input.side, price)

@@ -1,5 +1,5 @@
 // Public entry point of the embedded exchange simulator: `startSimulator` wires scenario → engine → flow → server.
-import { createAccountSettings } from './accounts.ts'
+import { type AccountSettings, createAccountSettings } from './accounts.ts'
 import { createKeyStore } from './auth.ts'
 import { createRealClock, type SimClock } from './clock.ts'
 import { CONTRACTS } from './contracts.ts'
@@ -8,7 +8,7 @@ import { createFaults } from './faults.ts'
 import { createFlow, type Flow } from './flow.ts'
 import { createHeartbeats } from './heartbeats.ts'
 import { createPrng } from './prng.ts'
-import { createRateLimits } from './rate-limits.ts'
+import { createRateLimits, type RateLimits } from './rate-limits.ts'
 import { createReplay, loadRecording, type Replay, scenarioFromRecording } from './replay.ts'
 import { buildMarkets, loadScenario, type MarketSpec, type Scenario } from './scenario.ts'
 import { startServer } from './server.ts'
@@ -65,6 +65,10 @@ export type Simulator = {
   /** Present when started with `replay`. */
   replay: Replay | undefined
   hub: WsHub
+  /** Per-address approvals, deposit-wallet restriction and tier (what POST /admin/accounts/<address> sets). */
+  accounts: AccountSettings
+  /** The per-signer token buckets. */
+  rateLimits: RateLimits
   /** Open orders of an address, in the REST /data/orders shape. */
   openOrders(address: string): ReturnType<typeof restOrder>[]
   balances(address: string): SimBalances
@@ -229,6 +233,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     flow,
     replay,
     hub,
+    accounts,
+    rateLimits,
     openOrders: (address) => [...(engine.findAccount(address)?.open ?? [])].map((o: SimOrder) => restOrder(o)),
     balances: (address) => balancesOf(engine.findAccount(address)),
     setBalances: (address, usdc, tokens) => {
