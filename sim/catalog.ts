@@ -99,7 +99,10 @@ export function gammaMarket(m: MarketState, index: number, volume: number) {
     description: s.description,
     outcomes: JSON.stringify(s.outcomes),
     outcomePrices: JSON.stringify(prices),
-    clobTokenIds: JSON.stringify(s.tokens),
+    // §7.1: v1 lists ids in clobTokenIds (JSON text); v2 in positionIds (a real array) and has no clobTokenIds,
+    // so a reader that ignores `version` finds no ids for a V2 market.
+    version: s.protocol,
+    ...(s.protocol === 'v2' ? { positionIds: [...s.tokens] } : { clobTokenIds: JSON.stringify(s.tokens) }),
     volume: String(round(volume, 6)),
     volumeNum: round(volume, 6),
     volume24hr: round(volume, 6),

@@ -75,4 +75,36 @@ describe('mm sim / mm record commands', () => {
       await sim.stop()
     }
   })
+
+  test('--markets N serves N generated binary markets with the default flow model (scale tests)', async () => {
+    const log = spyOn(console, 'log').mockImplementation(() => {})
+    const err = spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      let sim: Simulator | undefined
+      const done = runSimCommand(['--markets', '1000', '--port', '0', '--seed', '3'], (s) => {
+        sim = s
+      })
+      while (!sim) await Bun.sleep(5)
+      expect(sim.markets).toHaveLength(1000)
+      expect(new Set(sim.markets.map((m) => m.conditionId)).size).toBe(1000)
+      expect(sim.markets.some((m) => m.protocol === 'v2')).toBe(true)
+      const page = (await (await fetch(`${sim.urls.gamma}/markets?limit=500&offset=500`)).json()) as unknown[]
+      expect(page).toHaveLength(500)
+      const yes = sim.markets[999]?.tokens[0] ?? ''
+      // The default flow runs on every generated market: books fill within a few steps.
+      for (let i = 0; i < 200; i++) {
+        const book = (await (await fetch(`${sim.urls.clob}/book?token_id=${yes}`)).json()) as { bids: unknown[] }
+        if (book.bids.length > 0) break
+        await Bun.sleep(20)
+      }
+      const book = (await (await fetch(`${sim.urls.clob}/book?token_id=${yes}`)).json()) as { bids: unknown[] }
+      expect(book.bids.length).toBeGreaterThan(0)
+      expect(await runSimCommand(['--markets', '0'])).toBe(2)
+      process.emit('SIGINT')
+      expect(await done).toBe(0)
+    } finally {
+      log.mockRestore()
+      err.mockRestore()
+    }
+  })
 })

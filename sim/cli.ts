@@ -1,7 +1,7 @@
 // `mm sim` and `mm record` commands. The lead's CLI dispatches to these; each returns the process exit code.
 import { parseArgs } from 'node:util'
 import { createAcceleratedClock } from './clock.ts'
-import { type Simulator, startSimulator } from './index.ts'
+import { loadScenario, type Simulator, startSimulator } from './index.ts'
 import { recordMarketStream } from './record.ts'
 
 const DEFAULT_MARKET_WS = 'wss://ws-subscriptions-clob.polymarket.com/ws/market'
@@ -21,7 +21,8 @@ function waitForSignal(): Promise<string> {
 }
 
 export const SIM_USAGE = `usage: mm sim [--scenario <file|default|quiet|trending|jumpy>] [--port <p>] [--host <h>] [--seed <n>]
-              [--speed <factor>] [--replay <frames.jsonl>]`
+              [--speed <factor>] [--replay <frames.jsonl>] [--markets <n>]
+  --markets <n>  serve n generated binary markets (default flow model) instead of the scenario's, for scale tests`
 
 /** Runs the simulator standalone until SIGINT/SIGTERM. `ready` receives it once listening (for tests). */
 export async function runSimCommand(argv: string[], ready?: (sim: Simulator) => void): Promise<number> {
@@ -32,6 +33,7 @@ export async function runSimCommand(argv: string[], ready?: (sim: Simulator) => 
     seed?: string
     speed?: string
     replay?: string
+    markets?: string
     help?: boolean
   }
   try {
@@ -44,6 +46,7 @@ export async function runSimCommand(argv: string[], ready?: (sim: Simulator) => 
         seed: { type: 'string' },
         speed: { type: 'string' },
         replay: { type: 'string' },
+        markets: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -71,10 +74,20 @@ export async function runSimCommand(argv: string[], ready?: (sim: Simulator) => 
     console.error(`invalid --speed ${values.speed}`)
     return 2
   }
+  const generated = values.markets === undefined ? undefined : Number(values.markets)
+  if (generated !== undefined && (!Number.isInteger(generated) || generated < 1 || generated > 20_000)) {
+    console.error(`invalid --markets ${values.markets}`)
+    return 2
+  }
   let sim: Simulator
   try {
+    const base = values.scenario ?? 'default'
+    const scenario =
+      generated === undefined
+        ? values.scenario
+        : { ...loadScenario(base), markets: [], generate: { markets: generated, seed: seed ?? 1 } }
     sim = await startSimulator({
-      ...(values.scenario !== undefined ? { scenario: values.scenario } : {}),
+      ...(scenario !== undefined ? { scenario } : {}),
       ...(values.replay !== undefined ? { replay: values.replay } : {}),
       port,
       host: values.host ?? '127.0.0.1',
@@ -91,8 +104,9 @@ export async function runSimCommand(argv: string[], ready?: (sim: Simulator) => 
   console.log(`Gamma    ${sim.urls.gamma}`)
   console.log(`Data API ${sim.urls.dataApi}`)
   console.log(`Admin    ${sim.urls.admin}`)
-  for (const m of sim.markets)
-    console.log(`market   ${m.slug}  ${m.conditionId}  YES ${m.tokens[0]}  NO ${m.tokens[1]}`)
+  for (const m of sim.markets.slice(0, 50))
+    console.log(`market   ${m.slug}  ${m.protocol}  ${m.conditionId}  YES ${m.tokens[0]}  NO ${m.tokens[1]}`)
+  if (sim.markets.length > 50) console.log(`market   … ${sim.markets.length - 50} more (GET ${sim.urls.gamma}/markets)`)
   ready?.(sim)
   await waitForSignal()
   await sim.stop()

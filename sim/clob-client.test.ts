@@ -131,14 +131,18 @@ describe('real clob-client-v2 against the simulator', () => {
     await b.cancelAll()
   })
 
-  test('heartbeat returns an id and the same id is accepted next time', async () => {
+  test('heartbeat ids rotate on every accepted beat; a stale id gets 400 with the current id, wrapped by the client', async () => {
     const a = l2(alice, aliceCreds)
     const hb = await a.postHeartbeat()
     expect(typeof hb.heartbeat_id).toBe('string')
     const hb2 = await a.postHeartbeat(hb.heartbeat_id)
-    expect(hb2.heartbeat_id).toBe(hb.heartbeat_id)
-    const bad = await a.postHeartbeat('not-the-id')
-    expect(bad).toMatchObject({ status: 400, heartbeat_id: hb.heartbeat_id })
+    expect(typeof hb2.heartbeat_id).toBe('string')
+    expect(hb2.heartbeat_id).not.toBe(hb.heartbeat_id)
+    // The stale id: production's body has no `error` key, so CCv2 wraps the whole body under `error` (§7.3).
+    const stale = (await a.postHeartbeat(hb.heartbeat_id)) as unknown as Record<string, unknown>
+    expect(stale).toEqual({ error: { error_msg: 'Invalid Heartbeat ID', heartbeat_id: hb2.heartbeat_id }, status: 400 })
+    const again = await a.postHeartbeat(hb2.heartbeat_id)
+    expect(again.heartbeat_id).not.toBe(hb2.heartbeat_id)
   })
 
   test('wrong HMAC, a signature by another key and a tampered order are rejected', async () => {

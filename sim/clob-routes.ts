@@ -1,62 +1,29 @@
-// CLOB REST routes (protocol doc §2): public market data, L1 key management, L2 trading and account data.
+// CLOB REST routes (protocol doc §2): public market data and L1 key management; the L2 trading and account routes
+// live in trading-routes.ts and account-routes.ts.
 import { z } from 'zod'
-import { type ApiCreds, AUTH_ERRORS, type KeyStore } from './auth.ts'
+import { createAccountRoutes } from './account-routes.ts'
+import { type ApiCreds, AUTH_ERRORS } from './auth.ts'
 import { clobMarket, clobMarketDetails } from './catalog.ts'
-import type { SimClock } from './clock.ts'
-import type { Engine, MarketState, PlaceResult } from './engine.ts'
-import type { Faults } from './faults.ts'
-import type { Heartbeats } from './heartbeats.ts'
-import { type Ctx, error, type Handler, json, paginate, parseBody } from './http.ts'
-import { decodeOrder } from './order-body.ts'
-import { AMOUNT_SCALE, PRICE_SCALE, unitsToPrice } from './units.ts'
-import { bookSummary, ownLastTrade, restOrder, restTrade, topOfBook } from './wire.ts'
+import type { MarketState } from './engine.ts'
+import { type Ctx, error, json } from './http.ts'
+import { bodyOf, type ClobDeps, createSession, pageOf, type Route } from './routes-common.ts'
+import { createTradingRoutes } from './trading-routes.ts'
+import { PRICE_SCALE, unitsToPrice } from './units.ts'
+import { bookSummary, ownLastTrade, topOfBook } from './wire.ts'
 
-export const MAX_BATCH = 15
-const MAX_CANCEL_IDS = 1000
+export type { ClobDeps, Route } from './routes-common.ts'
+export { MAX_BATCH } from './trading-routes.ts'
+
 const MAX_BOOKS = 500
-const MAX_UINT = '115792089237316195423570985008687907853269984665640564039457584007913129639935'
-
-export type ClobDeps = {
-  engine: Engine
-  keys: KeyStore
-  clock: SimClock
-  faults: Faults
-  heartbeats: Heartbeats
-  chainId: number
-  version: () => 1 | 2
-  pageSize: number
-}
-
-export type Route = { method: string; path: string; auth: 'none' | 'l1' | 'l2'; handler: Handler; prefix?: boolean }
-
 const TokenParams = z.array(z.object({ token_id: z.string(), side: z.enum(['BUY', 'SELL']).optional() }))
 type TokenParam = z.infer<typeof TokenParams>[number]
 type Loc = { market: MarketState; outcome: 0 | 1 }
-const CancelOneBody = z.object({ orderID: z.string() })
-const CancelManyBody = z.array(z.string())
-const CancelMarketBody = z.object({ market: z.string().optional(), asset_id: z.string().optional() })
-const HeartbeatBody = z.object({ heartbeat_id: z.string().nullable().optional() })
 const NO_BOOK = 'No orderbook exists for the requested token id'
-
-/** The JSON body checked against `schema`, or undefined; `empty` stands in for an empty body where one is allowed. */
-function bodyOf<S extends z.ZodType>(ctx: Ctx, schema: S, empty?: object): z.output<S> | undefined {
-  const body = ctx.body === '' && empty ? { ok: true as const, value: empty } : parseBody(ctx)
-  const parsed = body.ok ? schema.safeParse(body.value) : undefined
-  return parsed?.success ? parsed.data : undefined
-}
-
-/** Query filter: true when the parameter is absent or equals one of `values`. */
-function wants(q: URLSearchParams, name: string, ...values: string[]): boolean {
-  const want = q.get(name)
-  return !want || values.includes(want)
-}
 
 export function createClobRoutes(d: ClobDeps): Route[] {
   const { engine } = d
   const created = new Set<string>()
-  // Proxy/Safe wallets: the API key's signer trades for a funder; account data is the funder's.
-  const funders = new Map<string, string>()
-  const acct = (ctx: Ctx) => funders.get(ctx.apiKey ?? '') ?? ctx.address ?? ''
+  const session = createSession(d)
   const tokenOf = (ctx: Ctx) => ctx.query.get('token_id')
 
   function withToken(ctx: Ctx, fn: (loc: Loc, tokenId: string) => Response): Response {
@@ -106,10 +73,7 @@ export function createClobRoutes(d: ClobDeps): Route[] {
     }
   }
 
-  function page<T>(ctx: Ctx, rows: T[]): Response {
-    const p = paginate(rows, ctx.query.get('next_cursor'), d.pageSize)
-    return p ? json(p) : error(400, 'invalid next_cursor')
-  }
+  const page = <T>(ctx: Ctx, rows: T[]) => pageOf(ctx, rows, d.pageSize)
 
   const mid = (m: MarketState, o: 0 | 1) => {
     const t = topOfBook(m, o)
@@ -130,56 +94,6 @@ export function createClobRoutes(d: ClobDeps): Route[] {
     const yesSide = m.lastTradeSide
     const side = o === 0 ? yesSide : yesSide === 'BUY' ? 'SELL' : 'BUY'
     return { price: p === undefined ? '0.5' : unitsToPrice(p), side: p === undefined ? '' : side }
-  }
-
-  function placeResponse(r: PlaceResult) {
-    if (!r.ok)
-      return {
-        success: false,
-        errorMsg: r.errorMsg,
-        orderID: '',
-        status: '',
-        transactionsHashes: [],
-        tradeIDs: [],
-        takingAmount: '',
-        makingAmount: '',
-      }
-    return {
-      success: true,
-      errorMsg: '',
-      orderID: r.order.id,
-      status: r.status,
-      transactionsHashes: r.trades.map((t) => t.transactionHash),
-      tradeIDs: r.trades.map((t) => t.id),
-      takingAmount: r.trades.length > 0 ? String(r.takingAmount / AMOUNT_SCALE) : '',
-      makingAmount: r.trades.length > 0 ? String(r.makingAmount / AMOUNT_SCALE) : '',
-    }
-  }
-
-  function submitOne(ctx: Ctx, raw: unknown): { status: number; body: Record<string, unknown> } {
-    const dec = decodeOrder(raw, {
-      apiKey: ctx.apiKey ?? '',
-      keyAddress: ctx.address ?? '',
-      chainId: d.chainId,
-      version: d.version(),
-      negRiskOf: (t) => engine.token(t)?.market.spec.negRisk ?? false,
-    })
-    if (!dec.ok) return { status: 400, body: { error: dec.error, success: false, errorMsg: dec.error, orderID: '' } }
-    if (dec.maker !== dec.signer && ctx.apiKey) funders.set(ctx.apiKey, dec.maker)
-    const res = placeResponse(engine.place(dec.input))
-    if (!res.success) return { status: 400, body: { ...res, error: res.errorMsg, orderID: dec.input.id } }
-    return { status: 200, body: res }
-  }
-
-  const cancelBody = (ids: string[], address: string) => {
-    const canceled: string[] = []
-    const notCanceled: Record<string, string> = {}
-    for (const id of ids) {
-      const why = engine.cancel(id, address)
-      if (why === undefined) canceled.push(id)
-      else notCanceled[id] = why
-    }
-    return { canceled, not_canceled: notCanceled }
   }
 
   const routes: Route[] = [
@@ -342,195 +256,12 @@ export function createClobRoutes(d: ClobDeps): Route[] {
       auth: 'l1',
       handler: (ctx) => credsReply(d.keys.derive(ctx.address ?? '', ctx.req.headers.get('poly_nonce') ?? '0')),
     },
-    // L2
-    {
-      method: 'GET',
-      path: '/auth/api-keys',
-      auth: 'l2',
-      handler: (ctx) => json({ apiKeys: [ctx.apiKey] }),
-    },
-    {
-      method: 'GET',
-      path: '/auth/ban-status/closed-only',
-      auth: 'l2',
-      handler: () => json({ closed_only: false }),
-    },
-    {
-      method: 'POST',
-      path: '/order',
-      auth: 'l2',
-      handler: (ctx) => {
-        const body = parseBody(ctx)
-        if (!body.ok) return error(400, 'Invalid order payload')
-        const r = submitOne(ctx, body.value)
-        return json(r.body, r.status)
-      },
-    },
-    {
-      method: 'POST',
-      path: '/orders',
-      auth: 'l2',
-      handler: (ctx) => {
-        const body = parseBody(ctx)
-        if (!body.ok || !Array.isArray(body.value)) return error(400, 'Invalid order payload')
-        if (body.value.length > MAX_BATCH) return error(400, `Too many orders in payload, max ${MAX_BATCH}`)
-        return json(
-          body.value.map((raw) => {
-            const r = submitOne(ctx, raw)
-            if (r.status === 200) return r.body
-            const { error: _e, ...rest } = r.body
-            return rest
-          }),
-        )
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/order',
-      auth: 'l2',
-      handler: (ctx) => {
-        const body = bodyOf(ctx, CancelOneBody)
-        if (!body) return error(400, 'Invalid order payload')
-        return json(cancelBody([body.orderID], acct(ctx)))
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/orders',
-      auth: 'l2',
-      handler: (ctx) => {
-        const ids = bodyOf(ctx, CancelManyBody)
-        if (!ids) return error(400, 'Invalid order payload')
-        if (ids.length > MAX_CANCEL_IDS) return error(400, `Too many orders in payload, max ${MAX_CANCEL_IDS}`)
-        return json(cancelBody(ids, acct(ctx)))
-      },
-    },
-    {
-      method: 'DELETE',
-      path: '/cancel-all',
-      auth: 'l2',
-      handler: (ctx) => json({ canceled: engine.cancelAll(acct(ctx)), not_canceled: {} }),
-    },
-    {
-      method: 'DELETE',
-      path: '/cancel-market-orders',
-      auth: 'l2',
-      handler: (ctx) => {
-        const body = bodyOf(ctx, CancelMarketBody, {})
-        if (!body) return error(400, 'Invalid payload')
-        const ids = engine.cancelMarket(acct(ctx), body.market, body.asset_id)
-        return json({ canceled: ids, not_canceled: {} })
-      },
-    },
-    {
-      method: 'GET',
-      path: '/data/order/',
-      prefix: true,
-      auth: 'l2',
-      handler: (ctx) => {
-        const o = engine.order(ctx.path.slice('/data/order/'.length))
-        if (!o || o.account.address !== acct(ctx)) return json(null)
-        return json(restOrder(o))
-      },
-    },
-    {
-      method: 'GET',
-      path: '/data/orders',
-      auth: 'l2',
-      handler: (ctx) => {
-        const a = engine.findAccount(acct(ctx))
-        const q = ctx.query
-        const list = a
-          ? [...a.open]
-              .filter(
-                (o) =>
-                  wants(q, 'id', o.id) &&
-                  wants(q, 'market', o.market.spec.conditionId) &&
-                  wants(q, 'asset_id', o.tokenId),
-              )
-              .sort((x, y) => x.createdAt - y.createdAt)
-              .map(restOrder)
-          : []
-        return page(ctx, list)
-      },
-    },
-    {
-      method: 'GET',
-      path: '/data/trades',
-      auth: 'l2',
-      handler: (ctx) => {
-        const a = engine.findAccount(acct(ctx))
-        const q = ctx.query
-        const before = q.get('before')
-        const after = q.get('after')
-        const list = a
-          ? a.trades
-              .filter(
-                (t) =>
-                  wants(q, 'id', t.id) &&
-                  wants(q, 'market', t.market.spec.conditionId) &&
-                  wants(q, 'asset_id', t.taker.tokenId, ...t.makers.map((f) => f.order.tokenId)) &&
-                  (!before || t.matchTime / 1000 < Number(before)) &&
-                  (!after || t.matchTime / 1000 > Number(after)),
-              )
-              .reverse()
-              .map((t) => restTrade(t, ctx.apiKey ?? ''))
-          : []
-        return page(ctx, list)
-      },
-    },
-    {
-      method: 'GET',
-      path: '/balance-allowance',
-      auth: 'l2',
-      handler: balanceAllowance,
-    },
-    {
-      method: 'GET',
-      path: '/balance-allowance/update',
-      auth: 'l2',
-      handler: balanceAllowance,
-    },
-    {
-      method: 'GET',
-      path: '/order-scoring',
-      auth: 'l2',
-      handler: () => json({ scoring: false }),
-    },
-    {
-      method: 'POST',
-      path: '/v1/heartbeats',
-      auth: 'l2',
-      handler: (ctx) => {
-        const body = bodyOf(ctx, HeartbeatBody, {})
-        if (!body) return error(400, 'Invalid payload')
-        const r = d.heartbeats.beat(acct(ctx), body.heartbeat_id)
-        return r.ok ? json({ heartbeat_id: r.id }) : json({ error: 'Invalid heartbeat id', heartbeat_id: r.id }, 400)
-      },
-    },
+    ...createTradingRoutes(d, session),
+    ...createAccountRoutes(d, session),
   ]
-
-  function balanceAllowance(ctx: Ctx): Response {
-    const type = ctx.query.get('asset_type')
-    const a = engine.account(acct(ctx))
-    if (type === 'COLLATERAL') return json({ balance: String(a.cash), allowances: allowances() })
-    if (type === 'CONDITIONAL') {
-      const token = ctx.query.get('token_id')
-      if (!token || !engine.token(token)) return error(400, 'Invalid token id')
-      return json({ balance: String(a.tokens.get(token) ?? 0), allowances: allowances() })
-    }
-    return error(400, 'Invalid asset type')
-  }
 
   function credsReply(rec: ApiCreds): Response {
     return json({ apiKey: rec.apiKey, secret: rec.secret, passphrase: rec.passphrase })
-  }
-
-  function allowances(): Record<string, string> {
-    return {
-      '0xE111180000d2663C0091e4f400237545B87B996B': MAX_UINT,
-      '0xe2222d279d744050d28e00520010520000310F59': MAX_UINT,
-    }
   }
 
   return routes

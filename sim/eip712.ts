@@ -1,4 +1,4 @@
-// Minimal EIP-712 hashing and signer recovery for the three structs the CLOB uses (ClobAuth, V1 and V2 orders).
+// Minimal EIP-712 hashing and signer recovery for the structs the CLOB uses (ClobAuth, V1 and V2/V3 orders).
 // Hand-rolled on @noble primitives because generic typed-data encoders cost milliseconds per order.
 import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { keccak_256 } from '@noble/hashes/sha3.js'
@@ -126,7 +126,13 @@ export type OrderV1Struct = {
   signatureType: number
 }
 
-export function orderV2Digest(o: OrderV2Struct, chainId: number, verifyingContract: string): Uint8Array {
+/** `domainVersion` "2" for CTFExchangeV2 / NegRisk V2, "3" for ExchangeV3 (Protocol V2 markets). */
+export function orderV2Digest(
+  o: OrderV2Struct,
+  chainId: number,
+  verifyingContract: string,
+  domainVersion: '2' | '3' = '2',
+): Uint8Array {
   const struct = keccak_256(
     concat([
       ORDER_V2_TYPE,
@@ -143,7 +149,7 @@ export function orderV2Digest(o: OrderV2Struct, chainId: number, verifyingContra
       bytes32Word(o.builder),
     ]),
   )
-  return digest(cachedDomain('Polymarket CTF Exchange', '2', chainId, verifyingContract), struct)
+  return digest(cachedDomain('Polymarket CTF Exchange', domainVersion, chainId, verifyingContract), struct)
 }
 
 export function orderV1Digest(o: OrderV1Struct, chainId: number, verifyingContract: string): Uint8Array {

@@ -1,146 +1,26 @@
 // The exchange core: markets, accounts, price-time matching across the YES/NO pair (mint and merge), balance
 // reservation by open orders, taker fees and settlement. Pure and synchronous: time comes from `now()`, ids from a
 // seeded PRNG, and every state change is reported through `onEvent` in the order the wire should show it.
-import { type BookNode, type BookSide, type LevelChange, YesBook } from './book.ts'
+import { YesBook } from './book.ts'
+import {
+  type Account,
+  type EngineEvent,
+  type EngineOptions,
+  ERR,
+  type MarketState,
+  type OrderStatus,
+  type PlaceInput,
+  type PlaceResult,
+  type SimOrder,
+  type SimTrade,
+  type TradeStatus,
+} from './engine-types.ts'
+import { addTok, applyFill, releaseBought, revertFill, sellable } from './ledger.ts'
+import { availableLiquidity, feeMicro, validate, yesSpace } from './order-rules.ts'
 import { createPrng, type Prng } from './prng.ts'
-import type { MarketSpec } from './scenario.ts'
-import { cashFor, PRICE_SCALE, sharesToMicro, tickToUnits } from './units.ts'
+import { cashFor, PRICE_SCALE, tickToUnits } from './units.ts'
 
-export type Side = 'BUY' | 'SELL'
-export type OrderType = 'GTC' | 'GTD' | 'FOK' | 'FAK'
-export type OrderStatus = 'LIVE' | 'MATCHED' | 'CANCELED' | 'INVALID'
-export type TradeStatus = 'MATCHED' | 'MINED' | 'CONFIRMED' | 'RETRYING' | 'FAILED'
-
-export const ERR = {
-  tick: 'order is invalid. Price breaks minimum tick size rules',
-  minSize: 'order is invalid. Size lower than the minimum',
-  duplicated: "order is invalid. Duplicated. Same order has already been placed, can't be placed again",
-  balance: 'not enough balance / allowance',
-  expiration: 'invalid expiration',
-  insert: 'could not insert order',
-  postOnlyType: 'invalid post-only order: only GTC and GTD order types are allowed',
-  postOnlyCross: 'invalid post-only order: order crosses book',
-  fok: "order couldn't be fully filled, FOK orders are fully filled/killed",
-  notReady: 'the market is not yet ready to process new orders',
-} as const
-
-export type Position = { size: number; avgPrice: number; totalBought: number; realizedPnl: number }
-
-export type Account = {
-  address: string
-  /** pUSD, micro units. */
-  cash: number
-  reservedCash: number
-  tokens: Map<string, number>
-  reservedTokens: Map<string, number>
-  positions: Map<string, Position>
-  /** Internal flow accounts: no balance checks or bookkeeping. */
-  unlimited: boolean
-  open: Set<SimOrder>
-  trades: SimTrade[]
-}
-
-export type MarketState = {
-  spec: MarketSpec
-  book: YesBook<SimOrder>
-  tick: number
-  baseTick: number
-  lastTradePrice: number | undefined
-  lastTradeSide: Side
-  accepting: boolean
-  /** Past its end date: no trading, every order cancelled. */
-  closed: boolean
-}
-
-export type SimOrder = BookNode & {
-  id: string
-  market: MarketState
-  account: Account
-  owner: string
-  tokenId: string
-  outcome: 0 | 1
-  side: Side
-  /** Own-token price, units of 1e-4. */
-  price: number
-  originalSize: number
-  matched: number
-  reservedCash: number
-  orderType: OrderType
-  expiration: number
-  createdAt: number
-  status: OrderStatus
-  associateTrades: string[]
-}
-
-export type MakerFill = {
-  order: SimOrder
-  matched: number
-  /** Maker's own-token price. */
-  price: number
-}
-
-export type SimTrade = {
-  id: string
-  market: MarketState
-  taker: SimOrder
-  /** Taker's own-token price and matched size. */
-  price: number
-  size: number
-  yesPrice: number
-  makers: MakerFill[]
-  status: TradeStatus
-  matchTime: number
-  lastUpdate: number
-  transactionHash: string
-  feeRateBps: number
-  /** Taker fee paid, pUSD micro units. */
-  fee: number
-  /** Settlement reversed (the trade FAILED on chain). */
-  reverted: boolean
-}
-
-export type EngineEvent =
-  | { type: 'price_change'; market: MarketState; changes: LevelChange[] }
-  | { type: 'trades'; market: MarketState; trades: SimTrade[] }
-  | { type: 'trade_status'; trade: SimTrade }
-  | { type: 'order'; kind: 'PLACEMENT' | 'UPDATE' | 'CANCELLATION'; order: SimOrder }
-  | { type: 'tick_size_change'; market: MarketState; oldTick: number; newTick: number }
-  | { type: 'market_closed'; market: MarketState }
-
-export type PlaceInput = {
-  id: string
-  owner: string
-  address: string
-  tokenId: string
-  side: Side
-  /** Own-token price in units of 1e-4 (may be fractional if the amounts were off-grid). */
-  price: number
-  /** Shares, micro units. */
-  size: number
-  orderType: OrderType
-  postOnly?: boolean
-  /** Unix seconds; 0 = none. */
-  expiration?: number
-}
-
-export type PlaceResult =
-  | { ok: false; errorMsg: string }
-  | {
-      ok: true
-      order: SimOrder
-      trades: SimTrade[]
-      status: 'live' | 'matched' | 'unmatched'
-      makingAmount: number
-      takingAmount: number
-    }
-
-export type EngineOptions = {
-  markets: MarketSpec[]
-  now: () => number
-  seed?: number
-  initialBalanceMicro?: number
-  onEvent?: (e: EngineEvent) => void
-}
+export * from './engine-types.ts'
 
 export type Engine = ReturnType<typeof createEngine>
 
@@ -151,6 +31,7 @@ export function createEngine(opts: EngineOptions) {
   const now = opts.now
   const prng: Prng = createPrng((opts.seed ?? 1) ^ 0x5eed)
   const initialBalance = opts.initialBalanceMicro ?? 10_000 * 1_000_000
+  const holdBought = opts.settleOnMatch !== true
   const listeners: Array<(e: EngineEvent) => void> = opts.onEvent ? [opts.onEvent] : []
   const emit = (e: EngineEvent) => {
     for (const l of listeners) l(e)
@@ -202,6 +83,7 @@ export function createEngine(opts: EngineOptions) {
         reservedCash: 0,
         tokens: new Map(),
         reservedTokens: new Map(),
+        unsettledTokens: new Map(),
         positions: new Map(),
         unlimited,
         open: new Set(),
@@ -210,90 +92,6 @@ export function createEngine(opts: EngineOptions) {
       accounts.set(key, a)
     }
     return a
-  }
-
-  const tokenBal = (a: Account, t: string) => a.tokens.get(t) ?? 0
-  const tokenRes = (a: Account, t: string) => a.reservedTokens.get(t) ?? 0
-  const addTok = (m: Map<string, number>, t: string, d: number) => m.set(t, (m.get(t) ?? 0) + d)
-
-  function yesSpace(outcome: 0 | 1, side: Side, price: number): { ySide: BookSide; yesPrice: number } {
-    const bid = (outcome === 0) === (side === 'BUY')
-    return { ySide: bid ? 0 : 1, yesPrice: outcome === 0 ? price : PRICE_SCALE - price }
-  }
-
-  function feeMicro(market: MarketState, size: number, ownPrice: number): number {
-    const bps = market.spec.feeRateBps
-    if (bps === 0) return 0
-    const p = ownPrice / PRICE_SCALE
-    return Math.round(size * (bps / 10_000) * (p * (1 - p)) ** market.spec.feeExponent)
-  }
-
-  /** Returns the order's price on the tick grid, or the rejection message. */
-  function validate(input: PlaceInput, market: MarketState, internal: boolean): number | string {
-    if (!market.accepting) return ERR.notReady
-    const taking = input.orderType === 'FOK' || input.orderType === 'FAK'
-    if (input.postOnly && taking) return ERR.postOnlyType
-    let p: number
-    if (taking) {
-      // Market orders carry an implied worst price that is rarely exact: snap it to the grid.
-      p = Math.round(input.price / market.tick) * market.tick
-    } else {
-      if (Math.abs(input.price - Math.round(input.price)) > 1e-6) return ERR.tick
-      p = Math.round(input.price)
-      if (p % market.tick !== 0) return ERR.tick
-    }
-    if (p < market.tick || p > PRICE_SCALE - market.tick) return ERR.tick
-    if (input.size <= 0 || (!taking && !internal && input.size < sharesToMicro(market.spec.minOrderSize)))
-      return ERR.minSize
-    if (input.orderType === 'GTD') {
-      const exp = input.expiration ?? 0
-      if (exp * 1000 < now() + 60_000) return ERR.expiration
-    }
-    if (orders.has(input.id)) return ERR.duplicated
-    return p
-  }
-
-  function availableLiquidity(market: MarketState, ySide: BookSide, limit: number, want: number): number {
-    const book = market.book
-    let got = 0
-    if (ySide === 0) {
-      for (let p = book.bestAsk; p <= limit && got < want; p++) got += book.asks[p]?.total ?? 0
-    } else {
-      for (let p = book.bestBid; p >= limit && got < want; p--) got += book.bids[p]?.total ?? 0
-    }
-    return got
-  }
-
-  function updatePosition(a: Account, tokenId: string, side: Side, qty: number, ownPrice: number): void {
-    let pos = a.positions.get(tokenId)
-    if (!pos) {
-      pos = { size: 0, avgPrice: 0, totalBought: 0, realizedPnl: 0 }
-      a.positions.set(tokenId, pos)
-    }
-    const px = ownPrice / PRICE_SCALE
-    const q = qty / 1_000_000
-    if (side === 'BUY') {
-      pos.avgPrice = pos.size + q > 0 ? (pos.avgPrice * pos.size + px * q) / (pos.size + q) : 0
-      pos.size += q
-      pos.totalBought += q
-    } else {
-      pos.realizedPnl += (px - pos.avgPrice) * q
-      pos.size = Math.max(0, pos.size - q)
-    }
-  }
-
-  function settle(o: SimOrder, qty: number, ownPrice: number, fee: number): void {
-    const a = o.account
-    if (a.unlimited) return
-    const cash = cashFor(qty, ownPrice)
-    if (o.side === 'BUY') {
-      a.cash -= cash + fee
-      addTok(a.tokens, o.tokenId, qty)
-    } else {
-      a.cash += cash - fee
-      addTok(a.tokens, o.tokenId, -qty)
-    }
-    updatePosition(a, o.tokenId, o.side, qty, ownPrice)
   }
 
   /** Re-derive a resting order's reservation from its remaining size (no rounding drift). */
@@ -337,7 +135,7 @@ export function createEngine(opts: EngineOptions) {
     const loc = byToken.get(input.tokenId)
     if (!loc) return { ok: false, errorMsg: ERR.insert }
     const market = loc.market
-    const price = validate(input, market, opts2.unlimited === true)
+    const price = validate(input, market, opts2.unlimited === true, now(), (id) => orders.has(id))
     if (typeof price === 'string') return { ok: false, errorMsg: price }
     const a = account(input.address, opts2.unlimited)
     const { ySide, yesPrice } = yesSpace(loc.outcome, input.side, price)
@@ -350,7 +148,7 @@ export function createEngine(opts: EngineOptions) {
         const bound = Math.round(input.size * (market.spec.feeRateBps / 10_000) * 0.25 ** market.spec.feeExponent)
         const need = cashFor(input.size, price) + (crosses ? bound : 0)
         if (a.cash - a.reservedCash < need) return { ok: false, errorMsg: ERR.balance }
-      } else if (tokenBal(a, input.tokenId) - tokenRes(a, input.tokenId) < input.size) {
+      } else if (sellable(a, input.tokenId) < input.size) {
         return { ok: false, errorMsg: ERR.balance }
       }
     }
@@ -399,8 +197,8 @@ export function createEngine(opts: EngineOptions) {
       const takerOwn = order.outcome === 0 ? best : PRICE_SCALE - best
       const makerOwn = maker.price
       const fee = a.unlimited ? 0 : feeMicro(market, qty, takerOwn)
-      settle(order, qty, takerOwn, fee)
-      settle(maker, qty, makerOwn, 0)
+      applyFill(order, qty, takerOwn, fee, holdBought)
+      applyFill(maker, qty, makerOwn, 0, holdBought)
       order.remaining -= qty
       order.matched += qty
       maker.matched += qty
@@ -431,6 +229,7 @@ export function createEngine(opts: EngineOptions) {
           feeRateBps: market.spec.feeRateBps,
           fee: 0,
           reverted: false,
+          settled: !holdBought,
         }
         made.push(trade)
         order.associateTrades.push(trade.id)
@@ -564,36 +363,22 @@ export function createEngine(opts: EngineOptions) {
     return cancelMany([...gtd].filter((o) => o.expiration > 0 && o.expiration * 1000 <= nowMs))
   }
 
-  /** Undo a fill's balance effects (on-chain failure). Orders keep their matched state, as on the real venue. */
-  function unsettle(o: SimOrder, qty: number, ownPrice: number, fee: number): void {
-    const a = o.account
-    if (a.unlimited) return
-    const cash = cashFor(qty, ownPrice)
-    const pos = a.positions.get(o.tokenId)
-    const q = qty / 1_000_000
-    if (o.side === 'BUY') {
-      a.cash += cash + fee
-      addTok(a.tokens, o.tokenId, -qty)
-      if (pos) {
-        pos.size = Math.max(0, pos.size - q)
-        pos.totalBought = Math.max(0, pos.totalBought - q)
-      }
-    } else {
-      a.cash -= cash - fee
-      addTok(a.tokens, o.tokenId, qty)
-      if (pos) {
-        pos.realizedPnl -= (ownPrice / PRICE_SCALE - pos.avgPrice) * q
-        pos.size += q
-      }
-    }
-  }
-
   function failTrade(tr: SimTrade): void {
     if (tr.reverted) return
     tr.reverted = true
-    unsettle(tr.taker, tr.size, tr.price, tr.fee)
-    for (const f of tr.makers) unsettle(f.order, f.matched, f.price, 0)
+    const held = !tr.settled
+    tr.settled = true
+    revertFill(tr.taker, tr.size, tr.price, tr.fee, held)
+    for (const f of tr.makers) revertFill(f.order, f.matched, f.price, 0, held)
     setTradeStatus(tr, 'FAILED')
+  }
+
+  /** The trade reached the settlement point: its bought shares become sellable (once). */
+  function settleTrade(tr: SimTrade): void {
+    if (tr.settled || tr.reverted) return
+    tr.settled = true
+    releaseBought(tr.taker, tr.size)
+    for (const f of tr.makers) releaseBought(f.order, f.matched)
   }
 
   function setTradeStatus(tr: SimTrade, status: TradeStatus): void {
@@ -623,6 +408,7 @@ export function createEngine(opts: EngineOptions) {
     shrink,
     batch,
     setTradeStatus,
+    settleTrade,
     failTrade,
     subscribe(fn: (e: EngineEvent) => void): () => void {
       listeners.push(fn)

@@ -32,6 +32,27 @@ export const FaultsPatchSchema = z.strictObject({
     .object({ count: z.number().int().positive().default(1), hang_ms: z.number().nonnegative().default(60_000) })
     .optional()
     .describe('POST /order(s): accept and process, then withhold the response'),
+  heartbeat_lose: z
+    .union([
+      z.number().int().nonnegative(),
+      z.object({ count: z.number().int().nonnegative(), hang_ms: z.number().nonnegative().default(10_000) }),
+    ])
+    .optional()
+    .describe('The next n accepted heartbeats rotate the id, but their answer never reaches the client'),
+  rate_limit_exhaust: z
+    .object({
+      address: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+      bucket: z.enum(['order', 'cancel', 'both']).default('both'),
+    })
+    .optional()
+    .describe('Empty the signer bucket(s) now (one-shot); they refill at the tier rate'),
+  ws_frozen: z.boolean().optional().describe('Market sockets keep answering PONG but send no book data'),
+  exchange_mode: z
+    .object({
+      mode: z.enum(['normal', 'restarting', 'cancel_only', 'post_only']),
+      for_ms: z.number().positive().optional().describe('Back to normal by itself after this long'),
+    })
+    .optional(),
 })
 export type FaultsPatch = z.infer<typeof FaultsPatchSchema>
 
@@ -46,12 +67,22 @@ export type FaultsState = {
   restErrors: Array<RouteFault & { remaining: number | undefined }>
   tradeFailRate: number
   submitHang: { remaining: number; hangMs: number } | undefined
+  heartbeatLose: { remaining: number; hangMs: number }
+  wsFrozen: boolean
+  /** `untilMs` undefined = until changed. A restart window is followed by post-only (production does so). */
+  exchangeMode: { mode: ExchangeMode; untilMs: number | undefined }
 }
+
+export type ExchangeMode = 'normal' | 'restarting' | 'cancel_only' | 'post_only'
 
 export type Faults = {
   state(): FaultsState
-  /** Returns true when the patch asked for an immediate WebSocket drop. */
-  apply(patch: FaultsPatch): { dropNow: boolean }
+  /** Returns the one-shot actions the patch asked for (WebSocket drop, bucket drain). */
+  apply(patch: FaultsPatch): { dropNow: boolean; exhaust: FaultsPatch['rate_limit_exhaust'] }
+  /** Hang time (ms) when the next accepted heartbeat's answer must be lost, else undefined. */
+  takeHeartbeatLose(): number | undefined
+  /** The exchange mode now (expired windows roll over: restarting → post_only → normal). */
+  exchangeMode(): ExchangeMode
   routeError(method: string, path: string): number | undefined
   takeSubmitHang(): number | undefined
   /** Decide (seeded) whether a new trade will fail on chain. */
@@ -73,10 +104,13 @@ function initial(): FaultsState {
     restErrors: [],
     tradeFailRate: 0,
     submitHang: undefined,
+    heartbeatLose: { remaining: 0, hangMs: 10_000 },
+    wsFrozen: false,
+    exchangeMode: { mode: 'normal', untilMs: undefined },
   }
 }
 
-export function createFaults(seed = 1): Faults {
+export function createFaults(seed = 1, now: () => number = Date.now, postOnlyAfterRestartMs = 120_000): Faults {
   let s = initial()
   const prng: Prng = createPrng(seed ^ 0xfa017)
   const applies = (channel: 'market' | 'user') => s.wsChannel === 'all' || s.wsChannel === channel
@@ -95,7 +129,35 @@ export function createFaults(seed = 1): Faults {
       if (patch.trade_fail_rate !== undefined) s.tradeFailRate = patch.trade_fail_rate
       if (patch.submit_hang !== undefined)
         s.submitHang = { remaining: patch.submit_hang.count, hangMs: patch.submit_hang.hang_ms }
-      return { dropNow: patch.ws_drop === true }
+      const lose = patch.heartbeat_lose
+      if (lose !== undefined)
+        s.heartbeatLose =
+          typeof lose === 'number'
+            ? { remaining: lose, hangMs: 10_000 }
+            : { remaining: lose.count, hangMs: lose.hang_ms }
+      if (patch.ws_frozen !== undefined) s.wsFrozen = patch.ws_frozen
+      if (patch.exchange_mode !== undefined) {
+        const { mode, for_ms } = patch.exchange_mode
+        s.exchangeMode = { mode, untilMs: for_ms === undefined ? undefined : now() + for_ms }
+      }
+      return { dropNow: patch.ws_drop === true, exhaust: patch.rate_limit_exhaust }
+    },
+    takeHeartbeatLose() {
+      const h = s.heartbeatLose
+      if (h.remaining <= 0) return undefined
+      h.remaining--
+      return h.hangMs
+    },
+    exchangeMode() {
+      const m = s.exchangeMode
+      if (m.untilMs !== undefined && now() >= m.untilMs) {
+        s.exchangeMode =
+          m.mode === 'restarting' && postOnlyAfterRestartMs > 0
+            ? { mode: 'post_only', untilMs: m.untilMs + postOnlyAfterRestartMs }
+            : { mode: 'normal', untilMs: undefined }
+        return this.exchangeMode()
+      }
+      return m.mode
     },
     routeError(method, path) {
       for (const r of s.restErrors) {

@@ -1,11 +1,14 @@
 // Public entry point of the embedded exchange simulator: `startSimulator` wires scenario → engine → flow → server.
+import { type AccountSettings, createAccountSettings } from './accounts.ts'
 import { createKeyStore } from './auth.ts'
 import { createRealClock, type SimClock } from './clock.ts'
+import { CONTRACTS } from './contracts.ts'
 import { type Account, createEngine, type Engine, type SimOrder } from './engine.ts'
 import { createFaults } from './faults.ts'
 import { createFlow, type Flow } from './flow.ts'
 import { createHeartbeats } from './heartbeats.ts'
 import { createPrng } from './prng.ts'
+import { createRateLimits, type RateLimits } from './rate-limits.ts'
 import { createReplay, loadRecording, type Replay, scenarioFromRecording } from './replay.ts'
 import { buildMarkets, loadScenario, type MarketSpec, type Scenario } from './scenario.ts'
 import { startServer } from './server.ts'
@@ -62,6 +65,10 @@ export type Simulator = {
   /** Present when started with `replay`. */
   replay: Replay | undefined
   hub: WsHub
+  /** Per-address approvals, deposit-wallet restriction and tier (what POST /admin/accounts/<address> sets). */
+  accounts: AccountSettings
+  /** The per-signer token buckets. */
+  rateLimits: RateLimits
   /** Open orders of an address, in the REST /data/orders shape. */
   openOrders(address: string): ReturnType<typeof restOrder>[]
   balances(address: string): SimBalances
@@ -100,8 +107,25 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     initialBalanceMicro: Math.round(scenario.initial_balance_usd * 1e6),
   })
   const keys = createKeyStore(`mm-sim:${seed}`)
-  const faults = createFaults(seed)
-  if (scenario.faults) faults.apply(scenario.faults)
+  const production = scenario.production
+  const faults = createFaults(seed, () => clock.now(), production.post_only_after_restart_ms)
+  const contracts = CONTRACTS[scenario.chain_id]
+  if (!contracts) throw new Error(`no contracts for chain ${scenario.chain_id}`)
+  const accounts = createAccountSettings(contracts)
+  for (const a of scenario.accounts) {
+    accounts.apply(a.address, a)
+    if (a.usdc !== undefined) engine.setBalances(a.address, Math.round(a.usdc * 1e6))
+  }
+  const rateLimits = createRateLimits({
+    clock,
+    mode: production.rate_limits.mode,
+    defaultTier: production.rate_limits.tier,
+    tierOf: (signer) => accounts.tier(signer),
+  })
+  if (scenario.faults) {
+    const { exhaust } = faults.apply(scenario.faults)
+    if (exhaust) rateLimits.exhaust(exhaust.address, exhaust.bucket)
+  }
   const idPrng = createPrng(seed ^ 0x4b1d)
   const newId = () => {
     const h = Array.from({ length: 4 }, () =>
@@ -120,9 +144,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       log(`heartbeat expired for ${address}: cancelled ${ids.length} orders`)
     },
   })
-  const hub = createWsHub({ engine, keys, faults, clock })
+  const hub = createWsHub({ engine, keys, faults, clock, production })
 
-  // Trades involving a real account settle on the simulated chain: MATCHED → MINED → CONFIRMED.
+  // Trades involving a real account settle on the simulated chain: MATCHED → MINED → CONFIRMED. Bought shares become
+  // sellable at the settlement point production.sellable_after names (CONFIRMED by default: the strictest).
   const volume = new Map<string, number>()
   const timers = new Set<() => void>()
   engine.subscribe((e) => {
@@ -132,14 +157,20 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       volume.set(cid, (volume.get(cid) ?? 0) + tr.size / 1e6)
       if (!engine.trade(tr.id)) continue
       const fails = faults.tradeFails()
+      const settleAt = production.sellable_after
+      if (settleAt === 'matched' && !fails) engine.settleTrade(tr)
       const mined = clock.setTimeout(() => {
         timers.delete(mined)
         engine.setTradeStatus(tr, fails ? 'RETRYING' : 'MINED')
+        if (!fails && settleAt === 'mined') engine.settleTrade(tr)
       }, scenario.trade_mined_after)
       const confirmed = clock.setTimeout(() => {
         timers.delete(confirmed)
         if (fails) engine.failTrade(tr)
-        else engine.setTradeStatus(tr, 'CONFIRMED')
+        else {
+          engine.settleTrade(tr)
+          engine.setTradeStatus(tr, 'CONFIRMED')
+        }
       }, scenario.trade_confirmed_after)
       timers.add(mined)
       timers.add(confirmed)
@@ -154,6 +185,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     faults,
     heartbeats,
     hub,
+    rateLimits,
+    accounts,
+    production,
+    contracts,
     chainId: scenario.chain_id,
     version: { get: () => version, set: (v) => (version = v) },
     pageSize: opts.pageSize ?? 100,
@@ -198,6 +233,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     flow,
     replay,
     hub,
+    accounts,
+    rateLimits,
     openOrders: (address) => [...(engine.findAccount(address)?.open ?? [])].map((o: SimOrder) => restOrder(o)),
     balances: (address) => balancesOf(engine.findAccount(address)),
     setBalances: (address, usdc, tokens) => {

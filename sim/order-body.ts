@@ -1,8 +1,11 @@
 // POST /order bodies (V2, and V1 when the server runs as version 1): parse with zod, recover the EIP-712 signer,
 // check it may act for the maker, and turn amounts into a price/size the engine understands.
 import { z } from 'zod'
+import { CONTRACTS } from './contracts.ts'
 import { orderV1Digest, orderV2Digest, recoverAddress, toHex } from './eip712.ts'
 import type { OrderType, PlaceInput } from './engine.ts'
+
+export { CONTRACTS } from './contracts.ts'
 
 const Addr = z.string().regex(/^0x[0-9a-fA-F]{40}$/)
 const Bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/)
@@ -49,24 +52,9 @@ export const NewOrderSchema = z.object({
 })
 export type NewOrder = z.infer<typeof NewOrderSchema>
 
-export type Contracts = { exchange: string; negRiskExchange: string; exchangeV2: string; negRiskExchangeV2: string }
-
-export const CONTRACTS: Record<number, Contracts> = {
-  137: {
-    exchange: '0x4bFb41d5B3570DeFd03C39a9A4D8dE6Bd8B8982E',
-    negRiskExchange: '0xC5d563A36AE78145C45a50134d48A1215220f80a',
-    exchangeV2: '0xE111180000d2663C0091e4f400237545B87B996B',
-    negRiskExchangeV2: '0xe2222d279d744050d28e00520010520000310F59',
-  },
-  80002: {
-    exchange: '0xdFE02Eb6733538f8Ea35D585af8DE5958AD99E40',
-    negRiskExchange: '0xC5d563A36AE78145C45a50134d48A1215220f80a',
-    exchangeV2: '0xE111180000d2663C0091e4f400237545B87B996B',
-    negRiskExchangeV2: '0xe2222d279d744050d28e00520010520000310F59',
-  },
-}
-
-export type DecodedOrder = { ok: true; input: PlaceInput; maker: string; signer: string } | { ok: false; error: string }
+export type DecodedOrder =
+  | { ok: true; input: PlaceInput; maker: string; signer: string; signatureType: number }
+  | { ok: false; error: string }
 
 export const ORDER_ERRORS = {
   invalidOrder: 'Invalid order payload',
@@ -77,13 +65,23 @@ export const ORDER_ERRORS = {
   version: 'order_version_mismatch',
 } as const
 
+export type OrderMarket = { negRisk: boolean; protocol: 'v1' | 'v2' }
+
 /**
- * Decode and authenticate one order body for the API key `apiKey` of `keyAddress`. `negRiskOf` tells which exchange
- * contract signs for a token (undefined = unknown token, which the engine rejects later).
+ * Decode and authenticate one order body for the API key `apiKey` of `keyAddress`. `marketOf` tells which exchange
+ * contract signs for a token: Protocol V2 markets verify against ExchangeV3 (domain "3"), others against the V2
+ * exchange or its neg-risk twin (undefined = unknown token, which the engine rejects later). An order signed for the
+ * wrong exchange recovers another address and fails as `invalid signature`.
  */
 export function decodeOrder(
   raw: unknown,
-  ctx: { apiKey: string; keyAddress: string; chainId: number; version: 1 | 2; negRiskOf: (tokenId: string) => boolean },
+  ctx: {
+    apiKey: string
+    keyAddress: string
+    chainId: number
+    version: 1 | 2
+    marketOf: (tokenId: string) => OrderMarket | undefined
+  },
 ): DecodedOrder {
   const body = NewOrderSchema.safeParse(raw)
   if (!body.success) return { ok: false, error: ORDER_ERRORS.invalidOrder }
@@ -111,19 +109,19 @@ export function decodeOrder(
       const o = SignedOrderV2Schema.safeParse(body.data.order)
       if (!o.success) return { ok: false, error: ORDER_ERRORS.invalidOrder }
       const v = o.data
-      const neg = ctx.negRiskOf(v.tokenId.toString())
-      digest = orderV2Digest(
-        { ...v, side: v.side === 'BUY' ? 0 : 1 },
-        ctx.chainId,
-        neg ? contracts.negRiskExchangeV2 : contracts.exchangeV2,
-      )
+      const m = ctx.marketOf(v.tokenId.toString())
+      const struct = { ...v, side: v.side === 'BUY' ? (0 as const) : (1 as const) }
+      digest =
+        m?.protocol === 'v2'
+          ? orderV2Digest(struct, ctx.chainId, contracts.exchangeV3, '3')
+          : orderV2Digest(struct, ctx.chainId, m?.negRisk ? contracts.negRiskExchangeV2 : contracts.exchangeV2)
       ;({ maker, signer, signature, tokenId, makerAmount, takerAmount, side, expiration } = v)
       sigType = v.signatureType
     } else {
       const o = SignedOrderV1Schema.safeParse(body.data.order)
       if (!o.success) return { ok: false, error: ORDER_ERRORS.invalidOrder }
       const v = o.data
-      const neg = ctx.negRiskOf(v.tokenId.toString())
+      const neg = ctx.marketOf(v.tokenId.toString())?.negRisk ?? false
       digest = orderV1Digest(
         { ...v, side: v.side === 'BUY' ? 0 : 1 },
         ctx.chainId,
@@ -157,6 +155,7 @@ export function decodeOrder(
     ok: true,
     maker: maker.toLowerCase(),
     signer: recovered,
+    signatureType: sigType,
     input: {
       id: toHex(digest),
       owner: ctx.apiKey,

@@ -6,6 +6,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { FaultsPatchSchema } from './faults.ts'
+import { ProductionSchema, ScenarioAccountSchema } from './production.ts'
 
 const TICKS = [0.1, 0.01, 0.005, 0.0025, 0.001, 0.0001] as const
 
@@ -68,6 +69,10 @@ export const ScenarioMarketSchema = z.object({
   }),
   min_order_size: z.number().positive().default(5),
   neg_risk: z.boolean().default(false),
+  version: z
+    .enum(['v1', 'v2'])
+    .default('v1')
+    .describe('Gamma `version`: v2 markets list ids in positionIds and settle on ExchangeV3 (§7.1)'),
   end_date: z.iso.datetime().optional(),
   ends_in: DurationSchema.optional().describe('End date relative to simulator start'),
   rewards: z
@@ -80,20 +85,30 @@ export const ScenarioMarketSchema = z.object({
 })
 export type ScenarioMarket = z.infer<typeof ScenarioMarketSchema>
 
-export const ScenarioSchema = z.object({
-  name: z.string().default('custom'),
-  seed: z.number().int().nonnegative().default(1),
-  chain_id: z.union([z.literal(137), z.literal(80002)]).default(137),
-  api_version: z.union([z.literal(1), z.literal(2)]).default(2),
-  initial_balance_usd: z.number().nonnegative().default(10_000),
-  step: DurationSchema.default(250).describe('Synthetic flow step'),
-  trade_mined_after: DurationSchema.default(1000),
-  trade_confirmed_after: DurationSchema.default(3000),
-  heartbeat_timeout: DurationSchema.default(15_000).describe('10 s + 5 s grace'),
-  flow: z.boolean().default(true),
-  markets: z.array(ScenarioMarketSchema).min(1),
-  faults: FaultsPatchSchema.optional(),
-})
+export const ScenarioSchema = z
+  .object({
+    name: z.string().default('custom'),
+    seed: z.number().int().nonnegative().default(1),
+    chain_id: z.union([z.literal(137), z.literal(80002)]).default(137),
+    api_version: z.union([z.literal(1), z.literal(2)]).default(2),
+    initial_balance_usd: z.number().nonnegative().default(10_000),
+    step: DurationSchema.default(250).describe('Synthetic flow step'),
+    trade_mined_after: DurationSchema.default(1000),
+    trade_confirmed_after: DurationSchema.default(3000),
+    heartbeat_timeout: DurationSchema.default(15_000).describe('10 s + 5 s grace'),
+    flow: z.boolean().default(true),
+    markets: z.array(ScenarioMarketSchema).default([]),
+    /** Adds N generated binary markets with the default flow model (scale tests). */
+    generate: z
+      .object({ markets: z.number().int().positive().max(20_000), seed: z.number().int().nonnegative().default(1) })
+      .optional(),
+    faults: FaultsPatchSchema.optional(),
+    /** Production-strict behaviours (§7), each relaxable here. */
+    production: ProductionSchema,
+    /** Accounts with non-default settings (missing approvals, deposit-wallet restriction, tier, balance). */
+    accounts: z.array(ScenarioAccountSchema).default([]),
+  })
+  .refine((s) => s.markets.length > 0 || s.generate !== undefined, { message: 'a scenario needs markets or generate' })
 export type Scenario = z.infer<typeof ScenarioSchema>
 
 export type MarketSpec = {
@@ -107,6 +122,8 @@ export type MarketSpec = {
   tickSize: number
   minOrderSize: number
   negRisk: boolean
+  /** Polymarket protocol of the market (Gamma `version`). */
+  protocol: 'v1' | 'v2'
   endDate: string
   rewardsMinSize: number
   rewardsMaxSpread: number
@@ -126,7 +143,8 @@ function tokenIdFrom(text: string): string {
 }
 
 export function buildMarkets(scenario: Scenario, startMs: number): MarketSpec[] {
-  return scenario.markets.map((m) => {
+  const generated = scenario.generate ? generateMarkets(scenario.generate.markets, scenario.generate.seed) : []
+  return [...scenario.markets, ...generated].map((m) => {
     const endMs = m.end_date ? Date.parse(m.end_date) : startMs + (m.ends_in ?? 30 * 8.64e7)
     return {
       slug: m.slug,
@@ -139,6 +157,7 @@ export function buildMarkets(scenario: Scenario, startMs: number): MarketSpec[] 
       tickSize: m.tick_size,
       minOrderSize: m.min_order_size,
       negRisk: m.neg_risk,
+      protocol: m.version,
       endDate: new Date(Math.floor(endMs / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
       rewardsMinSize: m.rewards.min_size,
       rewardsMaxSpread: m.rewards.max_spread,
@@ -148,6 +167,27 @@ export function buildMarkets(scenario: Scenario, startMs: number): MarketSpec[] 
       dynamics: m.dynamics,
     }
   })
+}
+
+/** N binary markets with the default flow model; initial probabilities and ticks vary with the seed. */
+export function generateMarkets(n: number, seed: number): ScenarioMarket[] {
+  let x = (seed * 2654435761) >>> 0 || 1
+  const next = () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    return x / 4294967296
+  }
+  return Array.from({ length: n }, (_, i) =>
+    ScenarioMarketSchema.parse({
+      slug: `gen-${seed}-${i}`,
+      question: `Generated market ${i} (seed ${seed})?`,
+      tick_size: next() < 0.8 ? 0.01 : 0.001,
+      version: i % 4 === 3 ? 'v2' : 'v1',
+      dynamics: { initial_prob: Math.round((0.1 + 0.8 * next()) * 100) / 100 },
+    }),
+  )
 }
 
 export const SCENARIO_DIR = join(import.meta.dir, 'scenarios')

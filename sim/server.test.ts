@@ -124,7 +124,9 @@ describe('Gamma, Data API and CLOB market shapes', () => {
     const rows = (await res.json()) as Array<Record<string, unknown>>
     expect(rows).toHaveLength(2)
     const real = fixture('gamma_market.json') as Record<string, unknown>
-    for (const k of Object.keys(rows[0]!)) expect(real).toHaveProperty(k)
+    // `version` (and positionIds on v2) are §7.1 fields newer than the 2024 capture.
+    for (const k of Object.keys(rows[0]!)) if (k !== 'version') expect(real).toHaveProperty(k)
+    expect(rows[0]!.version).toBe('v1')
     for (const k of ['clobTokenIds', 'outcomes', 'outcomePrices']) expect(typeof rows[0]![k]).toBe(typeof real[k])
     expect(JSON.parse(rows[0]!.clobTokenIds as string)).toEqual([yes, no])
     expect(rows[1]!.negRisk).toBe(true)
@@ -147,8 +149,15 @@ describe('Gamma, Data API and CLOB market shapes', () => {
     const b = client(bob, bobCreds)
     const a = client(alice, creds)
     await b.createAndPostOrder({ tokenID: no, price: 0.6, size: 20, side: Side.BUY })
-    // Alice buys YES at 0.4 against Bob's resting BUY NO at 0.6: the pair is minted.
-    const r = await a.createAndPostOrder({ tokenID: yes, price: 0.4, size: 20, side: Side.BUY })
+    // Alice buys YES at 0.4 against Bob's resting BUY NO at 0.6: the pair is minted. deferExec: on this manual clock
+    // the trade is never broadcast, and CCv2 would poll /data/trades for its hash for 30 s (§7.6).
+    const r = await a.createAndPostOrder(
+      { tokenID: yes, price: 0.4, size: 20, side: Side.BUY },
+      undefined,
+      OrderType.GTC,
+      false,
+      true,
+    )
     expect(r.status).toBe('matched')
     const pos = (await (await fetch(`${sim.urls.dataApi}/positions?user=${alice.address}`)).json()) as Array<
       Record<string, unknown>
@@ -401,14 +410,20 @@ describe('failed settlement', () => {
       const aliceBefore = sim.balances(alice.address)
       const bobBefore = sim.balances(bob.address)
       await b.createAndPostOrder({ tokenID: no, price: 0.7, size: 10, side: Side.BUY })
-      const r = await a.createAndPostOrder({ tokenID: yes, price: 0.3, size: 10, side: Side.BUY })
+      const r = await a.createAndPostOrder(
+        { tokenID: yes, price: 0.3, size: 10, side: Side.BUY },
+        undefined,
+        OrderType.GTC,
+        false,
+        true,
+      )
       expect(r.status).toBe('matched')
       expect(sim.balances(alice.address).usdc).toBeCloseTo(aliceBefore.usdc - 3, 6)
       const id = r.tradeIDs?.[0] ?? ''
       clock.advance(1000)
-      expect((await a.getTrades({ id }))[0]?.status).toBe('RETRYING')
+      expect((await a.getTrades({ id }))[0]?.status).toBe('TRADE_STATUS_RETRYING')
       clock.advance(2000)
-      expect((await a.getTrades({ id }))[0]?.status).toBe('FAILED')
+      expect((await a.getTrades({ id }))[0]?.status).toBe('TRADE_STATUS_FAILED')
       expect(sim.balances(alice.address).usdc).toBeCloseTo(aliceBefore.usdc, 6)
       expect(sim.balances(alice.address).tokens[yes] ?? 0).toBeCloseTo(aliceBefore.tokens[yes] ?? 0, 6)
       expect(sim.balances(bob.address).usdc).toBeCloseTo(bobBefore.usdc, 6)

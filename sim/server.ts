@@ -2,14 +2,19 @@
 // /admin, WebSocket channels at /ws/market and /ws/user. Every handler is wrapped: client input never crashes it.
 import type { Server } from 'bun'
 import { z } from 'zod'
+import type { AccountSettings } from './accounts.ts'
 import type { KeyStore } from './auth.ts'
 import { dataPositions, dataTrades, gammaMarket } from './catalog.ts'
 import { checkAuth, createClobRoutes, type Route } from './clob-routes.ts'
 import type { SimClock } from './clock.ts'
+import type { Contracts } from './contracts.ts'
 import type { Engine } from './engine.ts'
 import { type Faults, FaultsPatchSchema } from './faults.ts'
 import type { Heartbeats } from './heartbeats.ts'
 import { BODY_LIMIT, type Ctx, error, json, parseBody } from './http.ts'
+import { AccountSettingsSchema, type Production, ProductionPatchSchema } from './production.ts'
+import { createWindowLimiter, type RateLimits } from './rate-limits.ts'
+import { withHeaders } from './routes-common.ts'
 import { restOrder } from './wire.ts'
 import type { SocketData, WsHub } from './ws-hub.ts'
 
@@ -20,6 +25,10 @@ export type ServerDeps = {
   faults: Faults
   heartbeats: Heartbeats
   hub: WsHub
+  rateLimits: RateLimits
+  accounts: AccountSettings
+  production: Production
+  contracts: Contracts
   chainId: number
   version: { get: () => 1 | 2; set: (v: 1 | 2) => void }
   pageSize: number
@@ -45,10 +54,21 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     clock: d.clock,
     faults: d.faults,
     heartbeats: d.heartbeats,
+    rateLimits: d.rateLimits,
+    accounts: d.accounts,
+    production: d.production,
+    contracts: d.contracts,
     chainId: d.chainId,
     version: d.version.get,
     pageSize: d.pageSize,
   })
+  // §7.6 (nautilus_trader #2238): opening many sockets at once draws 429 on the upgrade.
+  const upgrades = createWindowLimiter(
+    d.clock,
+    () => d.production.connections.max_upgrades,
+    () => d.production.connections.upgrade_window_ms,
+    () => d.production.connections.enforce,
+  )
   const exact = new Map<string, Route>()
   const prefixed: Route[] = []
   for (const r of clob) {
@@ -105,7 +125,8 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     if (ctx.path !== '/data-api/positions' && ctx.path !== '/data-api/trades') return error(404, 'not found')
     if (!user || !/^0x[0-9a-fA-F]{40}$/.test(user)) return error(400, 'user is required')
     const a = d.engine.findAccount(user)
-    const limit = Math.min(Number(ctx.query.get('limit') ?? 100) || 100, 500)
+    const cap = d.production.positions_page_max
+    const limit = Math.min(Number(ctx.query.get('limit') ?? 100) || 100, cap)
     const offset = Math.max(Number(ctx.query.get('offset') ?? 0) || 0, 0)
     if (!a) return json([])
     if (ctx.path === '/data-api/positions') {
@@ -122,7 +143,8 @@ export function startServer(d: ServerDeps): Server<SocketData> {
       return json({
         time: d.clock.now(),
         version: d.version.get(),
-        faults: d.faults.state(),
+        faults: { ...d.faults.state(), exchangeMode: d.faults.exchangeMode() },
+        production: d.production,
         sockets: d.hub.counts(),
         markets: d.engine.markets.map((m) => ({
           condition_id: m.spec.conditionId,
@@ -139,7 +161,8 @@ export function startServer(d: ServerDeps): Server<SocketData> {
       const parsed = body.ok ? FaultsPatchSchema.safeParse(body.value) : undefined
       if (!parsed?.success)
         return error(400, parsed ? parsed.error.issues.map((i) => i.message).join('; ') : 'invalid json')
-      const { dropNow } = d.faults.apply(parsed.data)
+      const { dropNow, exhaust } = d.faults.apply(parsed.data)
+      if (exhaust) d.rateLimits.exhaust(exhaust.address, exhaust.bucket)
       const dropped = dropNow ? d.hub.dropAll(d.faults.state().wsChannel) : 0
       d.log(`faults updated${dropNow ? `, dropped ${dropped} sockets` : ''}`)
       return json({ faults: d.faults.state(), dropped })
@@ -154,10 +177,30 @@ export function startServer(d: ServerDeps): Server<SocketData> {
       d.engine.setBalances(parsed.data.address, cash, tokens)
       return json(accountView(parsed.data.address))
     }
-    if (ctx.method === 'GET' && p.startsWith('/admin/accounts/')) {
+    if (p.startsWith('/admin/accounts/')) {
       const addr = p.slice('/admin/accounts/'.length)
       if (!/^0x[0-9a-fA-F]{40}$/.test(addr)) return error(400, 'invalid address')
+      if (ctx.method === 'POST') {
+        const body = parseBody(ctx)
+        const parsed = body.ok ? AccountSettingsSchema.safeParse(body.value) : undefined
+        if (!parsed?.success)
+          return error(400, parsed ? parsed.error.issues.map((i) => i.message).join('; ') : 'invalid json')
+        d.accounts.apply(addr, parsed.data)
+      } else if (ctx.method !== 'GET') return error(405, 'method not allowed')
       return json(accountView(addr))
+    }
+    if (ctx.method === 'POST' && p === '/admin/production') {
+      const body = parseBody(ctx)
+      const parsed = body.ok ? ProductionPatchSchema.safeParse(body.value) : undefined
+      if (!parsed?.success)
+        return error(400, parsed ? parsed.error.issues.map((i) => i.message).join('; ') : 'invalid json')
+      const patch = parsed.data
+      if (patch.rate_limits) d.rateLimits.setMode(patch.rate_limits.mode, patch.rate_limits.tier)
+      const { rate_limits, connections, ...rest } = patch
+      Object.assign(d.production, rest)
+      if (rate_limits) d.production.rate_limits = { mode: rate_limits.mode, tier: d.rateLimits.defaultTier() }
+      if (connections) Object.assign(d.production.connections, connections)
+      return json({ production: d.production })
     }
     if (ctx.method === 'POST' && p === '/admin/version') {
       const body = parseBody(ctx)
@@ -183,14 +226,18 @@ export function startServer(d: ServerDeps): Server<SocketData> {
 
   function accountView(address: string) {
     const a = d.engine.findAccount(address)
-    if (!a) return { address: address.toLowerCase(), usdc: 0, reserved_usdc: 0, tokens: {}, open_orders: [] }
+    const settings = d.accounts.view(address)
+    if (!a)
+      return { address: address.toLowerCase(), usdc: 0, reserved_usdc: 0, tokens: {}, open_orders: [], ...settings }
     return {
+      ...settings,
       address: a.address,
       usdc: a.cash / 1e6,
       reserved_usdc: a.reservedCash / 1e6,
       tokens: Object.fromEntries([...a.tokens].map(([t, v]) => [t, v / 1e6])),
       reserved_tokens: Object.fromEntries([...a.reservedTokens].map(([t, v]) => [t, v / 1e6])),
-      open_orders: [...a.open].map(restOrder),
+      unsettled_tokens: Object.fromEntries([...a.unsettledTokens].map(([t, v]) => [t, v / 1e6])),
+      open_orders: [...a.open].map((o) => restOrder(o)),
     }
   }
 
@@ -200,6 +247,8 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     const method = req.method.toUpperCase()
 
     if (path === '/ws/market' || path === '/ws/user') {
+      const wait = upgrades.hit('ip')
+      if (wait !== undefined) return withHeaders(error(429, 'Too Many Requests'), { 'Retry-After': String(wait) })
       const data = d.hub.newData(path === '/ws/market' ? 'market' : 'user')
       if (server.upgrade(req, { data })) return undefined
       return error(400, 'expected a websocket upgrade')

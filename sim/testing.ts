@@ -1,6 +1,13 @@
 // Helpers for tests against the simulator: known wallets, a simulator on a literal scenario, a real clob-client,
 // and L1/L2 headers exactly as the clob-client builds them (for raw-HTTP tests).
-import { type ApiKeyCreds, ClobClient, type ClobClientOptions } from '@polymarket/clob-client-v2'
+import {
+  type ApiKeyCreds,
+  ClobClient,
+  type ClobClientOptions,
+  OrderType,
+  orderToJsonV2,
+  type Side,
+} from '@polymarket/clob-client-v2'
 import { Wallet } from 'ethers'
 import type { z } from 'zod'
 import { type ApiCreds, hmacSignature } from './auth.ts'
@@ -85,4 +92,38 @@ export async function deriveCreds(clobUrl: string, wallet: Wallet, chainId = 137
   const res = await fetch(`${clobUrl}/auth/derive-api-key`, { headers: await l1Headers(wallet, chainId) })
   if (!res.ok) throw new Error(`derive-api-key failed: ${res.status}`)
   return (await res.json()) as ApiCreds
+}
+
+/** A raw L2 request (headers and status visible, which the client hides). `body` is sent and signed verbatim. */
+export function l2Fetch(
+  clobUrl: string,
+  wallet: Wallet,
+  creds: ApiCreds,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Response> {
+  const text = body === undefined ? '' : JSON.stringify(body)
+  return fetch(`${clobUrl}${path}`, {
+    method,
+    headers: l2Headers(wallet.address, creds, method, path, text),
+    ...(text ? { body: text } : {}),
+  })
+}
+
+/** The POST /order body the real client would send for `order` (signed by `client`, V2 or V3 by `version`). */
+export async function orderBody(
+  client: ClobClient,
+  creds: ApiCreds,
+  order: { tokenID: string; price: number; size: number; side: Side },
+  options: { version?: 2 | 3; postOnly?: boolean; orderType?: OrderType } = {},
+): Promise<Record<string, unknown>> {
+  const signed = await client.createOrder(order, options.version ? { version: options.version } : undefined)
+  const body = orderToJsonV2(
+    signed as never,
+    creds.apiKey,
+    options.orderType ?? OrderType.GTC,
+    options.postOnly ?? false,
+  )
+  return { ...body }
 }

@@ -199,11 +199,29 @@ export function outcomeName(o: SimOrder): string {
   return o.market.spec.outcomes[o.outcome]
 }
 
+/** How REST spells statuses: production prefixes them (§7.4); `broadcastAfterMs` is the MATCHED_NOT_BROADCASTED span. */
+export type RestStatusStyle = { prefixed: boolean; now: number; broadcastAfterMs: number }
+const PLAIN: RestStatusStyle = { prefixed: false, now: 0, broadcastAfterMs: 0 }
+
+export function restOrderStatus(o: SimOrder, style: RestStatusStyle): string {
+  return style.prefixed ? `ORDER_STATUS_${o.status}` : o.status
+}
+
+/** Matched but not yet sent on chain: no transaction hash yet, and not settled. */
+function unbroadcast(t: SimTrade, style: RestStatusStyle): boolean {
+  return style.broadcastAfterMs > 0 && t.status === 'MATCHED' && style.now < t.matchTime + style.broadcastAfterMs
+}
+
+export function restTradeStatus(t: SimTrade, style: RestStatusStyle): string {
+  if (!style.prefixed) return t.status
+  return unbroadcast(t, style) ? 'TRADE_STATUS_MATCHED_NOT_BROADCASTED' : `TRADE_STATUS_${t.status}`
+}
+
 /** REST open order (/data/order, /data/orders). */
-export function restOrder(o: SimOrder) {
+export function restOrder(o: SimOrder, style: RestStatusStyle = PLAIN) {
   return {
     id: o.id,
-    status: o.status,
+    status: restOrderStatus(o, style),
     owner: o.owner,
     maker_address: o.account.address,
     market: o.market.spec.conditionId,
@@ -262,7 +280,7 @@ function makerOrders(t: SimTrade) {
  * One trade as seen by `viewer` (an API key): the taker sees trader_side TAKER; a maker sees MAKER with the taker's
  * side/price/size on top and its own fill inside maker_orders.
  */
-export function restTrade(t: SimTrade, viewerKey: string) {
+export function restTrade(t: SimTrade, viewerKey: string, style: RestStatusStyle = PLAIN) {
   const isTaker = t.taker.owner === viewerKey
   return {
     id: t.id,
@@ -273,7 +291,7 @@ export function restTrade(t: SimTrade, viewerKey: string) {
     size: microToString(t.size),
     fee_rate_bps: String(t.feeRateBps),
     price: unitsToPrice(t.price),
-    status: t.status,
+    status: restTradeStatus(t, style),
     match_time: String(Math.floor(t.matchTime / 1000)),
     last_update: String(Math.floor(t.lastUpdate / 1000)),
     outcome: outcomeName(t.taker),
@@ -283,7 +301,7 @@ export function restTrade(t: SimTrade, viewerKey: string) {
       ? t.taker.account.address
       : (t.makers.find((f) => f.order.owner === viewerKey)?.order.account.address ?? ''),
     maker_orders: makerOrders(t),
-    transaction_hash: t.transactionHash,
+    transaction_hash: unbroadcast(t, style) ? '' : t.transactionHash,
     trader_side: isTaker ? ('TAKER' as const) : ('MAKER' as const),
   }
 }

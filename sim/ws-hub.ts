@@ -6,6 +6,7 @@ import type { KeyStore } from './auth.ts'
 import type { SimClock } from './clock.ts'
 import type { Engine, EngineEvent, MarketState } from './engine.ts'
 import type { Faults } from './faults.ts'
+import type { Production } from './production.ts'
 import {
   wsBestBidAsk,
   wsBook,
@@ -26,6 +27,8 @@ export type SocketData = {
   apiKey: string | undefined
   markets: Set<string>
   closed: boolean
+  /** Market channel: the first book snapshot went out (a frozen feed freezes after it). */
+  dumped: boolean
 }
 
 export type SimSocket = ServerWebSocket<SocketData>
@@ -49,8 +52,14 @@ const UserSubSchema = z.object({
 
 export type WsHub = ReturnType<typeof createWsHub>
 
-export function createWsHub(deps: { engine: Engine; keys: KeyStore; faults: Faults; clock: SimClock }) {
-  const { engine, keys, faults, clock } = deps
+export function createWsHub(deps: {
+  engine: Engine
+  keys: KeyStore
+  faults: Faults
+  clock: SimClock
+  production: Production
+}) {
+  const { engine, keys, faults, clock, production } = deps
   const market = new Set<SimSocket>()
   const user = new Set<SimSocket>()
   const taps: Array<(frame: string) => void> = []
@@ -64,9 +73,20 @@ export function createWsHub(deps: { engine: Engine; keys: KeyStore; faults: Faul
     delivered++
   }
 
+  /**
+   * Market data this socket silently stops getting (PONG still flows): a frozen feed after its first snapshot
+   * (py-clob-client #292), or more assets than production serves on one socket (nautilus_trader #2915).
+   */
+  function starved(ws: SimSocket): boolean {
+    if (ws.data.channel !== 'market') return false
+    if (faults.state().wsFrozen && ws.data.dumped) return true
+    const c = production.connections
+    return c.enforce && ws.data.assets.size > c.max_assets_per_socket
+  }
+
   function send(ws: SimSocket, text: string): void {
     const ch = ws.data.channel
-    if (faults.silent(ch)) return
+    if (faults.silent(ch) || starved(ws)) return
     const act = faults.frameAction(ch)
     if (act.drop) return
     const out = act.malformed ? text.slice(0, Math.max(1, Math.floor(text.length / 2))) : text
@@ -192,6 +212,7 @@ export function createWsHub(deps: { engine: Engine; keys: KeyStore; faults: Faul
     }
     if (books.length === 1) send(ws, JSON.stringify(books[0]))
     else if (books.length > 1) send(ws, JSON.stringify(books))
+    if (books.length > 0) ws.data.dumped = true
   }
 
   function parseJson(text: string): unknown {
@@ -244,6 +265,7 @@ export function createWsHub(deps: { engine: Engine; keys: KeyStore; faults: Faul
         apiKey: undefined,
         markets: new Set(),
         closed: false,
+        dumped: false,
       }
     },
     open(ws: SimSocket): void {

@@ -201,7 +201,8 @@ describe('user channel', () => {
     }, 'trade lifecycle')
     expect(statuses).toEqual(['MATCHED', 'MINED', 'CONFIRMED'])
     const trades = await a.getTrades({ id: String(trade.id) })
-    expect(trades[0]?.status).toBe('CONFIRMED')
+    // REST spells it prefixed (§7.4); the user channel keeps the plain form.
+    expect(trades[0]?.status).toBe('TRADE_STATUS_CONFIRMED')
 
     await a.cancelAll()
     const cancel = await waitFor(() => find(u, (e) => e.type === 'CANCELLATION'), 'CANCELLATION')
