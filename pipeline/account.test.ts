@@ -149,3 +149,33 @@ describe('account', () => {
     expect(changed).toEqual(['2'])
   })
 })
+
+describe('V2 fees (protocol doc §7.5)', () => {
+  test('a taker BUY pays its fee in shares: it holds size − fee / price, the fee realized as a cost', () => {
+    const a = createAccount()
+    // 100 shares at 0.50 for 50 USD, fee 0.50 USD = 1 share.
+    a.applyFill(fill('BUY', 0.5, 100, { role: 'TAKER', feeUsd: 0.5 }))
+    expect(a.token('1')).toMatchObject({ shares: 99, avgPrice: 0.5 })
+    expect(a.token('1').realizedPnl).toBeCloseTo(-0.5, 12)
+    // Selling all 99 flattens the position: nothing is left that the exchange does not hold.
+    a.applyFill(fill('SELL', 0.6, 99))
+    expect(a.token('1').shares).toBe(0)
+    expect(a.token('1').realizedPnl).toBeCloseTo(99 * 0.1 - 0.5, 12)
+  })
+
+  test('a taker SELL and a maker BUY keep their size; the fee is USD', () => {
+    const a = createAccount()
+    a.applyFill(fill('BUY', 0.5, 100, { role: 'MAKER', feeUsd: 0 }))
+    a.applyFill(fill('SELL', 0.6, 40, { role: 'TAKER', feeUsd: 0.24 }))
+    expect(a.token('1').shares).toBe(60)
+    expect(a.token('1').realizedPnl).toBeCloseTo(40 * 0.1 - 0.24, 12)
+  })
+
+  test('a FAILED reversal rebuilds with the fee in shares', () => {
+    const a = createAccount()
+    a.applyFill(fill('BUY', 0.5, 100, { role: 'TAKER', feeUsd: 0.5, tradeId: 'x', orderId: 'ox' }))
+    a.applyFill(fill('BUY', 0.4, 10, { role: 'TAKER', feeUsd: 0.2 }))
+    a.applyFill(fill('BUY', 0.5, 100, { role: 'TAKER', feeUsd: 0.5, tradeId: 'x', orderId: 'ox', status: 'FAILED' }))
+    expect(a.token('1').shares).toBe(9.5)
+  })
+})

@@ -67,6 +67,19 @@ function applyTrade(pos: MutablePosition, side: 'BUY' | 'SELL', price: number, s
 }
 
 /**
+ * Shares a fill moves: its size, less the fee a taker BUY pays in shares (protocol doc §7.5). The fee's USD value
+ * is still realized as a cost, so a taker BUY's holdings are `size − fee / price` at `price` each.
+ */
+export function sharesMoved(fill: Fill): number {
+  if (fill.role !== 'TAKER' || fill.side !== 'BUY' || fill.feeUsd <= 0 || fill.price <= 0) return fill.size
+  return Math.max(0, fill.size - fill.feeUsd / fill.price)
+}
+
+function applyFillTo(pos: MutablePosition, fill: Fill): number {
+  return applyTrade(pos, fill.side, fill.price, sharesMoved(fill), fill.feeUsd)
+}
+
+/**
  * How long a fill is remembered after the newest fill's timestamp: longer than a UTC day, so `realizedSince` of
  * any day start at or after the newest fill stays exact, and far longer than a trade takes to settle or the
  * executor's back-fill window (1 h), so a replayed or late status update of a fill is still recognised. An
@@ -111,7 +124,7 @@ export function createAccount(opts: { readonly retentionMs?: number } = {}): Acc
   /** Rebuild one token from its seed and counted fills (rare: only on a FAILED reversal). */
   function rebuild(b: TokenBook) {
     const p = { ...b.seed }
-    for (const c of b.applied) c.pnl = applyTrade(p, c.fill.side, c.fill.price, c.fill.size, c.fill.feeUsd)
+    for (const c of b.applied) c.pnl = applyFillTo(p, c.fill)
     Object.assign(b.pos, p)
   }
 
@@ -124,7 +137,7 @@ export function createAccount(opts: { readonly retentionMs?: number } = {}): Acc
       const b = s.counted && books.get(s.fill.tokenId)
       if (b && b.applied[0] === s.counted) {
         b.applied.shift()
-        applyTrade(b.seed, s.fill.side, s.fill.price, s.fill.size, s.fill.feeUsd)
+        applyFillTo(b.seed, s.fill)
       }
     }
   }
@@ -150,7 +163,7 @@ export function createAccount(opts: { readonly retentionMs?: number } = {}): Acc
         return false
       }
       const b = get(fill.tokenId)
-      const counted: Counted = { fill, pnl: applyTrade(b.pos, fill.side, fill.price, fill.size, fill.feeUsd) }
+      const counted: Counted = { fill, pnl: applyFillTo(b.pos, fill) }
       b.applied.push(counted)
       seen.set(k, { fill, counted })
       if (fill.timestamp > newest) {

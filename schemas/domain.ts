@@ -41,6 +41,8 @@ export const MarketSchema = z.object({
   /** Rewards max spread in cents, as Gamma reports it. */
   rewardsMaxSpread: z.number().nonnegative().optional(),
   feeRateBps: z.number().nonnegative().optional(),
+  /** Exponent of the V2 taker fee curve (CLOB market info `fd.e`); absent means 1. */
+  feeExponent: z.number().nonnegative().optional(),
   /**
    * Polymarket protocol of the market (Gamma `version`): "v1" orders settle on CTFExchangeV2 / the neg-risk
    * exchange (EIP-712 domain version "2"); "v2" orders settle on ExchangeV3 (domain version "3") and its
@@ -117,7 +119,11 @@ export interface LiveOrder extends OrderIntent {
   readonly quotedMid: number
 }
 
-export type TradeStatus = 'MATCHED' | 'MINED' | 'CONFIRMED' | 'RETRYING' | 'FAILED'
+/**
+ * MATCHED and MATCHED_NOT_BROADCASTED (matched, not yet sent on chain) are matches that are not settled; MINED and
+ * CONFIRMED are on chain; RETRYING may go back to MINED; FAILED reverses the match (protocol doc §1.6, §7.4).
+ */
+export type TradeStatus = 'MATCHED' | 'MATCHED_NOT_BROADCASTED' | 'MINED' | 'CONFIRMED' | 'RETRYING' | 'FAILED'
 
 /** One of our fills. `tradeId` + `orderId` identify it; status moves MATCHED → MINED → CONFIRMED or FAILED. */
 export interface Fill {
@@ -128,6 +134,10 @@ export interface Fill {
   readonly side: Side
   readonly price: number
   readonly size: number
+  /**
+   * The fee's value in USD (V2: shares · rate · (p·(1−p))^exponent, protocol doc §7.5). A taker BUY pays it in
+   * shares: it receives `size − feeUsd / price` shares for `price · size` USD. Makers pay none.
+   */
   readonly feeUsd: number
   readonly role: 'MAKER' | 'TAKER'
   readonly status: TradeStatus

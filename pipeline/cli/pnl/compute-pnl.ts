@@ -9,7 +9,9 @@ import { round } from './format.ts'
  * buying shares today realizes nothing; their value shows in unrealized PnL at the day's last fair value.
  *
  * - realized: Σ over the day's reducing fills of closed shares × (price − average cost), before fees;
- * - fees and rebates: of the day's fills; net realized = realized − fees + rebates;
+ * - fees and rebates: of the day's fills; net realized = realized − fees + rebates. A taker BUY pays its V2 fee
+ *   in shares (protocol doc §7.5): the account holds `size − fee / price` shares, and the fee's USD value is on
+ *   the fees line like any other;
  * - unrealized: end-of-day holdings × (fair − average cost), YES at fair and NO at 1 − fair, with the market's
  *   last fair value of the day (or of its latest earlier day with a quote); null when no fair value is known.
  */

@@ -733,7 +733,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     },
     onTrade(trade) {
       const ours = (id: string) => orders.has(id) || orders.has(id.toLowerCase())
-      for (const f of tradeToFills(trade, deps.apiKey, now(), ours)) recordFill(f)
+      const us = {
+        apiKeys: [deps.apiKey],
+        funder: factory.maker,
+        log,
+        feeExponent: (id: string) => markets.get(id)?.feeExponent,
+      }
+      for (const f of tradeToFills(trade, us, now(), ours)) recordFill(f)
     },
     async resolveUnknowns() {
       if (!port) return

@@ -1,20 +1,16 @@
 import { describe, expect, spyOn, test } from 'bun:test'
 import { getContractConfig, OrderBuilder, Side, SignatureTypeV2 } from '@polymarket/clob-client-v2'
 import { type TypedDataField as EthersField, TypedDataEncoder, verifyTypedData, Wallet } from 'ethers'
+import { createMemoryLogger } from '../../../pipeline/logger.ts'
 import { createRng } from '../../quoting-math/rng.ts'
+import { jsCurve, loadNativeCurve } from './curve.ts'
 import {
-  CLOB_AUTH_FIELDS,
-  CLOB_AUTH_MESSAGE,
   checksumAddress,
-  clobAuthDomain,
   createFastSigner,
   exchangeDomain,
-  hashDomain,
-  hashTypedData,
   ORDER_V1_FIELDS,
   ORDER_V2_FIELDS,
   orderHash,
-  TYPED_DATA_SIGN_TYPES,
   type TypedDataDomain,
   type TypedDataTypes,
   type TypedDataValue,
@@ -36,6 +32,29 @@ function randomUint(r: () => number, maxBytes: number): string {
 
 function pick<T>(r: () => number, items: readonly T[]): T {
   return items[Math.floor(r() * items.length)] as T
+}
+
+const CLOB_AUTH_MESSAGE = 'This message attests that I control the given wallet'
+const CLOB_AUTH_TYPES: TypedDataTypes = {
+  ClobAuth: [
+    { name: 'address', type: 'address' },
+    { name: 'timestamp', type: 'string' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'message', type: 'string' },
+  ],
+}
+const clobAuthDomain = (chainId: number): TypedDataDomain => ({ name: 'ClobAuthDomain', version: '1', chainId })
+/** The ERC-7739 wrapper the client signs for a POLY_1271 order (exchangeOrderBuilderV2). */
+const TYPED_DATA_SIGN_TYPES: TypedDataTypes = {
+  TypedDataSign: [
+    { name: 'contents', type: 'Order' },
+    { name: 'name', type: 'string' },
+    { name: 'version', type: 'string' },
+    { name: 'chainId', type: 'uint256' },
+    { name: 'verifyingContract', type: 'address' },
+    { name: 'salt', type: 'bytes32' },
+  ],
+  Order: ORDER_V2_FIELDS,
 }
 
 const KEYS = Array.from({ length: 6 }, (_, i) => randomHex(createRng(1000 + i), 32))
@@ -123,7 +142,7 @@ describe('fast signer vs ethers v6 Wallet.signTypedData', () => {
       const domain = pick(r, domains)
       const order = randomOrderV1(r, w.fast.address)
       const types = { Order: ORDER_V1_FIELDS }
-      expect(w.fast.signTypedDataSync(domain, types, order)).toBe(
+      expect(await w.fast._signTypedData(domain, types, order)).toBe(
         await w.ethers.signTypedData(domain, ethersTypes(types), order),
       )
       expect(orderHash(order as never, domain)).toBe(TypedDataEncoder.hash(domain, ethersTypes(types), order))
@@ -141,7 +160,7 @@ describe('fast signer vs ethers v6 Wallet.signTypedData', () => {
         nonce: Math.floor(r() * 1000),
         message: CLOB_AUTH_MESSAGE,
       }
-      const types = { ClobAuth: CLOB_AUTH_FIELDS }
+      const types = CLOB_AUTH_TYPES
       expect(await w.fast._signTypedData(domain, types, value)).toBe(
         await w.ethers.signTypedData(domain, ethersTypes(types), value),
       )
@@ -167,11 +186,12 @@ describe('fast signer vs ethers v6 Wallet.signTypedData', () => {
 describe('published test vectors', () => {
   test('ClobAuth L1 signature (clob-client tests/signing/eip712.test.ts)', async () => {
     const signer = createFastSigner('0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80')
-    const sig = await signer._signTypedData(
-      clobAuthDomain(80002),
-      { ClobAuth: CLOB_AUTH_FIELDS },
-      { address: signer.address, timestamp: '10000000', nonce: 23, message: CLOB_AUTH_MESSAGE },
-    )
+    const sig = await signer._signTypedData(clobAuthDomain(80002), CLOB_AUTH_TYPES, {
+      address: signer.address,
+      timestamp: '10000000',
+      nonce: 23,
+      message: CLOB_AUTH_MESSAGE,
+    })
     expect(sig).toBe(
       '0xf62319a987514da40e57e2f4d7529f7bac38f0355bd88bb5adbb3768d80de6c1682518e0af677d5260366425f4361e7b70c25ae232aff0ab2331e2b164a1aedc1b',
     )
@@ -205,101 +225,22 @@ describe('published test vectors', () => {
     expect(exchangeDomain(137, false).verifyingContract).toBe('0xE111180000d2663C0091e4f400237545B87B996B')
     expect(exchangeDomain(137, true).verifyingContract).toBe('0xe2222d279d744050d28e00520010520000310F59')
     expect(exchangeDomain(137, true, 1).verifyingContract).toBe(c.negRiskExchange)
-    expect(hashDomain(exchangeDomain(137, false))).toBe(TypedDataEncoder.hashDomain(exchangeDomain(137, false)))
+    expect(exchangeDomain(137, false, 3)).toEqual({
+      name: 'Polymarket CTF Exchange',
+      version: '3',
+      chainId: 137,
+      verifyingContract: '0xe3333700cA9d93003F00f0F71f8515005F6c00Aa',
+    })
+    // One ExchangeV3: no neg-risk variant (protocol doc §7.1).
+    expect(exchangeDomain(137, true, 3)).toEqual(exchangeDomain(137, false, 3))
+    expect(exchangeDomain(80002, false, 3).verifyingContract).toBe('0x9fE6e61422AdB6F610d8597F9684b16912D50C3D')
   })
 })
 
-// ---- generic encoder ---------------------------------------------------------------------------------------
-
-const BASE_TYPES = ['uint256', 'uint64', 'uint8', 'int256', 'int32', 'bool', 'address', 'bytes32', 'bytes4', 'bytes']
-const BASE_TYPES_WITH_STRING = [...BASE_TYPES, 'string']
-
-function randomBase(r: () => number, type: string): unknown {
-  switch (type) {
-    case 'uint256':
-      return randomUint(r, 32)
-    case 'uint64':
-      return BigInt(randomHex(r, 8))
-    case 'uint8':
-      return Math.floor(r() * 256)
-    case 'int256':
-      return (r() < 0.5 ? '-' : '') + randomUint(r, 31)
-    case 'int32':
-      return Math.floor(r() * 2 ** 32) - 2 ** 31
-    case 'bool':
-      return r() < 0.5
-    case 'address':
-      return new Wallet(randomHex(r, 32)).address
-    case 'bytes32':
-      return randomHex(r, 32)
-    case 'bytes4':
-      return randomHex(r, 4)
-    case 'bytes':
-      return randomHex(r, Math.floor(r() * 70))
-    default:
-      return pick(r, ['', 'hello', 'Grüße, 世界 🎉', CLOB_AUTH_MESSAGE])
-  }
-}
-
-function randomSchema(r: () => number): { types: TypedDataTypes; value: TypedDataValue } {
-  const leafFields = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, i) => ({
-    name: `f${i}`,
-    type: pick(r, BASE_TYPES_WITH_STRING) + (r() < 0.2 ? '[]' : ''),
-  }))
-  const leafValue = (): Record<string, unknown> =>
-    Object.fromEntries(
-      leafFields.map((f) => {
-        if (f.type.endsWith('[]')) {
-          const base = f.type.slice(0, -2)
-          return [f.name, Array.from({ length: Math.floor(r() * 3) }, () => randomBase(r, base))]
-        }
-        return [f.name, randomBase(r, f.type)]
-      }),
-    )
-  const rootFields = [
-    { name: 'leaf', type: 'Leaf' },
-    { name: 'many', type: 'Leaf[]' },
-    { name: 'x', type: pick(r, BASE_TYPES_WITH_STRING) },
-    { name: 'fixed', type: 'uint16[2]' },
-  ]
-  return {
-    types: { Root: rootFields, Leaf: leafFields },
-    value: {
-      leaf: leafValue(),
-      many: Array.from({ length: Math.floor(r() * 3) }, leafValue),
-      x: randomBase(r, rootFields[2]?.type ?? 'string'),
-      fixed: [Math.floor(r() * 65536), Math.floor(r() * 65536)],
-    },
-  }
-}
-
-describe('generic EIP-712 fallback', () => {
-  test('150 random nested schemas hash and sign like ethers', async () => {
-    const r = createRng(11)
-    for (let i = 0; i < 150; i++) {
-      const { types, value } = randomSchema(r)
-      const domain: TypedDataDomain = pick(r, [
-        { name: 'Some App', version: '7', chainId: 1 },
-        {
-          name: 'Other',
-          chainId: 137n,
-          verifyingContract: new Wallet(randomHex(r, 32)).address,
-          salt: randomHex(r, 32),
-        },
-        { version: '1' },
-      ])
-      expect(hashTypedData(domain, types, value)).toBe(TypedDataEncoder.hash(domain, ethersTypes(types), value))
-      const w = pick(r, WALLETS)
-      expect(w.fast.signTypedDataSync(domain, types, value)).toBe(
-        await w.ethers.signTypedData(domain, ethersTypes(types), value),
-      )
-    }
-  })
-
-  test('the POLY_1271 TypedDataSign wrapper around an Order', async () => {
+describe('typed data other than orders goes to ethers', () => {
+  test('the POLY_1271 TypedDataSign wrapper around an Order, as the client asks for it', async () => {
     const w = WALLETS[1]
     if (!w) throw new Error('no wallet')
-    const types = TYPED_DATA_SIGN_TYPES
     const value = {
       contents: randomOrderV2(createRng(5), w.fast.address),
       name: 'DepositWallet',
@@ -309,12 +250,12 @@ describe('generic EIP-712 fallback', () => {
       salt: `0x${'0'.repeat(64)}`,
     }
     const domain = exchangeDomain(137, false)
-    expect(w.fast.signTypedDataSync(domain, types, value)).toBe(
-      await w.ethers.signTypedData(domain, ethersTypes(types), value),
+    expect(await w.fast._signTypedData(domain, TYPED_DATA_SIGN_TYPES, value)).toBe(
+      await w.ethers.signTypedData(domain, ethersTypes(TYPED_DATA_SIGN_TYPES), value),
     )
   })
 
-  test('an EIP712Domain entry in types is ignored, as viem-style callers include it', () => {
+  test('an EIP712Domain entry in types is ignored, as viem-style callers include it', async () => {
     const w = WALLETS[2]
     if (!w) throw new Error('no wallet')
     const domain = exchangeDomain(137, false)
@@ -328,8 +269,11 @@ describe('generic EIP-712 fallback', () => {
       ],
       Order: ORDER_V2_FIELDS,
     }
-    expect(w.fast.signTypedDataSync(domain, withDomain, order)).toBe(
-      w.fast.signTypedDataSync(domain, { Order: ORDER_V2_FIELDS }, order),
+    expect(await w.fast._signTypedData(domain, withDomain, order)).toBe(
+      await w.fast._signTypedData(domain, { Order: ORDER_V2_FIELDS }, order),
+    )
+    expect(await w.fast._signTypedData(domain, { ...withDomain, Order: ORDER_V2_FIELDS }, order)).toBe(
+      await w.ethers.signTypedData(domain, ethersTypes({ Order: ORDER_V2_FIELDS }), order),
     )
   })
 })
@@ -359,7 +303,7 @@ describe('refuses what ethers refuses', () => {
     ['short address', domain, { Order: ORDER_V2_FIELDS }, { ...good, signer: '0x1234' }],
     ['unknown domain key', { ...domain, foo: 'x' } as TypedDataDomain, { Order: ORDER_V2_FIELDS }, good],
     ['domain chainId not a number', { ...domain, chainId: 'abc' }, { Order: ORDER_V2_FIELDS }, good],
-    ['ambiguous primary type', domain, { Order: ORDER_V2_FIELDS, Other: CLOB_AUTH_FIELDS }, good],
+    ['ambiguous primary type', domain, { Order: ORDER_V2_FIELDS, Other: CLOB_AUTH_TYPES.ClobAuth ?? [] }, good],
     ['unknown type', domain, { Thing: [{ name: 'a', type: 'Missing' }] }, { a: 1 }],
     ['bad numeric width', domain, { Thing: [{ name: 'a', type: 'uint7' }] }, { a: 1 }],
     ['lone surrogate', domain, { Thing: [{ name: 'a', type: 'string' }] }, { a: '\ud800' }],
@@ -374,8 +318,8 @@ describe('refuses what ethers refuses', () => {
         ethersThrew = true
       }
       expect(ethersThrew).toBe(true)
-      expect(() => w.fast.signTypedDataSync(d, types, value)).toThrow()
       expect(w.fast._signTypedData(d, types, value)).rejects.toThrow()
+      if (Object.keys(types).length === 1 && types.Order) expect(() => w.fast.signOrder(value as never, d)).toThrow()
     })
   }
 
@@ -407,7 +351,7 @@ function wrapEthers(w: Wallet) {
 }
 
 describe('as the signer of @polymarket/clob-client-v2', () => {
-  test('the client builds identical signed orders with the fast signer and with ethers, for every signature type', async () => {
+  test('the client builds identical signed orders with the fast signer and with ethers, for every signature type and exchange (V2, neg-risk V2, ExchangeV3)', async () => {
     const w = WALLETS[3] as (typeof WALLETS)[number]
     const funder = new Wallet(randomHex(createRng(77), 32)).address
     const random = spyOn(Math, 'random')
@@ -419,7 +363,12 @@ describe('as the signer of @polymarket/clob-client-v2', () => {
         SignatureTypeV2.POLY_GNOSIS_SAFE,
         SignatureTypeV2.POLY_1271,
       ]) {
-        for (const negRisk of [false, true]) {
+        for (const [negRisk, version] of [
+          [false, 2],
+          [true, 2],
+          [false, 3],
+          [true, 3],
+        ] as const) {
           for (const [side, price, size, tickSize] of [
             [Side.BUY, 0.53, 21.04, '0.01'],
             [Side.SELL, 0.071, 100, '0.001'],
@@ -431,15 +380,15 @@ describe('as the signer of @polymarket/clob-client-v2', () => {
             const fast = await new OrderBuilder(w.fast, 137, sigType, funderFor).buildOrder(
               userOrder,
               { tickSize, negRisk },
-              2,
+              version,
             )
             const ref = await new OrderBuilder(wrapEthers(w.ethers), 137, sigType, funderFor).buildOrder(
               userOrder,
               { tickSize, negRisk },
-              2,
+              version,
             )
             expect(fast).toEqual(ref)
-            const domain = exchangeDomain(137, negRisk)
+            const domain = exchangeDomain(137, negRisk, version)
             // signOrder alone gives the signature the client puts on the wire, POLY_1271 wrapping included.
             const { signature, ...unsigned } = fast
             const own = w.fast.signOrder(unsigned, domain)
@@ -460,5 +409,83 @@ describe('as the signer of @polymarket/clob-client-v2', () => {
       random.mockRestore()
       now.mockRestore()
     }
+  })
+})
+
+describe('ExchangeV3 (Protocol V2 markets, protocol doc §7.1)', () => {
+  test("600 random orders: signOrder equals the client's own V3 builder (createOrder, version 3) byte for byte", async () => {
+    const r = createRng(303)
+    const random = spyOn(Math, 'random')
+    const now = spyOn(Date, 'now')
+    try {
+      for (let i = 0; i < 600; i++) {
+        const w = pick(r, WALLETS)
+        const sigType = pick(r, [SignatureTypeV2.EOA, SignatureTypeV2.POLY_PROXY, SignatureTypeV2.POLY_GNOSIS_SAFE])
+        const funder = sigType === SignatureTypeV2.EOA ? undefined : new Wallet(randomHex(r, 32)).address
+        const tickSize = pick(r, ['0.1', '0.01', '0.001', '0.0001'] as const)
+        const tick = Number(tickSize)
+        const price = Math.max(tick, Math.round((0.02 + r() * 0.96) / tick) * tick)
+        const userOrder = {
+          tokenID: randomUint(r, 32),
+          price: Number(price.toFixed(4)),
+          size: Math.round((5 + r() * 500) * 100) / 100,
+          side: r() < 0.5 ? Side.BUY : Side.SELL,
+        }
+        random.mockReturnValue(r())
+        now.mockReturnValue(1_760_000_000_000 + Math.floor(r() * 1e9))
+        const theirs = await new OrderBuilder(w.fast, 137, sigType, funder).buildOrder(
+          userOrder,
+          { tickSize, negRisk: r() < 0.5 },
+          3,
+        )
+        const { signature, ...unsigned } = theirs
+        const domain = exchangeDomain(137, false, 3)
+        const ours = w.fast.signOrder(unsigned, domain)
+        expect(ours.signature).toBe(signature)
+        const types = { Order: ORDER_V2_FIELDS.map((f) => ({ ...f })) }
+        const message = { ...theirs, side: theirs.side === Side.BUY ? 0 : 1 }
+        expect(ours.hash).toBe(TypedDataEncoder.hash(domain, types, message))
+        expect(verifyTypedData(domain, types, message, signature)).toBe(w.fast.address)
+        // Not valid for the V2 exchange: the domain is what makes it a V3 order.
+        expect(ours.hash).not.toBe(orderHash(unsigned, exchangeDomain(137, false, 2)))
+      }
+    } finally {
+      random.mockRestore()
+      now.mockRestore()
+    }
+  }, 30_000)
+})
+
+describe('the curves: libsecp256k1 (native) and the pure-JS fallback', () => {
+  test('the native binding loads here (a prebuilt binary in its npm package)', () => {
+    const native = loadNativeCurve()
+    expect(native instanceof Error ? native.message : native.name).toContain('libsecp256k1')
+    expect(createFastSigner(KEYS[0] as string).curve).toContain('libsecp256k1')
+  })
+
+  test('native, JS fallback and ethers give the same signatures over 500 random digests', async () => {
+    const native = loadNativeCurve()
+    if (native instanceof Error) throw native
+    const r = createRng(55)
+    for (let i = 0; i < 500; i++) {
+      const key = pick(r, KEYS)
+      const n = createFastSigner(key, { curve: native })
+      const js = createFastSigner(key, { curve: jsCurve() })
+      const digest = Uint8Array.from(Buffer.from(randomHex(r, 32).slice(2), 'hex'))
+      const expected = new Wallet(key).signingKey.sign(digest).serialized
+      expect(n.signDigest(digest)).toBe(expected)
+      expect(js.signDigest(digest)).toBe(expected)
+      expect(js.address).toBe(n.address)
+    }
+  })
+
+  test('which curve signs is said once, through the logger given', () => {
+    const { log, lines } = createMemoryLogger()
+    createFastSigner(KEYS[0] as string, { log })
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toContain('order signing: libsecp256k1')
+    const fallback = createMemoryLogger()
+    createFastSigner(KEYS[0] as string, { log: fallback.log, curve: jsCurve() })
+    expect(fallback.lines[0]).toContain('@noble/secp256k1')
   })
 })

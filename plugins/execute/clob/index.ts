@@ -110,7 +110,7 @@ export default definePlugin({
     const log = ctx.log
     const creds = resources.credentials
     if (!creds.privateKey) throw new Error('execute clob needs a private key (PK)')
-    const signer = createFastSigner(creds.privateKey)
+    const signer = createFastSigner(creds.privateKey, { log })
     const factory = createOrderFactory({
       signer,
       funder: creds.funder,

@@ -56,7 +56,7 @@ describe('order factory', () => {
     expect(a.id).not.toBe(b.id)
   })
 
-  test('byte-identical to the client for every signature type, POLY_1271 (deposit wallet) included', async () => {
+  test('byte-identical to the client for every signature type (POLY_1271 included) and exchange: a Protocol V2 market signs for ExchangeV3', async () => {
     const funder = createFastSigner(`0x${'7d'.repeat(32)}`).address
     const NOW = 1_760_000_000_000
     const R = 0.123456
@@ -78,8 +78,14 @@ describe('order factory', () => {
           chainId: 137,
           salt: () => String(Math.round(R * NOW)),
         })
-        for (const negRisk of [false, true]) {
-          const market = testMarket({ negRisk, tickSize: 0.01 })
+        for (const [negRisk, protocol] of [
+          [false, 'v1'],
+          [true, 'v1'],
+          [false, 'v2'],
+          [true, 'v2'],
+        ] as const) {
+          const market = testMarket({ negRisk, tickSize: 0.01, protocol })
+          const version = protocol === 'v2' ? 3 : 2
           const ours = factory.build(
             { tokenId: market.yesTokenId, side: 'BUY', price: 0.53, size: 21.04, layer: 0, quoteSide: 'bid' },
             market,
@@ -88,10 +94,10 @@ describe('order factory', () => {
           const theirs = await new OrderBuilder(signer, 137, sigType, funderFor).buildOrder(
             { tokenID: market.yesTokenId, price: 0.53, size: 21.04, side: Side.BUY },
             { tickSize: '0.01', negRisk },
-            2,
+            version,
           )
           expect(ours.order).toEqual(theirs as SignedOrder)
-          expect(ours.id).toBe(orderHash(theirs as never, exchangeDomain(137, negRisk, 2)))
+          expect(ours.id).toBe(orderHash(theirs as never, exchangeDomain(137, negRisk, version)))
           if (sigType === SignatureTypeV2.POLY_1271) expect(ours.order.signer).toBe(funder)
         }
       }
@@ -99,6 +105,18 @@ describe('order factory', () => {
       random.mockRestore()
       dateNow.mockRestore()
     }
+  })
+
+  test('a market without a protocol, or "v1", signs for CTFExchangeV2; "v2" for ExchangeV3 (domain version 3)', () => {
+    const factory = createOrderFactory({ signer, funder: undefined, signatureType: 0, chainId: 137 })
+    const intent = { tokenId: '1111', side: 'BUY' as const, price: 0.4, size: 10, layer: 0, quoteSide: 'bid' as const }
+    const old = testMarket()
+    expect(old.protocol).toBeUndefined()
+    const a = factory.build(intent, old, 1)
+    expect(a.id).toBe(orderHash(a.order as never, exchangeDomain(137, false, 2)))
+    const b = factory.build(intent, testMarket({ protocol: 'v2', negRisk: true }), 1)
+    expect(b.id).toBe(orderHash(b.order as never, exchangeDomain(137, false, 3)))
+    expect(b.id).not.toBe(orderHash(b.order as never, exchangeDomain(137, true, 2)))
   })
 
   test('an unknown signature type is refused', () => {

@@ -5,7 +5,7 @@ import { orderAmounts } from './amounts.ts'
 import { exchangeDomain, type FastSigner, type TypedDataDomain } from './fast-signer.ts'
 
 /**
- * Builds and signs V2 limit orders without the client's async builder: amounts exactly as the client computes
+ * Builds and signs V2 limit orders (for ExchangeV3 when the market is a Protocol V2 one) without the client's async builder: amounts exactly as the client computes
  * them (amounts.ts), the EIP-712 hash and signature in one pass (fast-signer.ts). The hash is the order id, so it
  * is known before the order is sent and any later event can be attached to it. Every signature type the client
  * supports for V2 orders, POLY_1271 (deposit wallet) included: there the order's signer is the wallet itself
@@ -50,12 +50,12 @@ export function createOrderFactory(opts: OrderFactoryOptions): OrderFactory {
   // A deposit wallet signs through EIP-1271: the order names the wallet as its signer (client createOrder).
   const orderSigner = opts.signatureType === SignatureTypeV2.POLY_1271 ? maker : signerAddress
   const salt = opts.salt ?? randomSalt
-  const domains = new Map<boolean, TypedDataDomain>()
-  const domain = (negRisk: boolean) => {
-    let d = domains.get(negRisk)
-    if (!d) domains.set(negRisk, (d = exchangeDomain(opts.chainId, negRisk, 2)))
-    return d
-  }
+  // Protocol V2 markets settle on the one ExchangeV3 (domain version "3"); the others on CTFExchangeV2 or its
+  // neg-risk twin (protocol doc §7.1).
+  const v3 = exchangeDomain(opts.chainId, false, 3)
+  const v2 = { plain: exchangeDomain(opts.chainId, false, 2), negRisk: exchangeDomain(opts.chainId, true, 2) }
+  const domain = (market: Market): TypedDataDomain =>
+    market.protocol === 'v2' ? v3 : market.negRisk ? v2.negRisk : v2.plain
   return {
     maker,
     signerAddress,
@@ -75,7 +75,7 @@ export function createOrderFactory(opts: OrderFactoryOptions): OrderFactory {
         builder: ZERO_32,
         expiration: '0',
       }
-      const { hash, signature } = opts.signer.signOrder(fields, domain(market.negRisk))
+      const { hash, signature } = opts.signer.signOrder(fields, domain(market))
       return { id: hash, order: { ...fields, signature } }
     },
   }

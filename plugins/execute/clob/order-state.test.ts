@@ -460,3 +460,35 @@ describe('submitEvent on the recorded batch answer', () => {
     ])
   })
 })
+
+describe('prefixed exchange statuses (protocol doc §7.4)', () => {
+  const unknown = () => run(order(), [{ kind: 'submit-ambiguous', reason: 'timeout' }]).order
+  const rest = (status: string, sizeMatched = 0): OrderEvent => ({ kind: 'rest-order', order: { status, sizeMatched } })
+
+  test('GET /data/order ORDER_STATUS_LIVE, _MATCHED, _CANCELED settle an unknown order as their plain forms do', () => {
+    expect(run(unknown(), [rest('ORDER_STATUS_LIVE')]).order.status).toBe('live')
+    expect(run(unknown(), [rest('ORDER_STATUS_MATCHED', 10)]).order.status).toBe('filled')
+    expect(run(unknown(), [rest('ORDER_STATUS_CANCELED')]).order.status).toBe('cancelled')
+    expect(run(unknown(), [rest('ORDER_STATUS_CANCELED_MARKET_RESOLVED', 4)]).order).toMatchObject({
+      status: 'cancelled',
+      filled: 4,
+    })
+    expect(run(unknown(), [rest('ORDER_STATUS_INVALID')]).order.status).toBe('cancelled')
+  })
+
+  test('a user-channel cancel with the prefixed status cancels', () => {
+    const live = run(order(), [placement]).order
+    const e: OrderEvent = { kind: 'order-event', type: 'UPDATE', status: 'ORDER_STATUS_CANCELED', sizeMatched: 0 }
+    expect(run(live, [e]).order.status).toBe('cancelled')
+  })
+
+  test('DELAYED leaves the order as it is, silently; an unknown word leaves it tracked and says so', () => {
+    expect(run(unknown(), [rest('ORDER_STATUS_DELAYED')])).toMatchObject({ order: { status: 'unknown' }, illegal: [] })
+    const r = run(unknown(), [rest('ORDER_STATUS_SOMETHING_NEW')])
+    expect(r.order.status).toBe('unknown')
+    expect(isOpen(r.order.status)).toBe(true)
+    expect(r.illegal[0]).toContain('unknown order status "ORDER_STATUS_SOMETHING_NEW"')
+    // Once the exchange answers with a word we know, the order moves on.
+    expect(run(r.order, [rest('ORDER_STATUS_LIVE')]).order.status).toBe('live')
+  })
+})

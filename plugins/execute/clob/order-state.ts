@@ -1,4 +1,5 @@
 import type { LiveOrder, OrderIntent, OrderStatus, TradeStatus } from '../../../schemas/domain.ts'
+import { orderStatusWord } from './statuses.ts'
 
 /**
  * Lifecycle of one order, pure: pending (submit in flight) → live → partially_filled → filled | cancelled |
@@ -42,7 +43,7 @@ export type OrderEvent =
   | {
       readonly kind: 'order-event'
       readonly type: 'PLACEMENT' | 'UPDATE' | 'CANCELLATION'
-      /** Exchange status string: LIVE, MATCHED, CANCELED, INVALID, CANCELED_<reason>. */
+      /** Exchange status string: LIVE, MATCHED, CANCELED, INVALID, CANCELED_<reason>, any of them prefixed. */
       readonly status: string
       readonly sizeMatched: number
     }
@@ -171,12 +172,25 @@ function withFills(order: TrackedOrder, patch: Partial<TrackedOrder>, now: numbe
   )
 }
 
-function exchangeStatusClass(status: string): 'live' | 'matched' | 'cancelled' | 'other' {
-  const s = status.toUpperCase()
-  if (s === 'LIVE') return 'live'
-  if (s === 'MATCHED') return 'matched'
-  if (s.startsWith('CANCELED') || s.startsWith('CANCELLED') || s === 'INVALID') return 'cancelled'
-  return 'other'
+/**
+ * What an exchange status (plain or `ORDER_STATUS_` prefixed, §7.4) says of an order: `waiting` for DELAYED and
+ * UNMATCHED (it exists, its fate is not decided yet), `unknown` for a spelling we do not know.
+ */
+function exchangeStatusClass(status: string): 'live' | 'matched' | 'cancelled' | 'waiting' | 'unknown' {
+  switch (orderStatusWord(status)) {
+    case 'LIVE':
+      return 'live'
+    case 'MATCHED':
+      return 'matched'
+    case 'CANCELED':
+    case 'INVALID':
+      return 'cancelled'
+    case 'DELAYED':
+    case 'UNMATCHED':
+      return 'waiting'
+    case undefined:
+      return 'unknown'
+  }
 }
 
 /** Applies one event; returns the next order (the same object when nothing changed). */
@@ -305,7 +319,9 @@ export function applyOrderEvent(
           'rest',
         )
       }
-      return ignore(order, `unrecognised exchange status ${rest.status}`)
+      // Waiting: looked up again later. Unknown: never taken for a verdict; the order stays as it is, tracked.
+      if (klass === 'waiting') return same(order)
+      return ignore(order, `unknown order status "${rest.status}": kept as it is, looked up again`)
     }
     case 'cancel-requested':
       if (isTerminal(s)) return ignore(order, 'cancel of a finished order')

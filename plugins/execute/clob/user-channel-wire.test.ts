@@ -7,6 +7,7 @@ import { parseUserFrame, toMs } from './user-channel-wire.ts'
 const FIX = '/work/shared/fixtures/polymarket'
 const fixture = (name: string) => readFileSync(join(FIX, name), 'utf8')
 const OURS = '00000000-0000-0000-0000-000000000001'
+const us = (key: string) => ({ apiKeys: [key], funder: `0x${'ab'.repeat(20)}` })
 
 describe('user channel frames', () => {
   test('every order fixture parses as an order event with its status', () => {
@@ -63,12 +64,12 @@ describe('our fills in a trade', () => {
     const { events } = parseUserFrame(fixture('ws_user_trade.json'))
     const e = events[0]
     if (e?.kind !== 'trade') throw new Error('expected a trade')
-    const fills = tradeToFills(e.trade, OURS, 0)
+    const fills = tradeToFills(e.trade, us(OURS), 0)
     expect(fills).toHaveLength(1)
     expect(fills[0]).toMatchObject({ role: 'TAKER', side: 'BUY', price: 0.5, size: 25, status: 'CONFIRMED' })
     expect(fills[0]?.timestamp).toBe(Date.UTC(2024, 0, 1))
     // The maker in the same trade is someone else: not ours.
-    expect(tradeToFills(e.trade, '00000000-0000-0000-0000-000000000002', 0).map((f) => f.role)).toEqual(['MAKER'])
+    expect(tradeToFills(e.trade, us('00000000-0000-0000-0000-000000000002'), 0).map((f) => f.role)).toEqual(['MAKER'])
   })
 
   test('maker trade: our maker_orders entries, including a complementary-token one at 1 − p', () => {
@@ -97,7 +98,7 @@ describe('our fills in a trade', () => {
     const { events } = parseUserFrame(JSON.stringify(trade))
     const e = events[0]
     if (e?.kind !== 'trade') throw new Error('expected a trade')
-    const fills = tradeToFills(e.trade, OURS, 0)
+    const fills = tradeToFills(e.trade, us(OURS), 0)
     expect(fills.map((f) => [f.orderId, f.tokenId, f.side, f.price, f.size, f.role])).toEqual([
       ['0xa', yes, 'SELL', 0.518, 5, 'MAKER'], // same token: the other side of a taker BUY
       ['0xb', no, 'BUY', 0.482, 7, 'MAKER'], // complementary token: both bought (mint)
@@ -111,6 +112,86 @@ describe('our fills in a trade', () => {
     expect(events.map((e) => e.kind)).toEqual(['trade'])
     const e = events[0]
     if (e?.kind !== 'trade') throw new Error('expected a trade')
-    expect(tradeToFills(e.trade, OURS, 0)[0]).toMatchObject({ status: 'MINED', size: 10, role: 'TAKER' })
+    expect(tradeToFills(e.trade, us(OURS), 0)[0]).toMatchObject({ status: 'MINED', size: 10, role: 'TAKER' })
+  })
+})
+
+describe('production spellings (protocol doc §7.4, §7.6)', () => {
+  const base = {
+    id: 't9',
+    taker_order_id: '0xtaker',
+    market: '0xm',
+    asset_id: '111',
+    side: 'BUY',
+    size: '10',
+    price: '0.5',
+    match_time: '1760000000',
+    owner: OURS,
+    trade_owner: OURS,
+    trader_side: 'TAKER',
+    maker_orders: [],
+  }
+
+  test('REST trades with prefixed statuses are fills with the plain status', () => {
+    for (const [wire, plain] of [
+      ['TRADE_STATUS_MATCHED', 'MATCHED'],
+      ['TRADE_STATUS_MATCHED_NOT_BROADCASTED', 'MATCHED_NOT_BROADCASTED'],
+      ['TRADE_STATUS_MINED', 'MINED'],
+      ['TRADE_STATUS_CONFIRMED', 'CONFIRMED'],
+      ['TRADE_STATUS_RETRYING', 'RETRYING'],
+      ['TRADE_STATUS_FAILED', 'FAILED'],
+    ] as const) {
+      const { events, rejected } = parseUserFrame(JSON.stringify([{ ...base, status: wire }]))
+      expect(rejected).toEqual([])
+      const e = events[0]
+      if (e?.kind !== 'trade') throw new Error('expected a trade')
+      expect(e.trade.status).toBe(plain)
+      expect(e.trade.unknownStatus).toBeUndefined()
+      expect(tradeToFills(e.trade, us(OURS), 0).map((f) => f.status)).toEqual([plain])
+    }
+  })
+
+  test('orders with prefixed statuses read as the plain status', () => {
+    const order = { id: '0xo', asset_id: '111', market: '0xm', side: 'BUY', price: '0.5', original_size: '10' }
+    for (const [wire, plain] of [
+      ['ORDER_STATUS_LIVE', 'LIVE'],
+      ['ORDER_STATUS_MATCHED', 'MATCHED'],
+      ['ORDER_STATUS_CANCELED', 'CANCELED'],
+      ['ORDER_STATUS_CANCELED_MARKET_RESOLVED', 'CANCELED_MARKET_RESOLVED'],
+      ['LIVE', 'LIVE'],
+    ] as const) {
+      const e = parseUserFrame(JSON.stringify({ ...order, status: wire, size_matched: '0' })).events[0]
+      expect(e?.kind === 'order' && e.order.status).toBe(plain)
+    }
+  })
+
+  test('"" for an absent decimal, side or trader side does not lose the trade', () => {
+    const frame = {
+      ...base,
+      event_type: 'trade',
+      status: 'MATCHED',
+      fee_rate_bps: '',
+      trader_side: '',
+      maker_orders: [
+        {
+          order_id: '0xa',
+          owner: OURS,
+          matched_amount: '5',
+          price: '0.5',
+          asset_id: '111',
+          side: '',
+          fee_rate_bps: '',
+        },
+      ],
+    }
+    const { events, rejected } = parseUserFrame(JSON.stringify(frame))
+    expect(rejected).toEqual([])
+    const e = events[0]
+    if (e?.kind !== 'trade') throw new Error('expected a trade')
+    expect(e.trade.fee_rate_bps).toBe(0)
+    expect(tradeToFills(e.trade, us(OURS), 0).map((f) => [f.role, f.side, f.size])).toEqual([
+      ['TAKER', 'BUY', 10],
+      ['MAKER', 'SELL', 5],
+    ])
   })
 })

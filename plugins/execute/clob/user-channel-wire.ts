@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { normalizeOrderStatus, normalizeTradeStatus } from './statuses.ts'
 
 /**
  * User-channel and REST trade/order shapes (protocol doc §1.6, §2.4), parsed once at the boundary. Real captures
@@ -15,7 +16,7 @@ const NumString = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return n
 })
 
-/** A number string that may be empty (FOK kills send `size_matched: ""`). */
+/** A number string that may be empty: `""` is absent, as production sends it (FOK kills, no fee; §7.6). */
 const OptionalNum = z
   .union([z.string(), z.number(), z.null()])
   .optional()
@@ -40,6 +41,10 @@ export function toMs(value: unknown): number | undefined {
 
 const Side = z.enum(['BUY', 'SELL'])
 
+/** An optional field production may send as `""` (§7.6): `""` and null are absent, not a broken frame. */
+const absent = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional())
+
 export const WireMakerOrderSchema = z.object({
   order_id: z.string(),
   owner: z.string().default(''),
@@ -49,35 +54,42 @@ export const WireMakerOrderSchema = z.object({
   fee_rate_bps: OptionalNum,
   asset_id: z.string(),
   outcome: z.string().optional(),
-  side: Side.optional(),
+  side: absent(Side),
 })
 export type WireMakerOrder = z.infer<typeof WireMakerOrderSchema>
 
-export const TRADE_STATUSES = ['MATCHED', 'MINED', 'CONFIRMED', 'RETRYING', 'FAILED'] as const
-
-export const WireTradeSchema = z.object({
-  event_type: z.literal('trade').optional(),
-  id: z.string().min(1),
-  taker_order_id: z.string().default(''),
-  market: z.string(),
-  asset_id: z.string(),
-  side: Side,
-  size: NumString,
-  price: NumString,
-  fee_rate_bps: OptionalNum,
-  status: z.string().transform((s) => s.toUpperCase()),
-  match_time: z.unknown().optional(),
-  matchtime: z.unknown().optional(),
-  last_update: z.unknown().optional(),
-  timestamp: z.unknown().optional(),
-  outcome: z.string().optional(),
-  owner: z.string().default(''),
-  trade_owner: z.string().optional(),
-  maker_address: z.string().optional(),
-  maker_orders: z.array(WireMakerOrderSchema).default([]),
-  transaction_hash: z.string().nullable().optional(),
-  trader_side: z.enum(['TAKER', 'MAKER']).optional(),
-})
+/**
+ * A trade, status normalized (`TRADE_STATUS_CONFIRMED` → `CONFIRMED`, §7.4). `unknownStatus` holds a spelling we
+ * do not know; such a trade is still ours to book, as MATCHED (not settled), and its spelling is logged.
+ */
+export const WireTradeSchema = z
+  .object({
+    event_type: z.literal('trade').optional(),
+    id: z.string().min(1),
+    taker_order_id: z.string().default(''),
+    market: z.string(),
+    asset_id: z.string(),
+    side: Side,
+    size: NumString,
+    price: NumString,
+    fee_rate_bps: OptionalNum,
+    status: z.string(),
+    match_time: z.unknown().optional(),
+    matchtime: z.unknown().optional(),
+    last_update: z.unknown().optional(),
+    timestamp: z.unknown().optional(),
+    outcome: z.string().optional(),
+    owner: z.string().default(''),
+    trade_owner: z.string().optional(),
+    maker_address: z.string().optional(),
+    maker_orders: z.array(WireMakerOrderSchema).default([]),
+    transaction_hash: z.string().nullable().optional(),
+    trader_side: absent(z.enum(['TAKER', 'MAKER'])),
+  })
+  .transform((t) => {
+    const s = normalizeTradeStatus(t.status)
+    return { ...t, status: s.status, unknownStatus: s.known ? undefined : s.raw }
+  })
 export type WireTrade = z.infer<typeof WireTradeSchema>
 
 export const WireOrderSchema = z.object({
@@ -89,8 +101,8 @@ export const WireOrderSchema = z.object({
   price: NumString,
   original_size: NumString,
   size_matched: OptionalNum,
-  /** LIVE, MATCHED, CANCELED, INVALID, or CANCELED_<reason> for a killed FOK. */
-  status: z.string().transform((s) => s.toUpperCase()),
+  /** LIVE, MATCHED, CANCELED, INVALID, CANCELED_<reason>; `ORDER_STATUS_` prefix removed (§7.4). */
+  status: z.string().transform(normalizeOrderStatus),
   /** PLACEMENT | UPDATE | CANCELLATION on the user channel; absent on REST. */
   type: z.string().optional(),
   owner: z.string().optional(),

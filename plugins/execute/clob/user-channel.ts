@@ -1,5 +1,6 @@
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
+import { orderStatusWord, reportUnknownStatus } from './statuses.ts'
 import { parseUserFrame, type UserEvent } from './user-channel-wire.ts'
 
 /**
@@ -24,9 +25,18 @@ export interface UserChannelOptions {
   /** After the subscribe frame went out; `reconnect` is false for the first connection. */
   readonly onConnected: (reconnect: boolean) => void
   readonly onStatus: (up: boolean, reason: string) => void
+  /** Text PING period; default a third of `silenceMs` (at most 10 s), so a live socket is never taken for dead. */
   readonly pingMs?: number
-  /** No frame at all (not even PONG) for this long: the socket is dead. */
+  /**
+   * No frame at all (not even PONG) for this long: the socket is dead, and our own fills may be arriving late.
+   * Default 15 s, as the market feed and the exchange heartbeat deadline (see `userSilenceMs`).
+   */
   readonly silenceMs?: number
+  /**
+   * Called once per silent spell, before the reconnect: quotes resting while our fills may be late should be
+   * pulled (the back-fill after the reconnect brings the missed fills).
+   */
+  readonly onSilent?: (silentForMs: number) => void
   readonly backoffMs?: { readonly min: number; readonly max: number }
 }
 
@@ -46,10 +56,22 @@ export function userChannelUrl(base: string): string {
   return `${base.replace(/\/$/, '')}/ws/user`
 }
 
+export const DEFAULT_USER_SILENCE_MS = 15_000
+
+/**
+ * Silence timeout for a heartbeat period: three missed beats' worth, between 3 s and 15 s. The exchange cancels a
+ * silent daemon's orders after 10 s + 5 s; our fills should not be later than that unnoticed.
+ */
+export function userSilenceMs(heartbeatEveryMs: number): number {
+  return Math.min(DEFAULT_USER_SILENCE_MS, Math.max(3_000, 3 * heartbeatEveryMs))
+}
+
 export function createUserChannel(opts: UserChannelOptions): UserChannel {
   const { clock, log } = opts
-  const pingMs = opts.pingMs ?? 10_000
-  const silenceMs = opts.silenceMs ?? 30_000
+  const silenceMs = opts.silenceMs ?? DEFAULT_USER_SILENCE_MS
+  const pingMs = opts.pingMs ?? Math.min(10_000, Math.floor(silenceMs / 3))
+  // Checked more often than it is pinged, so a dead socket is noticed within a quarter of the timeout.
+  const watchMs = Math.max(50, Math.min(pingMs, Math.floor(silenceMs / 4)))
   const backoff = opts.backoffMs ?? { min: 250, max: 10_000 }
   let ws: WebSocket | undefined
   let markets = new Set<string>()
@@ -113,13 +135,19 @@ export function createUserChannel(opts: UserChannelOptions): UserChannel {
       cancelTimers.push(
         clock.setInterval(() => {
           if (socket !== ws) return
-          if (clock.now() - lastFrame > silenceMs) {
-            log.warn(`user channel silent for ${silenceMs} ms: reconnecting`)
-            socket.close()
-            onDown(socket, 'silent')
-            return
+          const silentFor = clock.now() - lastFrame
+          if (silentFor <= silenceMs) return
+          log.warn(`user channel silent for ${silentFor} ms (limit ${silenceMs} ms): reconnecting`)
+          try {
+            opts.onSilent?.(silentFor)
+          } catch (err) {
+            log.error(`user channel silence handler failed: ${(err as Error).message}`)
           }
-          socket.send('PING')
+          socket.close()
+          onDown(socket, 'silent')
+        }, watchMs),
+        clock.setInterval(() => {
+          if (socket === ws) socket.send('PING')
         }, pingMs),
       )
       const reconnect = connects > 0
@@ -137,6 +165,10 @@ export function createUserChannel(opts: UserChannelOptions): UserChannel {
         if (rejectedLogged++ < 20) log.warn(`user channel: ignored frame (${r})`)
       }
       for (const e of events) {
+        // Unknown trade statuses are reported where fills are read (fills.ts), for REST trades too.
+        if (e.kind === 'order' && orderStatusWord(e.order.status) === undefined) {
+          reportUnknownStatus(log, 'order', e.order.status, clock.now())
+        }
         try {
           opts.onEvent(e)
         } catch (err) {
