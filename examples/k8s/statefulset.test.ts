@@ -36,9 +36,10 @@ describe('the Kubernetes example', () => {
 
   test('the pod ordinal is the shard, replicas and MM_SHARDS agree, secrets only from the Secret', () => {
     const sts = byKind('StatefulSet')
-    const env = sts.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: any }[]
+    type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
+    const env = sts.spec.template.spec.containers[0].env as EnvVar[]
     const get = (n: string) => env.find((e) => e.name === n)
-    expect(get('MM_SHARD')?.valueFrom.fieldRef.fieldPath).toBe("metadata.labels['apps.kubernetes.io/pod-index']")
+    expect(get('MM_SHARD')?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['apps.kubernetes.io/pod-index']")
     expect(Number(get('MM_SHARDS')?.value)).toBe(sts.spec.replicas)
     for (const secret of ['PK', 'BROWSER_ADDRESS', 'MM_API_TOKEN', 'MM_POSTGRES_URL'])
       expect(get(secret)).toEqual({ name: secret, valueFrom: { secretKeyRef: { name: 'mm-secrets', key: secret } } })
