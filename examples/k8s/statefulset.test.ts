@@ -36,7 +36,11 @@ describe('the Kubernetes example', () => {
 
   test('the pod ordinal is the shard, replicas and MM_SHARDS agree, secrets only from the Secret', () => {
     const sts = byKind('StatefulSet')
-    type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
+    type EnvVar = {
+      name: string
+      value?: string
+      valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } }
+    }
     const env = sts.spec.template.spec.containers[0].env as EnvVar[]
     const get = (n: string) => env.find((e) => e.name === n)
     expect(get('MM_SHARD')?.valueFrom?.fieldRef?.fieldPath).toBe("metadata.labels['apps.kubernetes.io/pod-index']")
