@@ -22,12 +22,14 @@ import {
   type BookSummary,
   type DecodeResult,
   decodeEvent,
+  isDecimal,
   type LastTradeEvent,
   type MarketResolvedEvent,
   type PriceChangeEvent,
   PriceChangeNumbers,
   parseDecimal,
   readPriceChange,
+  stated,
   type TickSizeChangeEvent,
   type WireLevel,
 } from './wire.ts'
@@ -166,6 +168,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     for (let s = 0; s < 2; s++) {
       const side = (s === 0 ? BID : ASK) as BookSideIndex
       for (const l of s === 0 ? bids : asks) {
+        if (!stated(l.price) || !stated(l.size)) continue // "" or missing: no level (§7.6)
         const price = +l.price
         const t = levelTicks(book, price)
         if (t < 0) return `snapshot ${levelProblem(book, price)}`
@@ -184,7 +187,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     tickStr: string | undefined,
     ts: number,
   ) {
-    const tick = tickStr !== undefined && +tickStr > 0 ? +tickStr : tb.book.tickSize
+    const tick = stated(tickStr) && +tickStr > 0 ? +tickStr : tb.book.tickSize
     const held = tb.buffer
     const overflow = tb.bufferOverflow
     tb.buffer = []
@@ -240,7 +243,13 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       const bestBid = nums.bid[i] as number
       const bestAsk = nums.ask[i] as number
       counters.levels++
-      if (tb.status === 'fresh') {
+      if (Number.isNaN(price) || Number.isNaN(size)) {
+        // No level stated (§7.6: "" is absent): nothing to apply, but a stated top must still agree.
+        if (tb.status === 'fresh') {
+          const reason = topProblem(tb.book, bestBid, bestAsk)
+          if (reason !== '') invalidate(tb, reason)
+        }
+      } else if (tb.status === 'fresh') {
         const outcome = applyChecked(tb.book, side, price, size, bestBid, bestAsk, true, problem)
         if (outcome === APPLIED) {
           tb.serverTs = ts
@@ -282,12 +291,13 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       return
     }
     if (tb.status === 'resolved') return
-    const tick = +ev.new_tick_size
-    // A new epoch: the old levels are on the old grid; drop them and take a snapshot from after the change.
-    tb.book.reset(tick)
+    // A new epoch: the old levels are on the old grid; drop them and take a snapshot from after the change. A new
+    // tick not stated ("") is taken from that snapshot.
+    if (stated(ev.new_tick_size)) tb.book.reset(+ev.new_tick_size)
+    else tb.book.clear()
     tb.minSnapshotTs = +ev.timestamp
     tb.status = 'invalid'
-    tb.reason = `tick size changed ${ev.old_tick_size} -> ${ev.new_tick_size}; re-seeding`
+    tb.reason = `tick size changed ${ev.old_tick_size || '?'} -> ${ev.new_tick_size || '?'}; re-seeding`
     tb.buffer = []
     tb.bufferOverflow = false
     tb.updatedAt = clock.now()
@@ -302,6 +312,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       unknownAsset(ev.asset_id)
       return
     }
+    if (!stated(ev.price) || !stated(ev.size)) return // a trade without its price or size tells nothing
     tb.tradeWindow.record(now, +ev.price, +ev.size, ev.side)
     opts.markDirty(tb.conditionId)
   }
@@ -533,8 +544,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         return
       }
       if (opts.verifyHash && summary.hash !== undefined) checkHash(tb, summary.hash, restBookHash(raw))
-      if (summary.min_order_size !== undefined && +summary.min_order_size >= 0)
-        tb.minOrderSize = +summary.min_order_size
+      if (stated(summary.min_order_size) && isDecimal(summary.min_order_size)) tb.minOrderSize = +summary.min_order_size
       if (summary.neg_risk !== undefined) tb.negRisk = summary.neg_risk
       core.snapshotReloads.inc({ token_id: tokenId })
       seed(tb, summary.bids, summary.asks, summary.tick_size, ts)
