@@ -210,6 +210,8 @@ describe('clob-ws against a replaying server', () => {
 
   test('tokens above the per-connection cap go to another connection', async () => {
     const h = await start([DD22, CAPTURED], { max_tokens_per_connection: 2 })
+    await waitFor(() => server.connections() >= 1, 'first connection')
+    clock.advance(250) // the next open waits connect_stagger
     await waitFor(() => fresh(h, DD22) && fresh(h, CAPTURED), 'both fresh')
     expect(server.connections()).toBe(2)
     expect(h.connections()).toHaveLength(2)
@@ -266,5 +268,80 @@ describe('configuration', () => {
     expect(bad.success).toBe(false)
     expect(bad.error?.issues[0]?.path).toEqual(['stale_after'])
     expect(plugin.config.safeParse({ surprise: 1 }).success).toBe(false)
+  })
+})
+
+describe('connections (§7.6: ~500 tokens a socket, 429 when many open at once)', () => {
+  const delays = () =>
+    ctx.lines.filter((l) => l.includes('reconnecting in')).map((l) => Number(/in (\d+)ms/.exec(l)?.[1]))
+
+  test('socket opens are staggered, at start and after a mass reconnect', async () => {
+    const h = await start([DD22, CAPTURED], { max_tokens_per_connection: 2, connect_stagger: '1s' })
+    await waitFor(() => server.connections() === 1, 'first socket')
+    await Bun.sleep(30)
+    expect(server.upgrades()).toBe(1) // the second waits its turn
+    clock.advance(1000)
+    await waitFor(() => server.connections() === 2, 'second socket, one stagger later')
+    await waitFor(() => fresh(h, DD22) && fresh(h, CAPTURED), 'both fresh')
+    server.dropAll()
+    await waitFor(() => delays().length === 2, 'both reconnects scheduled')
+    clock.advance(1000) // both back-offs (≤ 250 ms) and the stagger since the last open are over: one goes
+    await waitFor(() => server.upgrades() === 3, 'one reopened')
+    await Bun.sleep(30)
+    expect(server.upgrades()).toBe(3)
+    clock.advance(1000)
+    await waitFor(() => server.upgrades() === 4, 'the other, a stagger later')
+    await waitFor(() => fresh(h, DD22) && fresh(h, CAPTURED), 'both fresh again')
+  })
+
+  test('an upgrade answered 429 backs off at least 2 s with jitter, holds the other opens, then connects', async () => {
+    server.refuseUpgrades = 1
+    const h = await start([DD22, CAPTURED], { max_tokens_per_connection: 2 })
+    await waitFor(() => delays().length === 1, 'the 429 seen')
+    expect(ctx.lines.some((l) => l.includes('market ws 0: upgrade answered 429'))).toBe(true)
+    const delay = delays()[0] as number
+    expect(delay).toBeGreaterThanOrEqual(2000)
+    expect(delay).toBeLessThan(4000)
+    clock.advance(1500) // well past backoff_min and the stagger: yet nobody opens while the gate is held
+    await Bun.sleep(30)
+    expect(server.upgrades()).toBe(1)
+    clock.advance(delay - 1500)
+    await waitFor(() => server.upgrades() === 2, 'retried after the wait')
+    clock.advance(250) // connect_stagger
+    await waitFor(() => server.connections() === 2, 'both sockets open')
+    await waitFor(() => fresh(h, DD22) && fresh(h, CAPTURED), 'both fresh')
+  })
+
+  test('repeated drops do not push the back-off out: quoting is back within backoff_min each time', async () => {
+    const h = await start([DD22])
+    for (let i = 0; i < 8; i++) {
+      await waitFor(() => fresh(h, DD22), `fresh before drop ${i}`)
+      clock.advance(6_000) // a working connection, dropped every 6 s (the drill's rhythm)
+      const before = delays().length
+      server.dropAll()
+      await waitFor(() => delays().length === before + 1, `reconnect ${i} scheduled`)
+      clock.advance(250)
+    }
+    expect(Math.max(...delays())).toBeLessThanOrEqual(250)
+  })
+
+  test('drops right after each reconnect escalate the back-off only up to its cap (10 s)', async () => {
+    const h = await start([DD22])
+    for (let i = 0; i < 10; i++) {
+      await waitFor(() => fresh(h, DD22), `fresh before drop ${i}`)
+      const before = delays().length
+      server.dropAll()
+      await waitFor(() => delays().length === before + 1, `reconnect ${i} scheduled`)
+      clock.advance(Math.max(250, delays().at(-1) as number)) // the back-off, and the stagger since the last open
+    }
+    expect(Math.max(...delays())).toBeLessThanOrEqual(10_000)
+    expect(Math.max(...delays())).toBeGreaterThan(2_000) // it did escalate
+  })
+
+  test('at most 500 tokens per market socket', () => {
+    expect(plugin.config.safeParse({ max_tokens_per_connection: 500 }).success).toBe(true)
+    const over = plugin.config.safeParse({ max_tokens_per_connection: 501 })
+    expect(over.success).toBe(false)
+    expect(over.error?.issues[0]?.path).toEqual(['max_tokens_per_connection'])
   })
 })

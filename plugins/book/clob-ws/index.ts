@@ -4,6 +4,7 @@ import { DurationSchema } from '../../../schemas/duration.ts'
 import { type BookHandler, pull } from '../../../stages/io.ts'
 import { type Connection, createConnection } from './connection.ts'
 import { createMarketData, type MarketData } from './market-data.ts'
+import { createOpenGate } from './open-gate.ts'
 import { createShards } from './shards.ts'
 import { createSnapshotFetcher } from './snapshot.ts'
 
@@ -21,12 +22,19 @@ export const ClobWsConfigSchema = z
     max_tokens_per_connection: z
       .int()
       .min(2)
-      .max(5000)
+      .max(500)
       .default(200)
-      .describe('Tokens per WebSocket connection before another connection (shard) is opened'),
+      .describe(
+        'Tokens per WebSocket connection before another connection (shard) is opened; production limits a market socket to about 500',
+      ),
+    connect_stagger: DurationSchema.prefault('250ms').describe(
+      'Least time between two socket opens, across all connections (at start and after a mass reconnect); 0 opens at once',
+    ),
     backoff_min: DurationSchema.prefault('250ms').describe('First reconnect delay'),
-    backoff_max: DurationSchema.prefault('30s').describe('Reconnect delay cap (the delay doubles per failed attempt)'),
-    backoff_reset_after: DurationSchema.prefault('60s').describe(
+    backoff_max: DurationSchema.prefault('10s').describe(
+      'Reconnect delay cap (the delay doubles per failed attempt); also the longest a dropped socket keeps its books out',
+    ),
+    backoff_reset_after: DurationSchema.prefault('5s').describe(
       'A connection up this long counts as healthy: the next reconnect starts from backoff_min again',
     ),
     snapshot_wait: DurationSchema.prefault('5s').describe(
@@ -118,6 +126,8 @@ export default definePlugin({
       }
     }
 
+    const gate = createOpenGate(clock, cfg.connect_stagger)
+
     const shards = createShards({
       maxTokens: cfg.max_tokens_per_connection,
       attach: (ids, conn) => data.attach(ids, conn.liveness),
@@ -127,6 +137,7 @@ export default definePlugin({
           id,
           clock,
           log,
+          gate,
           pingIntervalMs: cfg.ping_interval,
           staleAfterMs: cfg.stale_after,
           deadAfterMs: cfg.dead_after,
@@ -164,6 +175,7 @@ export default definePlugin({
       if (stopped) return
       stopped = true
       cancelTick()
+      gate.stop()
       fetcher.stop()
       for (const c of shards.connections()) core.wsConnected.remove({ channel: 'market', shard: c.id })
       shards.stop()
