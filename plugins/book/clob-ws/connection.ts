@@ -154,6 +154,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
       liveness.touch(now)
       const data = ev.data
       if (typeof data !== 'string' || data === 'PONG') return
+      liveness.data(now)
       opts.onFrame(data, now)
     }
     socket.onerror = (ev: Event) => {

@@ -345,3 +345,92 @@ describe('connections (§7.6: ~500 tokens a socket, 429 when many open at once)'
     expect(over.error?.issues[0]?.path).toEqual(['max_tokens_per_connection'])
   })
 })
+
+describe('REST /book audit of fresh books (§7.6: a socket that PONGs but sends nothing)', () => {
+  /** Manual time in small steps, letting socket and HTTP round trips land in between. */
+  async function step(ms: number, times: number, until?: () => boolean): Promise<void> {
+    for (let i = 0; i < times && !until?.(); i++) {
+      clock.advance(ms)
+      await Bun.sleep(4)
+    }
+  }
+  type AuditHandler = Handler & { audit(): import('./audit.ts').BookAuditStatus }
+
+  test('a frozen feed: the audit finds the book behind REST, reconnects the socket, and the book is right again', async () => {
+    const h = (await start([DD22], { audit_every: '5s' })) as AuditHandler
+    await waitFor(() => fresh(h, DD22), 'books fresh')
+    server.freeze()
+    await step(250, 60) // 15 s frozen on a quiet book: PINGs answered, audits agree, nothing to do
+    expect(server.received.filter((t) => t === 'PING').length).toBeGreaterThan(0)
+    expect(fresh(h, DD22)).toBe(true)
+    expect(server.connections()).toBe(1)
+    server.change(YES, 'BUY', '0.49', '777') // the exchange moves; the frozen socket says nothing
+    await step(250, 200, () => server.connections() === 2)
+    expect(server.connections()).toBe(2)
+    await step(250, 40, () => fresh(h, DD22))
+    const out = h.run({ market: DD22 })
+    if (isPull(out)) throw new Error(out.pull)
+    expect(out.yes.bids(2)[1]).toEqual({ price: 0.49, size: 777 })
+    expect(await metric('mm_book_audit_mismatches_total', { action: 'reconnect' })).toBe(1)
+    expect(await metric('mm_book_audit_checks_total', { result: 'disagree' })).toBe(2)
+    expect(ctx.lines.some((l) => l.includes('book audit:') && l.includes('reconnecting its socket'))).toBe(true)
+    expect(h.audit()).toMatchObject({ enabled: true, mismatches: 1, reconnects: 1 })
+  })
+
+  test('a book that misses one change on a live socket is re-seeded, the socket kept', async () => {
+    const h = (await start([DD22], { audit_every: '5s' })) as AuditHandler
+    await waitFor(() => fresh(h, DD22), 'books fresh')
+    server.change(YES, 'BUY', '0.45', '5', false) // lost below the top: no best_bid/best_ask check can see it
+    for (let i = 0; i < 40 && (await metric('mm_book_audit_mismatches_total')) === 0; i++) {
+      server.change(NO, 'SELL', '0.6', String(10 + i)) // the socket keeps carrying data for the other token
+      await step(250, 1)
+    }
+    await step(250, 20, () => fresh(h, DD22) && h.run({ market: DD22 }) !== undefined && serverHas045(h))
+    expect(await metric('mm_book_audit_mismatches_total', { action: 'reseed' })).toBe(1)
+    expect(await metric('mm_book_audit_mismatches_total', { action: 'reconnect' })).toBe(0)
+    expect(server.connections()).toBe(1)
+    expect(serverHas045(h)).toBe(true)
+  })
+
+  function serverHas045(h: Handler): boolean {
+    const out = h.run({ market: DD22 })
+    return !isPull(out) && out.yes.bids().some((l) => l.price === 0.45 && l.size === 5)
+  }
+
+  test('within audit_rate, least recently checked first; every book agrees; the pass and its bound are reported', async () => {
+    const h = (await start([DD22, CAPTURED], { audit_rate: 1, audit_every: '1s' })) as AuditHandler
+    await waitFor(() => fresh(h, DD22) && fresh(h, CAPTURED), 'books fresh')
+    const before = server.restRequests.length
+    await step(100, 120) // 12 s
+    const audits = server.restRequests.slice(before)
+    expect(audits.length).toBeGreaterThanOrEqual(9)
+    expect(audits.length).toBeLessThanOrEqual(12) // 1 a second
+    // Round robin: each window of 4 consecutive audits covers the 4 books.
+    for (let i = 0; i + 4 <= audits.length; i += 4) expect(new Set(audits.slice(i, i + 4)).size).toBe(4)
+    const a = h.audit()
+    expect(a.checks.agree).toBeGreaterThanOrEqual(8)
+    expect(a.checks.disagree + a.mismatches).toBe(0)
+    expect(a.last_pass_s).not.toBeNull()
+    expect(a.last_pass_s as number).toBeLessThanOrEqual(a.pass_bound_s)
+    expect(a.pass_bound_s).toBe(4 + 10 + 1) // 4 books at 1/s, + reseed_timeout + audit_grace
+    expect(await metric('mm_book_audit_pass_seconds')).toBeGreaterThan(0)
+    expect(ctx.health.components.get('book-audit')?.reason).toContain('4 fresh books; last pass')
+    expect(ctx.health.components.get('book-audit')?.up).toBe(true)
+    for (const tb of h.books()) expect((tb as unknown as { agreedAt: number }).agreedAt).toBeGreaterThan(0)
+  })
+
+  test('no agreement with REST within audit_max_age: the book is not fresh (no quotes) until REST agrees again', async () => {
+    const h = (await start([DD22], { audit_every: '5s', audit_max_age: '20s' })) as AuditHandler
+    await waitFor(() => fresh(h, DD22), 'books fresh')
+    server.restStatus = 503
+    await step(500, 44) // 22 s: every audit fails
+    const out = h.run({ market: DD22 })
+    expect(isPull(out) && out.pull).toContain('no agreement with REST /book for')
+    expect(ctx.dirty).toContain(DD22.conditionId)
+    expect(await metric('mm_book_audit_checks_total', { result: 'error' })).toBeGreaterThan(0)
+    expect(server.connections()).toBe(1)
+    server.restStatus = undefined
+    await step(250, 40, () => fresh(h, DD22))
+    expect(fresh(h, DD22)).toBe(true)
+  })
+})

@@ -55,6 +55,8 @@ export interface MarketDataOptions {
   /** After (re)subscribing, how long to wait for the WS `book` dump before asking REST. */
   readonly snapshotWaitMs: number
   readonly logIntervalMs?: number
+  /** A fresh book whose last agreement with the exchange is older than this reads as stale; 0: no bound. */
+  readonly agreementMaxAgeMs?: number
 }
 
 export interface TrackDiff {
@@ -95,7 +97,9 @@ export interface MarketData {
   connectionLost(liveness: Liveness, reason: string): void
   /** Live ↔ stale on a connection: re-run its markets so quotes are pulled or restored. */
   markConnection(liveness: Liveness): void
-  /** Periodic housekeeping: snapshot wait timeouts, metrics. */
+  /** The REST /book audit found the book wrong (twice): re-seed it. */
+  auditMismatch(tokenId: string, reason: string): void
+  /** Periodic housekeeping: snapshot wait timeouts, agreement bounds, metrics. */
   tick(): void
   readonly counters: IngestCounters
 }
@@ -202,6 +206,8 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     }
     tb.status = 'fresh'
     tb.reason = ''
+    tb.seedEpoch++
+    tb.agreedAt = now
     tb.seededTs = ts
     tb.serverTs = ts
     // Changes held during the reload go on top when not older than the snapshot. Sizes are absolute, so one
@@ -243,6 +249,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       const bestBid = nums.bid[i] as number
       const bestAsk = nums.ask[i] as number
       counters.levels++
+      tb.wsEvents++
       if (Number.isNaN(price) || Number.isNaN(size)) {
         // No level stated (§7.6: "" is absent): nothing to apply, but a stated top must still agree.
         if (tb.status === 'fresh') {
@@ -251,6 +258,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         }
       } else if (tb.status === 'fresh') {
         const outcome = applyChecked(tb.book, side, price, size, bestBid, bestAsk, true, problem)
+        if (tb.auditLog !== undefined) tb.recordForAudit(ts, side, price, size)
         if (outcome === APPLIED) {
           tb.serverTs = ts
           tb.updatedAt = now
@@ -276,6 +284,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       return
     }
     if (tb.status === 'resolved') return
+    tb.wsEvents++
     const ts = +ev.timestamp
     if (ts < tb.minSnapshotTs && !onNewGrid(tb, ev.tick_size)) return // predates a tick_size_change
     if (opts.verifyHash && ev.hash !== undefined) checkHash(tb, ev.hash, wsBookHash(ev, tb.minOrderSize, tb.negRisk))
@@ -291,6 +300,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       return
     }
     if (tb.status === 'resolved') return
+    tb.wsEvents++
     // A new epoch: the old levels are on the old grid; drop them and take a snapshot from after the change. A new
     // tick not stated ("") is taken from that snapshot.
     if (stated(ev.new_tick_size)) tb.book.reset(+ev.new_tick_size)
@@ -511,7 +521,9 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         }
         added.push(m)
         for (const t of [m.yesTokenId, m.noTokenId]) {
-          tokens.set(t, new TokenBook(t, m.conditionId, m, now, opts.tradeWindowMs, clock.now))
+          const tb = new TokenBook(t, m.conditionId, m, now, opts.tradeWindowMs, clock.now)
+          tb.agreementMaxAgeMs = opts.agreementMaxAgeMs ?? 0
+          tokens.set(t, tb)
         }
       }
       return { added, removed }
@@ -611,9 +623,20 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       }
       for (const id of dirty) opts.markDirty(id)
     },
+    auditMismatch(tokenId, reason) {
+      const tb = tokens.get(tokenId)
+      if (tb === undefined || tb.status !== 'fresh') return
+      invalidate(tb, `REST /book audit: ${reason}`)
+    },
     tick() {
       const now = clock.now()
       for (const tb of tokens.values()) {
+        const expired = tb.status === 'fresh' && tb.agreementTooOld()
+        if (expired !== tb.agreementExpired) {
+          tb.agreementExpired = expired
+          if (expired) rl.warn(`agreement:${tb.tokenId}`, `book ${short(tb.tokenId)} not fresh: ${tb.stateReason}`)
+          opts.markDirty(tb.conditionId)
+        }
         if (
           tb.status === 'awaiting' &&
           tb.liveness.connected &&
