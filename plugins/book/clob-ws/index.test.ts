@@ -127,7 +127,7 @@ describe('clob-ws against a replaying server', () => {
     expect(await metric('mm_ws_connected', { channel: 'market', shard: '0' })).toBe(0)
     // Meanwhile the book moved on the server; the new connection must bring the new state.
     server.change(YES, 'BUY', '0.49', '999')
-    clock.advance(300) // past backoff_min (250 ms, jitter ≤ 1×)
+    clock.advance(500) // past backoff_min (250 ms, jitter ≤ 1×) and connect_stagger since the first open
     await waitFor(() => server.connections() === 2, 'reconnect')
     await waitFor(() => fresh(h, DD22), 'fresh after reconnect')
     const subs = server.received.filter((t) => t.includes('"type":"market"'))
@@ -211,7 +211,7 @@ describe('clob-ws against a replaying server', () => {
   test('tokens above the per-connection cap go to another connection', async () => {
     const h = await start([DD22, CAPTURED], { max_tokens_per_connection: 2 })
     await waitFor(() => server.connections() >= 1, 'first connection')
-    clock.advance(250) // the next open waits connect_stagger
+    clock.advance(500) // the next open waits connect_stagger
     await waitFor(() => fresh(h, DD22) && fresh(h, CAPTURED), 'both fresh')
     expect(server.connections()).toBe(2)
     expect(h.connections()).toHaveLength(2)
@@ -307,7 +307,7 @@ describe('connections (§7.6: ~500 tokens a socket, 429 when many open at once)'
     expect(server.upgrades()).toBe(1)
     clock.advance(delay - 1500)
     await waitFor(() => server.upgrades() === 2, 'retried after the wait')
-    clock.advance(250) // connect_stagger
+    clock.advance(500) // connect_stagger
     await waitFor(() => server.connections() === 2, 'both sockets open')
     await waitFor(() => fresh(h, DD22) && fresh(h, CAPTURED), 'both fresh')
   })
@@ -332,7 +332,7 @@ describe('connections (§7.6: ~500 tokens a socket, 429 when many open at once)'
       const before = delays().length
       server.dropAll()
       await waitFor(() => delays().length === before + 1, `reconnect ${i} scheduled`)
-      clock.advance(Math.max(250, delays().at(-1) as number)) // the back-off, and the stagger since the last open
+      clock.advance(Math.max(500, delays().at(-1) as number)) // the back-off, and the stagger since the last open
     }
     expect(Math.max(...delays())).toBeLessThanOrEqual(10_000)
     expect(Math.max(...delays())).toBeGreaterThan(2_000) // it did escalate

@@ -29,7 +29,7 @@ export const ClobWsConfigSchema = z
       .describe(
         'Tokens per WebSocket connection before another connection (shard) is opened; production limits a market socket to about 500',
       ),
-    connect_stagger: DurationSchema.prefault('250ms').describe(
+    connect_stagger: DurationSchema.prefault('500ms').describe(
       'Least time between two socket opens, across all connections (at start and after a mass reconnect); 0 opens at once',
     ),
     backoff_min: DurationSchema.prefault('250ms').describe('First reconnect delay'),
