@@ -125,7 +125,7 @@ export function createBookAudit(opts: BookAuditOptions): BookAudit {
     'Age of the oldest agreement with the exchange among fresh books',
   )
 
-  const auditable = (tb: TokenBook) => tb.status === 'fresh' && tb.liveness.connected
+  const auditable = (tb: TokenBook) => tb.status === 'fresh' && tb.liveness.live
   /** Last time the book was known right or looked at: a snapshot counts as a check. */
   const lastSeen = (tb: TokenBook) => Math.max(tb.auditedAt, tb.agreedAt)
 

@@ -161,7 +161,7 @@ describe('clob-ws against a replaying server', () => {
   })
 
   test('changes lost while the socket was silent: re-seeded from REST once it speaks, not trusted as they were', async () => {
-    const h = await start([DD22])
+    const h = await start([DD22], { audit_rate: 0 }) // only the re-seed asks REST here
     await waitFor(() => fresh(h, DD22), 'books fresh')
     server.silent = true
     clock.advance(16_000)

@@ -61,7 +61,7 @@ export const ClobWsConfigSchema = z
       .describe(
         'REST /book audits of fresh books per second, a share of the /book limit (1,500 per 10 s); 0 turns the audit off',
       ),
-    audit_every: DurationSchema.prefault('30s').describe('Least time between two audits of one book'),
+    audit_every: DurationSchema.prefault('10s').describe('Least time between two audits of one book'),
     audit_grace: DurationSchema.prefault('1s').describe(
       'After a REST /book answer, how long to wait for changes still on their way before comparing',
     ),
