@@ -1,7 +1,8 @@
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
 import type { PluginMetrics } from '../../../pipeline/metrics.ts'
-import type { BookState, Market } from '../../../schemas/domain.ts'
+import type { Market } from '../../../schemas/domain.ts'
+import { connectionLiveness, connectionLost, connectionOpened } from './connection-events.ts'
 import type { Liveness } from './freshness.ts'
 import { restBookHash, wsBookHash } from './hash.ts'
 import {
@@ -13,6 +14,7 @@ import {
   levelTicks,
   topProblem,
 } from './integrity.ts'
+import { createIngestMetrics, type IngestCounters, zeroCounters } from './market-data-metrics.ts'
 import { ASK, BID, type BookSideIndex } from './order-book.ts'
 import { createRateLimitedLog } from './rate-limited-log.ts'
 import { type BufferedChange, TokenBook } from './token-book.ts'
@@ -64,19 +66,6 @@ export interface TrackDiff {
   readonly removed: readonly Market[]
 }
 
-export interface IngestCounters {
-  frames: number
-  events: number
-  levels: number
-  jsonErrors: number
-  schemaErrors: number
-  unknownEvents: number
-  unknownAssets: number
-  hashMatch: number
-  hashMismatch: number
-  hashUnverifiable: number
-}
-
 export interface MarketData {
   /** Start, keep or drop books so that exactly these markets' tokens are kept. */
   track(markets: readonly Market[]): TrackDiff
@@ -117,37 +106,17 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
   const problem = { reason: '' }
   const nums = new PriceChangeNumbers()
 
-  const counters: IngestCounters = {
-    frames: 0,
-    events: 0,
-    levels: 0,
-    jsonErrors: 0,
-    schemaErrors: 0,
-    unknownEvents: 0,
-    unknownAssets: 0,
-    hashMatch: 0,
-    hashMismatch: 0,
-    hashUnverifiable: 0,
-  }
+  const counters = zeroCounters()
   const eventCounts = new Map<string, number>()
   /** price_change events counted apart: a Map update per frame costs more than the rest of the bookkeeping. */
   let priceChanges = 0
-  const flushed: IngestCounters = { ...counters }
-  const flushedEvents = new Map<string, number>()
-
-  const framesTotal = metrics.counter('ws_frames_total', 'Market-channel data frames received')
-  const eventsTotal = metrics.counter('ws_events_total', 'Market-channel events received', ['event_type'])
-  const levelsTotal = metrics.counter('book_level_updates_total', 'Price-level updates applied to books')
-  const parseErrors = metrics.counter('ws_parse_errors_total', 'Market-channel input refused', ['kind'])
-  const hashChecks = metrics.counter('book_hash_checks_total', 'Server book hash checks', ['result'])
-  const bookAge = metrics.gauge('book_age_seconds', 'Seconds since the book last changed or was confirmed', [
-    'token_id',
-  ])
-  const booksByState = metrics.gauge('books', 'Books kept, by state', ['state'])
-  const imbalance = metrics.gauge('trade_imbalance', 'Signed taker size imbalance over the trade window', ['token_id'])
-  const reloadFailures = metrics.counter('snapshot_reload_failures_total', 'REST /book re-seeds that failed', [
-    'token_id',
-  ])
+  const ingestMetrics = createIngestMetrics(metrics)
+  const connDeps = {
+    now: () => clock.now(),
+    requestSnapshot: opts.requestSnapshot,
+    cancelSnapshot: opts.cancelSnapshot,
+    markDirty: opts.markDirty,
+  }
 
   // ---- state changes --------------------------------------------------------------------------------------
 
@@ -444,48 +413,15 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     eventCounts.set(type, (eventCounts.get(type) ?? 0) + 1)
   }
 
-  // ---- metrics ----------------------------------------------------------------------------------------------
-
-  function flushCounter(key: keyof IngestCounters, inc: (n: number) => void): void {
-    const d = counters[key] - flushed[key]
-    if (d > 0) inc(d)
-    flushed[key] = counters[key]
-  }
-
   function flushMetrics(now: number): void {
-    flushCounter('frames', (n) => framesTotal.inc(n))
-    flushCounter('levels', (n) => levelsTotal.inc(n))
-    flushCounter('jsonErrors', (n) => parseErrors.inc({ kind: 'json' }, n))
-    flushCounter('schemaErrors', (n) => parseErrors.inc({ kind: 'schema' }, n))
-    flushCounter('unknownEvents', (n) => parseErrors.inc({ kind: 'unknown_event' }, n))
-    flushCounter('unknownAssets', (n) => parseErrors.inc({ kind: 'unknown_asset' }, n))
-    flushCounter('hashMatch', (n) => hashChecks.inc({ result: 'match' }, n))
-    flushCounter('hashMismatch', (n) => hashChecks.inc({ result: 'mismatch' }, n))
-    flushCounter('hashUnverifiable', (n) => hashChecks.inc({ result: 'unverifiable' }, n))
     eventCounts.set('price_change', (eventCounts.get('price_change') ?? 0) + priceChanges)
     priceChanges = 0
-    for (const [type, n] of eventCounts) {
-      const d = n - (flushedEvents.get(type) ?? 0)
-      if (d > 0) eventsTotal.inc({ event_type: type }, d)
-      flushedEvents.set(type, n)
-    }
-    const states: Record<BookState, number> = { fresh: 0, stale: 0, invalid: 0, reloading: 0 }
-    for (const tb of tokens.values()) {
-      states[tb.state]++
-      if (tb.updatedAt > 0) bookAge.set({ token_id: tb.tokenId }, (now - tb.updatedAt) / 1000)
-      const t = tb.tradeWindow.stats(now)
-      core.tradesPerMin.set({ token_id: tb.tokenId }, t.tradesPerMin)
-      imbalance.set({ token_id: tb.tokenId }, t.imbalance)
-    }
-    for (const [state, n] of Object.entries(states)) booksByState.set({ state }, n)
+    ingestMetrics.flush(now, counters, eventCounts, tokens.values())
   }
 
   function forget(tb: TokenBook): void {
     opts.cancelSnapshot(tb.tokenId)
-    const labels = { token_id: tb.tokenId }
-    bookAge.remove(labels)
-    imbalance.remove(labels)
-    core.tradesPerMin.remove(labels)
+    ingestMetrics.forget(tb.tokenId)
   }
 
   return {
@@ -570,7 +506,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     snapshotFailed(tokenId, reason) {
       const tb = tokens.get(tokenId)
       if (tb === undefined) return
-      reloadFailures.inc({ token_id: tokenId })
+      ingestMetrics.reloadFailed(tokenId)
       rl.warn(`reload:${tokenId}`, `book ${short(tokenId)}: ${reason}; retrying`)
       if (tb.status === 'reloading') {
         tb.status = 'invalid'
@@ -583,46 +519,9 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         if (tb) tb.liveness = liveness
       }
     },
-    connectionOpened(liveness) {
-      const now = clock.now()
-      for (const tb of tokens.values()) {
-        if (tb.liveness === liveness && tb.status === 'awaiting') tb.awaitingSince = now
-      }
-    },
-    connectionLost(liveness, reason) {
-      const now = clock.now()
-      const dirty = new Set<string>()
-      for (const tb of tokens.values()) {
-        if (tb.liveness !== liveness || tb.status === 'resolved') continue
-        opts.cancelSnapshot(tb.tokenId)
-        tb.await(now, `connection lost (${reason}); awaiting a fresh snapshot`)
-        tb.reseedWhenLive = false // the new connection's dump re-seeds it
-        dirty.add(tb.conditionId)
-      }
-      for (const id of dirty) opts.markDirty(id)
-    },
-    markConnection(liveness) {
-      const now = clock.now()
-      const dirty = new Set<string>()
-      const silent = liveness.connected && !liveness.live
-      for (const tb of tokens.values()) {
-        if (tb.liveness !== liveness) continue
-        dirty.add(tb.conditionId)
-        if (tb.status === 'resolved') continue
-        if (silent) {
-          // Whatever the server sent (or meant to send) while silent may be lost: these books cannot be trusted
-          // again until re-seeded, and a snapshot taken before the socket speaks again could miss changes too.
-          opts.cancelSnapshot(tb.tokenId)
-          tb.await(now, `${liveness.reason}; re-seeding once it speaks again`)
-          tb.reseedWhenLive = true
-        } else if (liveness.live && tb.reseedWhenLive) {
-          tb.reseedWhenLive = false
-          tb.awaitingSince = now
-          opts.requestSnapshot(tb.tokenId)
-        }
-      }
-      for (const id of dirty) opts.markDirty(id)
-    },
+    connectionOpened: (liveness) => connectionOpened(tokens.values(), liveness, connDeps),
+    connectionLost: (liveness, reason) => connectionLost(tokens.values(), liveness, reason, connDeps),
+    markConnection: (liveness) => connectionLiveness(tokens.values(), liveness, connDeps),
     auditMismatch(tokenId, reason) {
       const tb = tokens.get(tokenId)
       if (tb === undefined || tb.status !== 'fresh') return
