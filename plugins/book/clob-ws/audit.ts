@@ -75,6 +75,8 @@ export interface BookAudit {
 type CheckResult = 'agree' | 'disagree' | 'inconclusive' | 'error'
 
 interface Suspect {
+  /** The book's seedEpoch then: a difference with an earlier book is no second look at this one. */
+  readonly epoch: number
   readonly reason: string
   readonly signature: string
   /** tb.wsEvents and liveness.dataAt when the first differing check was sent. */
@@ -219,6 +221,7 @@ export function createBookAudit(opts: BookAuditOptions): BookAudit {
     const now = clock.now()
     // Re-seeded, invalidated or untracked meanwhile: this answer says nothing about the book kept now.
     if (opts.token(id) !== tb || tb.status !== 'fresh' || tb.seedEpoch !== at.epoch || at.overflow) {
+      if (opts.token(id) !== tb) suspects.delete(id)
       count('inconclusive')
       passDone(now)
       return
@@ -233,9 +236,10 @@ export function createBookAudit(opts: BookAuditOptions): BookAudit {
     }
     const first = suspects.get(id)
     const signature = restSignature(rest)
-    if (first === undefined) {
+    if (first === undefined || first.epoch !== at.epoch) {
       count('disagree')
       suspects.set(id, {
+        epoch: at.epoch,
         reason: diff,
         signature,
         wsEvents: at.wsEvents,
