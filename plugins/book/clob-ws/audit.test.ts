@@ -69,6 +69,9 @@ describe('REST /book audit of fresh books (§7.6: a socket that PONGs but sends 
     expect(t.ctx.health.components.get('book-audit')?.reason).toContain('4 fresh books; last pass')
     expect(t.ctx.health.components.get('book-audit')?.up).toBe(true)
     for (const tb of h.books()) expect((tb as unknown as { agreedAt: number }).agreedAt).toBeGreaterThan(0)
+    const ages = await t.ctx.metrics.registry.getSingleMetric('mm_book_audit_agreement_age_seconds')?.get()
+    const yesAge = ages?.values.find((v) => v.labels.token_id === YES)
+    expect(yesAge?.value).toBeLessThan(5) // audited about every 4 s
   })
 
   test('no agreement with REST within audit_max_age: the book is not fresh (no quotes) until REST agrees again', async () => {

@@ -64,6 +64,11 @@ export function createIngestMetrics(metrics: PluginMetrics): IngestMetrics {
   const reloadFailures = metrics.counter('snapshot_reload_failures_total', 'REST /book re-seeds that failed', [
     'token_id',
   ])
+  const agreementAge = metrics.gauge(
+    'book_audit_agreement_age_seconds',
+    'Seconds since the book was last known equal to the exchange (an agreeing REST /book audit, or a snapshot)',
+    ['token_id'],
+  )
   const flushed = zeroCounters()
   const flushedEvents = new Map<string, number>()
 
@@ -92,6 +97,7 @@ export function createIngestMetrics(metrics: PluginMetrics): IngestMetrics {
       for (const tb of books) {
         states[tb.state]++
         if (tb.updatedAt > 0) bookAge.set({ token_id: tb.tokenId }, (now - tb.updatedAt) / 1000)
+        if (tb.agreedAt > 0) agreementAge.set({ token_id: tb.tokenId }, (now - tb.agreedAt) / 1000)
         const t = tb.tradeWindow.stats(now)
         core.tradesPerMin.set({ token_id: tb.tokenId }, t.tradesPerMin)
         imbalance.set({ token_id: tb.tokenId }, t.imbalance)
@@ -104,6 +110,7 @@ export function createIngestMetrics(metrics: PluginMetrics): IngestMetrics {
     forget(tokenId) {
       const labels = { token_id: tokenId }
       bookAge.remove(labels)
+      agreementAge.remove(labels)
       imbalance.remove(labels)
       core.tradesPerMin.remove(labels)
     },
