@@ -1,14 +1,26 @@
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
 import { createLiveness, type Liveness } from './freshness.ts'
+import type { OpenGate } from './open-gate.ts'
 
 /**
  * One market-channel WebSocket. It subscribes with `{assets_ids, type: "market", custom_feature_enabled: true}`
  * on open (protocol doc §1.1), adds and removes tokens on the open socket with `operation` messages, sends the
  * text `PING` every ping_interval (§1.2), treats a socket silent beyond dead_after as dead, and reconnects with
  * capped exponential back-off and jitter; the back-off starts over once a connection has stayed up for
- * backoff_reset_after.
+ * backoff_reset_after. Every open waits its turn at the shared open gate (staggered), and an upgrade answered
+ * 429 waits at least RATE_LIMITED_MS (jittered) and holds the gate for every other connection as well.
  */
+
+/** After a 429 on the upgrade: the least wait before the next open, scaled by a jitter in [1, 2). */
+export const RATE_LIMITED_MS = 2000
+
+/** The HTTP status of a refused upgrade, from the WebSocket error text ("Expected 101 status code: 429"). */
+export function upgradeStatus(error: string): number | undefined {
+  const m = /\b(?:status(?: code)?:?|HTTP\/\d(?:\.\d)?) ?(\d{3})\b/i.exec(error)
+  const code = m ? Number(m[1]) : Number.NaN
+  return code >= 100 && code !== 101 ? code : undefined
+}
 
 export interface ConnectionTimings {
   readonly pingIntervalMs: number
@@ -26,6 +38,8 @@ export interface ConnectionOptions extends ConnectionTimings {
   readonly log: Logger
   /** [0, 1); injected so tests can pin the jitter. */
   readonly random?: () => number
+  /** Shared by every market connection so that opens are staggered; without one, opens run at once. */
+  readonly gate?: OpenGate
   /** A data frame (not PONG) and when it arrived. */
   onFrame(text: string, now: number): void
   /** The socket opened and the subscription was sent. `reconnect` is false only for the first open. */
@@ -82,7 +96,23 @@ export function createConnection(opts: ConnectionOptions): Connection {
   let connectStartedAt = 0
   let cancelPing: (() => void) | undefined
   let cancelReconnect: (() => void) | undefined
+  let cancelTurn: (() => void) | undefined
   let lastError = ''
+
+  /** Open at the gate's turn (at once without a gate). */
+  function openAtTurn(): void {
+    cancelReconnect = undefined
+    if (stopped) return
+    if (!opts.gate) {
+      connect()
+      return
+    }
+    cancelTurn?.()
+    cancelTurn = opts.gate.request(() => {
+      cancelTurn = undefined
+      connect()
+    })
+  }
 
   function send(text: string): void {
     if (!ws || !open) return
@@ -94,7 +124,6 @@ export function createConnection(opts: ConnectionOptions): Connection {
   }
 
   function connect(): void {
-    cancelReconnect = undefined
     if (stopped) return
     connectStartedAt = clock.now()
     lastError = ''
@@ -125,6 +154,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
       liveness.touch(now)
       const data = ev.data
       if (typeof data !== 'string' || data === 'PONG') return
+      liveness.data(now)
       opts.onFrame(data, now)
     }
     socket.onerror = (ev: Event) => {
@@ -163,17 +193,26 @@ export function createConnection(opts: ConnectionOptions): Connection {
       liveness.closed(reason)
       opts.onClose(reason)
     }
-    scheduleReconnect(reason, healthy)
+    const refused = wasOpen ? undefined : upgradeStatus(lastError)
+    scheduleReconnect(
+      refused === 429 ? `upgrade answered 429 (too many sockets opening)` : reason,
+      healthy,
+      refused === 429,
+    )
   }
 
-  function scheduleReconnect(reason: string, healthy: boolean): void {
+  function scheduleReconnect(reason: string, healthy: boolean, rateLimited = false): void {
     if (stopped) return
     if (healthy) attempt = 0
     attempt++
-    const delay = backoffDelay(attempt, opts.backoffMinMs, opts.backoffMaxMs, random())
+    let delay = backoffDelay(attempt, opts.backoffMinMs, opts.backoffMaxMs, random())
+    if (rateLimited) {
+      delay = Math.max(delay, Math.round(RATE_LIMITED_MS * (1 + random())))
+      opts.gate?.hold(delay)
+    }
     log.warn(`market ws ${opts.id}: ${reason}; reconnecting in ${delay}ms (attempt ${attempt})`)
     cancelReconnect?.()
-    cancelReconnect = clock.setTimeout(connect, delay)
+    cancelReconnect = clock.setTimeout(openAtTurn, delay)
   }
 
   return {
@@ -188,7 +227,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
       for (const id of fresh) tokens.add(id)
       if (!started) {
         started = true
-        connect()
+        openAtTurn()
       } else if (open && fresh.length > 0) send(operationMessage('subscribe', fresh))
     },
     unsubscribe(ids) {
@@ -212,6 +251,7 @@ export function createConnection(opts: ConnectionOptions): Connection {
       if (stopped) return
       stopped = true
       cancelReconnect?.()
+      cancelTurn?.()
       if (detach()) liveness.closed('stopped')
     },
   }

@@ -10,9 +10,13 @@ export interface Liveness {
   readonly connected: boolean
   /** ms UTC of the last frame received (any frame, PONG included). */
   readonly lastAt: number
+  /** ms UTC of the last data frame (not PONG): a socket that only PONGs carries no book data (§7.6). */
+  readonly dataAt: number
   /** Why the connection is not live; empty when live. */
   readonly reason: string
   touch(now: number): void
+  /** A data frame arrived (touch is called as well). */
+  data(now: number): void
   opened(now: number): void
   closed(reason: string): void
   /** Marks the connection not live once silent beyond stale_after; returns the silence in ms. */
@@ -25,6 +29,7 @@ class ConnectionLiveness implements Liveness {
   live = false
   connected = false
   lastAt = 0
+  dataAt = 0
   reason = 'not connected'
 
   constructor(
@@ -36,6 +41,10 @@ class ConnectionLiveness implements Liveness {
   touch(now: number): void {
     this.lastAt = now
     if (!this.live && this.connected) this.set(true, '')
+  }
+
+  data(now: number): void {
+    this.dataAt = now
   }
 
   opened(now: number): void {

@@ -2,11 +2,14 @@ import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import { type BookHandler, pull } from '../../../stages/io.ts'
+import { auditPassBoundMs, type BookAudit, type BookAuditStatus, createBookAudit } from './audit.ts'
 import { type Connection, createConnection } from './connection.ts'
 import { createMarketData, type MarketData } from './market-data.ts'
+import { createOpenGate } from './open-gate.ts'
 import { createShards } from './shards.ts'
 import { createSnapshotFetcher } from './snapshot.ts'
 
+export type { BookAuditStatus } from './audit.ts'
 export type { ClobBookView } from './token-book.ts'
 
 export const ClobWsConfigSchema = z
@@ -21,12 +24,19 @@ export const ClobWsConfigSchema = z
     max_tokens_per_connection: z
       .int()
       .min(2)
-      .max(5000)
+      .max(500)
       .default(200)
-      .describe('Tokens per WebSocket connection before another connection (shard) is opened'),
+      .describe(
+        'Tokens per WebSocket connection before another connection (shard) is opened; production limits a market socket to about 500',
+      ),
+    connect_stagger: DurationSchema.prefault('500ms').describe(
+      'Least time between two socket opens, across all connections (at start and after a mass reconnect); 0 opens at once',
+    ),
     backoff_min: DurationSchema.prefault('250ms').describe('First reconnect delay'),
-    backoff_max: DurationSchema.prefault('30s').describe('Reconnect delay cap (the delay doubles per failed attempt)'),
-    backoff_reset_after: DurationSchema.prefault('60s').describe(
+    backoff_max: DurationSchema.prefault('10s').describe(
+      'Reconnect delay cap (the delay doubles per failed attempt); also the longest a dropped socket keeps its books out',
+    ),
+    backoff_reset_after: DurationSchema.prefault('5s').describe(
       'A connection up this long counts as healthy: the next reconnect starts from backoff_min again',
     ),
     snapshot_wait: DurationSchema.prefault('5s').describe(
@@ -43,6 +53,21 @@ export const ClobWsConfigSchema = z
       .default(true)
       .describe('Re-seed a book whose top disagrees with a best_bid_ask event'),
     trade_window: DurationSchema.prefault('60s').describe('Window of the rolling trade statistics'),
+    audit_rate: z
+      .number()
+      .min(0)
+      .max(150)
+      .default(5)
+      .describe(
+        'REST /book audits of fresh books per second, a share of the /book limit (1,500 per 10 s); 0 turns the audit off',
+      ),
+    audit_every: DurationSchema.prefault('10s').describe('Least time between two audits of one book'),
+    audit_grace: DurationSchema.prefault('1s').describe(
+      'After a REST /book answer, how long to wait for changes still on their way before comparing',
+    ),
+    audit_max_age: DurationSchema.prefault('120s').describe(
+      'A book whose last agreement with the exchange (an agreeing audit or a snapshot) is older than this is not fresh, so its market is not quoted',
+    ),
   })
   .superRefine((c, ctx) => {
     if (c.ping_interval >= c.stale_after) {
@@ -50,6 +75,13 @@ export const ClobWsConfigSchema = z
     }
     if (c.stale_after > c.dead_after) {
       ctx.addIssue({ code: 'custom', path: ['dead_after'], message: 'dead_after must be at least stale_after' })
+    }
+    if (c.audit_rate > 0 && c.audit_every + c.audit_grace + c.reseed_timeout >= c.audit_max_age) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['audit_max_age'],
+        message: 'audit_max_age must be longer than audit_every + audit_grace + reseed_timeout',
+      })
     }
     if (c.backoff_min > c.backoff_max) {
       ctx.addIssue({ code: 'custom', path: ['backoff_max'], message: 'backoff_max must be at least backoff_min' })
@@ -102,7 +134,46 @@ export default definePlugin({
       checkBestBidAsk: cfg.check_best_bid_ask,
       tradeWindowMs: cfg.trade_window,
       snapshotWaitMs: cfg.snapshot_wait,
+      agreementMaxAgeMs: cfg.audit_rate > 0 ? cfg.audit_max_age : 0,
     })
+
+    const auditTimings = {
+      ratePerSec: cfg.audit_rate,
+      everyMs: cfg.audit_every,
+      graceMs: cfg.audit_grace,
+      timeoutMs: cfg.reseed_timeout,
+    }
+    const audit: BookAudit = createBookAudit({
+      clobUrl: ctx.resources.exchange.clobUrl,
+      clock,
+      log,
+      metrics: ctx.metrics,
+      signal: ctx.signal,
+      ...auditTimings,
+      maxAgeMs: cfg.audit_max_age,
+      books: () => data.books(),
+      token: (id) => data.token(id),
+      onMismatch(tb, reason, frozen) {
+        data.auditMismatch(tb.tokenId, reason)
+        if (frozen) shards.connectionOf(tb.tokenId)?.drop(`frozen feed: ${reason}`)
+      },
+    })
+
+    /** The audit's figures in /status (connections → book-audit); always up: stale books pull their own markets. */
+    function reportAudit(): void {
+      const a = audit.status()
+      if (!a.enabled) {
+        health.set('book-audit', true, 'off (audit_rate 0)')
+        return
+      }
+      const last = a.last_pass_s === null ? 'none yet' : `${a.last_pass_s.toFixed(1)}s`
+      const oldest = a.oldest_agreement_s === null ? '-' : `${a.oldest_agreement_s.toFixed(0)}s`
+      health.set(
+        'book-audit',
+        true,
+        `${a.books} fresh books; last pass ${last} (bound ${a.pass_bound_s.toFixed(0)}s); oldest agreement ${oldest} (max ${a.max_age_s.toFixed(0)}s); ${a.mismatches} mismatches, ${a.reconnects} reconnects`,
+      )
+    }
 
     function updateHealth(): void {
       const conns = shards.connections()
@@ -118,6 +189,8 @@ export default definePlugin({
       }
     }
 
+    const gate = createOpenGate(clock, cfg.connect_stagger)
+
     const shards = createShards({
       maxTokens: cfg.max_tokens_per_connection,
       attach: (ids, conn) => data.attach(ids, conn.liveness),
@@ -127,6 +200,7 @@ export default definePlugin({
           id,
           clock,
           log,
+          gate,
           pingIntervalMs: cfg.ping_interval,
           staleAfterMs: cfg.stale_after,
           deadAfterMs: cfg.dead_after,
@@ -158,21 +232,30 @@ export default definePlugin({
       const now = clock.now()
       for (const c of shards.connections()) c.check(now)
       data.tick()
+      reportAudit()
     }, TICK_MS)
 
     function stop(): void {
       if (stopped) return
       stopped = true
       cancelTick()
+      audit.stop()
+      gate.stop()
       fetcher.stop()
       for (const c of shards.connections()) core.wsConnected.remove({ channel: 'market', shard: c.id })
       shards.stop()
     }
     ctx.signal.addEventListener('abort', stop, { once: true })
 
-    const handler: BookHandler<ClobWsConfig> & { readonly data: MarketData; connections(): readonly Connection[] } = {
+    const handler: BookHandler<ClobWsConfig> & {
+      readonly data: MarketData
+      connections(): readonly Connection[]
+      /** The REST /book audit's figures, for /status. */
+      audit(): BookAuditStatus
+    } = {
       data,
       connections: () => shards.connections(),
+      audit: () => audit.status(),
       async track(markets) {
         if (stopped) return
         const diff = data.track(markets)
@@ -183,6 +266,13 @@ export default definePlugin({
         const after = new Set(shards.connections())
         for (const c of before) if (!after.has(c)) core.wsConnected.remove({ channel: 'market', shard: c.id })
         updateHealth()
+        const bound = auditPassBoundMs([...data.books()].length, auditTimings)
+        if (bound > cfg.audit_max_age) {
+          log.warn(
+            `book audit: a pass over ${[...data.books()].length} books takes up to ${Math.round(bound / 1000)}s at audit_rate ${cfg.audit_rate}/s, longer than audit_max_age ${Math.round(cfg.audit_max_age / 1000)}s: books will go stale; raise audit_rate or audit_max_age`,
+          )
+        }
+        reportAudit()
       },
       run({ market }) {
         const yes = data.token(market.yesTokenId)

@@ -360,3 +360,104 @@ describe('tick size change and snapshots on the new grid', () => {
     expect(data.token(YES)?.bestAsk()).toEqual({ price: 0.503, size: 3 })
   })
 })
+
+describe('"" decimals are absent, not errors of the frame (§7.6)', () => {
+  beforeEach(() => setup())
+
+  test('a price_change entry without price/size changes nothing and spoils nothing; the rest of the frame applies', async () => {
+    data.ingestFrame(await fixtureText('ws_market_book_msg.json')) // YES: bid 0.50×200, ask 0.51×150
+    data.ingestFrame(
+      JSON.stringify({
+        event_type: 'price_change',
+        market: DD22.conditionId,
+        timestamp: '1703875201001',
+        price_changes: [
+          { asset_id: YES, price: '', size: '', side: 'BUY', best_bid: '0.5', best_ask: '0.51' },
+          { asset_id: YES, price: '0.49', size: '75', side: 'BUY', best_bid: '0.5', best_ask: '' },
+        ],
+      }),
+    )
+    const yes = data.token(YES)
+    expect(yes?.state).toBe('fresh')
+    expect(yes?.bids()).toEqual([
+      { price: 0.5, size: 200 },
+      { price: 0.49, size: 75 },
+    ])
+    expect(requested).toEqual([])
+    data.tick()
+    expect(await metric('mm_ws_parse_errors_total', { kind: 'schema' })).toBe(0)
+    expect(await metric('mm_seq_gaps_total', { token_id: YES })).toBe(0)
+  })
+
+  test('an entry without a level whose stated top disagrees still re-seeds the book', async () => {
+    data.ingestFrame(await fixtureText('ws_market_book_msg.json'))
+    data.ingestFrame(priceChange(YES, '', '', 'SELL', '0.5', '0.52'))
+    expect(data.token(YES)?.state).toBe('invalid')
+    expect(requested).toEqual([YES])
+  })
+
+  test('"" in a book, a REST /book, a last trade and a tick size change', async () => {
+    data.ingestFrame(
+      JSON.stringify({
+        event_type: 'book',
+        asset_id: YES,
+        market: DD22.conditionId,
+        bids: [
+          { price: '0.48', size: '100' },
+          { price: '', size: '5' },
+        ],
+        asks: [
+          { price: '0.5', size: '' },
+          { price: '0.52', size: '70' },
+        ],
+        timestamp: '1703875200000',
+        tick_size: '',
+        last_trade_price: '',
+      }),
+    )
+    const yes = data.token(YES)
+    expect(yes?.state).toBe('fresh')
+    expect(yes?.tickSize).toBe(DD22.tickSize)
+    expect(yes?.bids()).toEqual([{ price: 0.48, size: 100 }])
+    expect(yes?.asks()).toEqual([{ price: 0.52, size: 70 }])
+    data.ingestFrame(
+      JSON.stringify({
+        event_type: 'last_trade_price',
+        asset_id: YES,
+        market: DD22.conditionId,
+        price: '',
+        size: '',
+        side: 'BUY',
+        fee_rate_bps: '',
+        timestamp: '1703875200001',
+      }),
+    )
+    expect(yes?.trades.tradesPerMin).toBe(0)
+    const summary = BookSummarySchema.parse({
+      market: DD22.conditionId,
+      asset_id: NO,
+      timestamp: '1703875200002',
+      bids: [{ price: '0.47', size: '1' }],
+      asks: [],
+      min_order_size: '',
+      tick_size: '',
+    })
+    data.applyRestSnapshot(NO, summary, summary as unknown as Record<string, unknown>)
+    expect(data.token(NO)?.state).toBe('fresh')
+    expect(data.token(NO)?.minOrderSize).toBe(DD22.minOrderSize)
+    data.ingestFrame(
+      JSON.stringify({
+        event_type: 'tick_size_change',
+        asset_id: YES,
+        market: DD22.conditionId,
+        old_tick_size: '0.01',
+        new_tick_size: '',
+        timestamp: '1703875200003',
+      }),
+    )
+    expect(yes?.state).toBe('invalid')
+    expect(requested).toEqual([YES])
+    data.tick()
+    expect(await metric('mm_ws_parse_errors_total', { kind: 'schema' })).toBe(0)
+  })
+})

@@ -1,7 +1,8 @@
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { Logger } from '../../../pipeline/logger.ts'
 import type { PluginMetrics } from '../../../pipeline/metrics.ts'
-import type { BookState, Market } from '../../../schemas/domain.ts'
+import type { Market } from '../../../schemas/domain.ts'
+import { connectionLiveness, connectionLost, connectionOpened } from './connection-events.ts'
 import type { Liveness } from './freshness.ts'
 import { restBookHash, wsBookHash } from './hash.ts'
 import {
@@ -13,6 +14,7 @@ import {
   levelTicks,
   topProblem,
 } from './integrity.ts'
+import { createIngestMetrics, type IngestCounters, zeroCounters } from './market-data-metrics.ts'
 import { ASK, BID, type BookSideIndex } from './order-book.ts'
 import { createRateLimitedLog } from './rate-limited-log.ts'
 import { type BufferedChange, TokenBook } from './token-book.ts'
@@ -22,12 +24,14 @@ import {
   type BookSummary,
   type DecodeResult,
   decodeEvent,
+  isDecimal,
   type LastTradeEvent,
   type MarketResolvedEvent,
   type PriceChangeEvent,
   PriceChangeNumbers,
   parseDecimal,
   readPriceChange,
+  stated,
   type TickSizeChangeEvent,
   type WireLevel,
 } from './wire.ts'
@@ -53,24 +57,13 @@ export interface MarketDataOptions {
   /** After (re)subscribing, how long to wait for the WS `book` dump before asking REST. */
   readonly snapshotWaitMs: number
   readonly logIntervalMs?: number
+  /** A fresh book whose last agreement with the exchange is older than this reads as stale; 0: no bound. */
+  readonly agreementMaxAgeMs?: number
 }
 
 export interface TrackDiff {
   readonly added: readonly Market[]
   readonly removed: readonly Market[]
-}
-
-export interface IngestCounters {
-  frames: number
-  events: number
-  levels: number
-  jsonErrors: number
-  schemaErrors: number
-  unknownEvents: number
-  unknownAssets: number
-  hashMatch: number
-  hashMismatch: number
-  hashUnverifiable: number
 }
 
 export interface MarketData {
@@ -93,7 +86,9 @@ export interface MarketData {
   connectionLost(liveness: Liveness, reason: string): void
   /** Live ↔ stale on a connection: re-run its markets so quotes are pulled or restored. */
   markConnection(liveness: Liveness): void
-  /** Periodic housekeeping: snapshot wait timeouts, metrics. */
+  /** The REST /book audit found the book wrong (twice): re-seed it. */
+  auditMismatch(tokenId: string, reason: string): void
+  /** Periodic housekeeping: snapshot wait timeouts, agreement bounds, metrics. */
   tick(): void
   readonly counters: IngestCounters
 }
@@ -111,37 +106,17 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
   const problem = { reason: '' }
   const nums = new PriceChangeNumbers()
 
-  const counters: IngestCounters = {
-    frames: 0,
-    events: 0,
-    levels: 0,
-    jsonErrors: 0,
-    schemaErrors: 0,
-    unknownEvents: 0,
-    unknownAssets: 0,
-    hashMatch: 0,
-    hashMismatch: 0,
-    hashUnverifiable: 0,
-  }
+  const counters = zeroCounters()
   const eventCounts = new Map<string, number>()
   /** price_change events counted apart: a Map update per frame costs more than the rest of the bookkeeping. */
   let priceChanges = 0
-  const flushed: IngestCounters = { ...counters }
-  const flushedEvents = new Map<string, number>()
-
-  const framesTotal = metrics.counter('ws_frames_total', 'Market-channel data frames received')
-  const eventsTotal = metrics.counter('ws_events_total', 'Market-channel events received', ['event_type'])
-  const levelsTotal = metrics.counter('book_level_updates_total', 'Price-level updates applied to books')
-  const parseErrors = metrics.counter('ws_parse_errors_total', 'Market-channel input refused', ['kind'])
-  const hashChecks = metrics.counter('book_hash_checks_total', 'Server book hash checks', ['result'])
-  const bookAge = metrics.gauge('book_age_seconds', 'Seconds since the book last changed or was confirmed', [
-    'token_id',
-  ])
-  const booksByState = metrics.gauge('books', 'Books kept, by state', ['state'])
-  const imbalance = metrics.gauge('trade_imbalance', 'Signed taker size imbalance over the trade window', ['token_id'])
-  const reloadFailures = metrics.counter('snapshot_reload_failures_total', 'REST /book re-seeds that failed', [
-    'token_id',
-  ])
+  const ingestMetrics = createIngestMetrics(metrics)
+  const connDeps = {
+    now: () => clock.now(),
+    requestSnapshot: opts.requestSnapshot,
+    cancelSnapshot: opts.cancelSnapshot,
+    markDirty: opts.markDirty,
+  }
 
   // ---- state changes --------------------------------------------------------------------------------------
 
@@ -166,6 +141,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     for (let s = 0; s < 2; s++) {
       const side = (s === 0 ? BID : ASK) as BookSideIndex
       for (const l of s === 0 ? bids : asks) {
+        if (!stated(l.price) || !stated(l.size)) continue // "" or missing: no level (§7.6)
         const price = +l.price
         const t = levelTicks(book, price)
         if (t < 0) return `snapshot ${levelProblem(book, price)}`
@@ -184,7 +160,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     tickStr: string | undefined,
     ts: number,
   ) {
-    const tick = tickStr !== undefined && +tickStr > 0 ? +tickStr : tb.book.tickSize
+    const tick = stated(tickStr) && +tickStr > 0 ? +tickStr : tb.book.tickSize
     const held = tb.buffer
     const overflow = tb.bufferOverflow
     tb.buffer = []
@@ -199,6 +175,8 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     }
     tb.status = 'fresh'
     tb.reason = ''
+    tb.seedEpoch++
+    tb.agreedAt = now
     tb.seededTs = ts
     tb.serverTs = ts
     // Changes held during the reload go on top when not older than the snapshot. Sizes are absolute, so one
@@ -240,8 +218,16 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       const bestBid = nums.bid[i] as number
       const bestAsk = nums.ask[i] as number
       counters.levels++
-      if (tb.status === 'fresh') {
+      tb.wsEvents++
+      if (Number.isNaN(price) || Number.isNaN(size)) {
+        // No level stated (§7.6: "" is absent): nothing to apply, but a stated top must still agree.
+        if (tb.status === 'fresh') {
+          const reason = topProblem(tb.book, bestBid, bestAsk)
+          if (reason !== '') invalidate(tb, reason)
+        }
+      } else if (tb.status === 'fresh') {
         const outcome = applyChecked(tb.book, side, price, size, bestBid, bestAsk, true, problem)
+        if (tb.auditLog !== undefined) tb.recordForAudit(ts, side, price, size)
         if (outcome === APPLIED) {
           tb.serverTs = ts
           tb.updatedAt = now
@@ -267,6 +253,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       return
     }
     if (tb.status === 'resolved') return
+    tb.wsEvents++
     const ts = +ev.timestamp
     if (ts < tb.minSnapshotTs && !onNewGrid(tb, ev.tick_size)) return // predates a tick_size_change
     if (opts.verifyHash && ev.hash !== undefined) checkHash(tb, ev.hash, wsBookHash(ev, tb.minOrderSize, tb.negRisk))
@@ -282,12 +269,14 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       return
     }
     if (tb.status === 'resolved') return
-    const tick = +ev.new_tick_size
-    // A new epoch: the old levels are on the old grid; drop them and take a snapshot from after the change.
-    tb.book.reset(tick)
+    tb.wsEvents++
+    // A new epoch: the old levels are on the old grid; drop them and take a snapshot from after the change. A new
+    // tick not stated ("") is taken from that snapshot.
+    if (stated(ev.new_tick_size)) tb.book.reset(+ev.new_tick_size)
+    else tb.book.clear()
     tb.minSnapshotTs = +ev.timestamp
     tb.status = 'invalid'
-    tb.reason = `tick size changed ${ev.old_tick_size} -> ${ev.new_tick_size}; re-seeding`
+    tb.reason = `tick size changed ${ev.old_tick_size || '?'} -> ${ev.new_tick_size || '?'}; re-seeding`
     tb.buffer = []
     tb.bufferOverflow = false
     tb.updatedAt = clock.now()
@@ -302,6 +291,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
       unknownAsset(ev.asset_id)
       return
     }
+    if (!stated(ev.price) || !stated(ev.size)) return // a trade without its price or size tells nothing
     tb.tradeWindow.record(now, +ev.price, +ev.size, ev.side)
     opts.markDirty(tb.conditionId)
   }
@@ -423,48 +413,15 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     eventCounts.set(type, (eventCounts.get(type) ?? 0) + 1)
   }
 
-  // ---- metrics ----------------------------------------------------------------------------------------------
-
-  function flushCounter(key: keyof IngestCounters, inc: (n: number) => void): void {
-    const d = counters[key] - flushed[key]
-    if (d > 0) inc(d)
-    flushed[key] = counters[key]
-  }
-
   function flushMetrics(now: number): void {
-    flushCounter('frames', (n) => framesTotal.inc(n))
-    flushCounter('levels', (n) => levelsTotal.inc(n))
-    flushCounter('jsonErrors', (n) => parseErrors.inc({ kind: 'json' }, n))
-    flushCounter('schemaErrors', (n) => parseErrors.inc({ kind: 'schema' }, n))
-    flushCounter('unknownEvents', (n) => parseErrors.inc({ kind: 'unknown_event' }, n))
-    flushCounter('unknownAssets', (n) => parseErrors.inc({ kind: 'unknown_asset' }, n))
-    flushCounter('hashMatch', (n) => hashChecks.inc({ result: 'match' }, n))
-    flushCounter('hashMismatch', (n) => hashChecks.inc({ result: 'mismatch' }, n))
-    flushCounter('hashUnverifiable', (n) => hashChecks.inc({ result: 'unverifiable' }, n))
     eventCounts.set('price_change', (eventCounts.get('price_change') ?? 0) + priceChanges)
     priceChanges = 0
-    for (const [type, n] of eventCounts) {
-      const d = n - (flushedEvents.get(type) ?? 0)
-      if (d > 0) eventsTotal.inc({ event_type: type }, d)
-      flushedEvents.set(type, n)
-    }
-    const states: Record<BookState, number> = { fresh: 0, stale: 0, invalid: 0, reloading: 0 }
-    for (const tb of tokens.values()) {
-      states[tb.state]++
-      if (tb.updatedAt > 0) bookAge.set({ token_id: tb.tokenId }, (now - tb.updatedAt) / 1000)
-      const t = tb.tradeWindow.stats(now)
-      core.tradesPerMin.set({ token_id: tb.tokenId }, t.tradesPerMin)
-      imbalance.set({ token_id: tb.tokenId }, t.imbalance)
-    }
-    for (const [state, n] of Object.entries(states)) booksByState.set({ state }, n)
+    ingestMetrics.flush(now, counters, eventCounts, tokens.values())
   }
 
   function forget(tb: TokenBook): void {
     opts.cancelSnapshot(tb.tokenId)
-    const labels = { token_id: tb.tokenId }
-    bookAge.remove(labels)
-    imbalance.remove(labels)
-    core.tradesPerMin.remove(labels)
+    ingestMetrics.forget(tb.tokenId)
   }
 
   return {
@@ -500,7 +457,9 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         }
         added.push(m)
         for (const t of [m.yesTokenId, m.noTokenId]) {
-          tokens.set(t, new TokenBook(t, m.conditionId, m, now, opts.tradeWindowMs, clock.now))
+          const tb = new TokenBook(t, m.conditionId, m, now, opts.tradeWindowMs, clock.now)
+          tb.agreementMaxAgeMs = opts.agreementMaxAgeMs ?? 0
+          tokens.set(t, tb)
         }
       }
       return { added, removed }
@@ -533,8 +492,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         return
       }
       if (opts.verifyHash && summary.hash !== undefined) checkHash(tb, summary.hash, restBookHash(raw))
-      if (summary.min_order_size !== undefined && +summary.min_order_size >= 0)
-        tb.minOrderSize = +summary.min_order_size
+      if (stated(summary.min_order_size) && isDecimal(summary.min_order_size)) tb.minOrderSize = +summary.min_order_size
       if (summary.neg_risk !== undefined) tb.negRisk = summary.neg_risk
       core.snapshotReloads.inc({ token_id: tokenId })
       seed(tb, summary.bids, summary.asks, summary.tick_size, ts)
@@ -548,7 +506,7 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
     snapshotFailed(tokenId, reason) {
       const tb = tokens.get(tokenId)
       if (tb === undefined) return
-      reloadFailures.inc({ token_id: tokenId })
+      ingestMetrics.reloadFailed(tokenId)
       rl.warn(`reload:${tokenId}`, `book ${short(tokenId)}: ${reason}; retrying`)
       if (tb.status === 'reloading') {
         tb.status = 'invalid'
@@ -561,49 +519,23 @@ export function createMarketData(opts: MarketDataOptions): MarketData {
         if (tb) tb.liveness = liveness
       }
     },
-    connectionOpened(liveness) {
-      const now = clock.now()
-      for (const tb of tokens.values()) {
-        if (tb.liveness === liveness && tb.status === 'awaiting') tb.awaitingSince = now
-      }
-    },
-    connectionLost(liveness, reason) {
-      const now = clock.now()
-      const dirty = new Set<string>()
-      for (const tb of tokens.values()) {
-        if (tb.liveness !== liveness || tb.status === 'resolved') continue
-        opts.cancelSnapshot(tb.tokenId)
-        tb.await(now, `connection lost (${reason}); awaiting a fresh snapshot`)
-        tb.reseedWhenLive = false // the new connection's dump re-seeds it
-        dirty.add(tb.conditionId)
-      }
-      for (const id of dirty) opts.markDirty(id)
-    },
-    markConnection(liveness) {
-      const now = clock.now()
-      const dirty = new Set<string>()
-      const silent = liveness.connected && !liveness.live
-      for (const tb of tokens.values()) {
-        if (tb.liveness !== liveness) continue
-        dirty.add(tb.conditionId)
-        if (tb.status === 'resolved') continue
-        if (silent) {
-          // Whatever the server sent (or meant to send) while silent may be lost: these books cannot be trusted
-          // again until re-seeded, and a snapshot taken before the socket speaks again could miss changes too.
-          opts.cancelSnapshot(tb.tokenId)
-          tb.await(now, `${liveness.reason}; re-seeding once it speaks again`)
-          tb.reseedWhenLive = true
-        } else if (liveness.live && tb.reseedWhenLive) {
-          tb.reseedWhenLive = false
-          tb.awaitingSince = now
-          opts.requestSnapshot(tb.tokenId)
-        }
-      }
-      for (const id of dirty) opts.markDirty(id)
+    connectionOpened: (liveness) => connectionOpened(tokens.values(), liveness, connDeps),
+    connectionLost: (liveness, reason) => connectionLost(tokens.values(), liveness, reason, connDeps),
+    markConnection: (liveness) => connectionLiveness(tokens.values(), liveness, connDeps),
+    auditMismatch(tokenId, reason) {
+      const tb = tokens.get(tokenId)
+      if (tb === undefined || tb.status !== 'fresh') return
+      invalidate(tb, `REST /book audit: ${reason}`)
     },
     tick() {
       const now = clock.now()
       for (const tb of tokens.values()) {
+        const expired = tb.status === 'fresh' && tb.agreementTooOld()
+        if (expired !== tb.agreementExpired) {
+          tb.agreementExpired = expired
+          if (expired) rl.warn(`agreement:${tb.tokenId}`, `book ${short(tb.tokenId)} not fresh: ${tb.stateReason}`)
+          opts.markDirty(tb.conditionId)
+        }
         if (
           tb.status === 'awaiting' &&
           tb.liveness.connected &&

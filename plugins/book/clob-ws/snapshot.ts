@@ -14,7 +14,7 @@ export interface SnapshotFetcherOptions {
   readonly timeoutMs: number
   readonly concurrency: number
   readonly signal: AbortSignal
-  readonly fetch?: (url: string, init: RequestInit) => Promise<Response>
+  readonly fetch?: FetchLike
   /** The request is being sent: the book is now reloading. */
   onStart(tokenId: string): void
   onSnapshot(tokenId: string, summary: BookSummary, raw: Record<string, unknown>): void
@@ -92,8 +92,7 @@ export function createSnapshotFetcher(opts: SnapshotFetcherOptions): SnapshotFet
       opts.timeoutMs,
     )
     opts.onStart(tokenId)
-    const url = `${base}/book?token_id=${encodeURIComponent(tokenId)}`
-    load(url, tokenId, AbortSignal.any([ac.signal, opts.signal]))
+    loadBook(doFetch, base, tokenId, AbortSignal.any([ac.signal, opts.signal]))
       .then(({ summary, raw }) => {
         if (inflight.get(tokenId) !== ac) return
         failures.delete(tokenId)
@@ -115,17 +114,6 @@ export function createSnapshotFetcher(opts: SnapshotFetcherOptions): SnapshotFet
         if (inflight.get(tokenId) === ac) inflight.delete(tokenId)
         pump()
       })
-  }
-
-  async function load(url: string, tokenId: string, signal: AbortSignal) {
-    const res = await doFetch(url, { signal, headers: { accept: 'application/json' } })
-    const text = await res.text()
-    if (!res.ok) throw new Error(`HTTP ${res.status} ${text.slice(0, 200)}`)
-    const raw: unknown = JSON.parse(text)
-    const parsed = BookSummarySchema.safeParse(raw)
-    if (!parsed.success) throw new Error(`bad /book body: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
-    if (parsed.data.asset_id !== tokenId) throw new Error(`/book answered for ${parsed.data.asset_id}`)
-    return { summary: parsed.data, raw: raw as Record<string, unknown> }
   }
 
   return {
@@ -152,6 +140,50 @@ export function createSnapshotFetcher(opts: SnapshotFetcherOptions): SnapshotFet
       queue.length = 0
     },
   }
+}
+
+/** A REST /book answer that is not a book; `status` is the HTTP status when there was one. */
+export class BookFetchError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    /** Retry-After in ms, when the server gave one. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message)
+  }
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>
+
+/** GET {base}/book?token_id=…, checked against BookSummarySchema and the token asked for. */
+export async function loadBook(
+  doFetch: FetchLike,
+  base: string,
+  tokenId: string,
+  signal: AbortSignal,
+): Promise<{ summary: BookSummary; raw: Record<string, unknown> }> {
+  const url = `${base}/book?token_id=${encodeURIComponent(tokenId)}`
+  const res = await doFetch(url, { signal, headers: { accept: 'application/json' } })
+  const text = await res.text()
+  if (!res.ok) {
+    const after = Number(res.headers.get('retry-after') ?? Number.NaN)
+    throw new BookFetchError(
+      `HTTP ${res.status} ${text.slice(0, 200)}`,
+      res.status,
+      Number.isFinite(after) && after >= 0 ? after * 1000 : undefined,
+    )
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new BookFetchError(`/book answered something that is not JSON: ${text.slice(0, 80)}`)
+  }
+  const parsed = BookSummarySchema.safeParse(raw)
+  if (!parsed.success) throw new BookFetchError(`bad /book body: ${parsed.error.issues[0]?.message ?? 'invalid'}`)
+  if (parsed.data.asset_id !== tokenId) throw new BookFetchError(`/book answered for ${parsed.data.asset_id}`)
+  return { summary: parsed.data, raw: raw as Record<string, unknown> }
 }
 
 function errText(err: unknown): string {

@@ -28,12 +28,24 @@ export const MAX_BUFFERED = 5000
 /** A connection that is never live: tokens not yet assigned to a shard. */
 export const DETACHED: Liveness = createLiveness('none', 0)
 
+/** A price_change entry recorded while a REST /book audit of the token is in flight. */
+export interface AuditedChange {
+  readonly ts: number
+  readonly side: BookSideIndex
+  readonly price: number
+  readonly size: number
+}
+
 /** BookView plus the market channel's trade statistics, for plugins that want them. */
 export interface ClobBookView extends BookView {
   readonly conditionId: string
   readonly trades: TradeStats
   /** Server timestamp (ms) of the last event applied. */
   readonly serverTs: number
+  /** ms UTC of the last time this book was known equal to the exchange's (a snapshot, or an agreeing audit). */
+  readonly agreedAt: number
+  /** ms UTC of the last REST /book audit sent for it (0: never). */
+  readonly auditedAt: number
 }
 
 export class TokenBook implements ClobBookView {
@@ -55,6 +67,20 @@ export class TokenBook implements ClobBookView {
   minOrderSize: number
   negRisk: boolean
   readonly tradeWindow: TradeWindow
+  /** See ClobBookView. A snapshot counts: it is the exchange's own book at that moment. */
+  agreedAt = 0
+  auditedAt = 0
+  /** Beyond this age of agreedAt a fresh book reads as stale (0: no bound, the audit is off). */
+  agreementMaxAgeMs = 0
+  /** The agreement bound was passed (kept to notice the change on the periodic tick). */
+  agreementExpired = false
+  /** Bumped by every snapshot applied: an audit that spans one compares against a different book. */
+  seedEpoch = 0
+  /** Market-channel events seen for this token: an audit tells a silent token from a moving one by it. */
+  wsEvents = 0
+  /** Changes recorded while an audit is in flight (undefined: none in flight); see audit.ts. */
+  auditLog: AuditedChange[] | undefined = undefined
+  auditOverflow = false
 
   constructor(
     readonly tokenId: string,
@@ -74,7 +100,7 @@ export class TokenBook implements ClobBookView {
   get state(): BookState {
     switch (this.status) {
       case 'fresh':
-        return this.liveness.live ? 'fresh' : 'stale'
+        return this.liveness.live && !this.agreementTooOld() ? 'fresh' : 'stale'
       case 'awaiting':
         return 'stale'
       case 'reloading':
@@ -85,9 +111,28 @@ export class TokenBook implements ClobBookView {
   }
 
   get stateReason(): string {
-    if (this.status === 'fresh') return this.liveness.live ? '' : this.liveness.reason
+    if (this.status === 'fresh') {
+      if (!this.liveness.live) return this.liveness.reason
+      if (this.agreementTooOld()) {
+        const age = Math.round((this.clockNow() - this.agreedAt) / 1000)
+        return `no agreement with REST /book for ${age}s (audit_max_age ${Math.round(this.agreementMaxAgeMs / 1000)}s)`
+      }
+      return ''
+    }
     if (this.status === 'reloading') return `REST /book in flight after: ${this.reason}`
     return this.reason
+  }
+
+  agreementTooOld(): boolean {
+    return this.agreementMaxAgeMs > 0 && this.clockNow() - this.agreedAt > this.agreementMaxAgeMs
+  }
+
+  /** Record a change for the audit in flight, if any. */
+  recordForAudit(ts: number, side: BookSideIndex, price: number, size: number): void {
+    const log = this.auditLog
+    if (log === undefined) return
+    if (log.length >= MAX_BUFFERED) this.auditOverflow = true
+    else log.push({ ts, side, price, size })
   }
 
   get tickSize(): number {

@@ -80,6 +80,21 @@ describe('market events', () => {
     ])
   })
 
+  test('"" decimals decode as absent in every event that has them; a timestamp stays required', () => {
+    const m = { market: '0x1', asset_id: '1', timestamp: '5' }
+    for (const ev of [
+      { ...m, event_type: 'book', bids: [{ price: '', size: '' }], asks: [], tick_size: '', last_trade_price: '' },
+      { ...m, event_type: 'last_trade_price', price: '', size: '', side: 'SELL', fee_rate_bps: '' },
+      { ...m, event_type: 'best_bid_ask', best_bid: '', best_ask: '', spread: '' },
+      { ...m, event_type: 'tick_size_change', old_tick_size: '', new_tick_size: '' },
+      { ...m, event_type: 'price_change', price: '', size: '', side: 'BUY' },
+    ]) {
+      const r = decodeEvent(ev)
+      if (!r.ok) throw new Error(`${ev.event_type}: ${r.message}`)
+    }
+    expect(decodeEvent({ ...m, event_type: 'best_bid_ask', timestamp: '' }).ok).toBe(false)
+  })
+
   test('unknown event types are told apart from malformed known ones', () => {
     const u = decodeEvent({ event_type: 'price_bump', asset_id: '1' })
     expect(u.ok === false && u.kind).toBe('unknown_event')
@@ -104,6 +119,10 @@ describe('the price_change fast guard', () => {
     ['word price', (o) => Object.assign(o.price_changes[0] as object, { price: 'abc' })],
     ['lowercase side', (o) => Object.assign(o.price_changes[0] as object, { side: 'buy' })],
     ['empty best_ask', (o) => Object.assign(o.price_changes[0] as object, { best_ask: '' })],
+    ['empty price and size', (o) => Object.assign(o.price_changes[0] as object, { price: '', size: '' })],
+    ['no price', (o) => Object.assign(o.price_changes[0] as object, { price: undefined })],
+    ['numeric best_bid', (o) => Object.assign(o.price_changes[0] as object, { best_bid: 0.5 })],
+    ['empty timestamp', (o) => Object.assign(o, { timestamp: '' })],
     [
       'no best prices',
       (o) => Object.assign(o.price_changes[0] as object, { best_bid: undefined, best_ask: undefined }),

@@ -41,12 +41,21 @@ export function isDecimal(s: string): boolean {
 }
 
 const Decimal = z.string().refine(isDecimal, 'expected a non-negative decimal string')
-/** best_bid / best_ask may be empty when a side is empty; empty means "not stated". */
-const OptionalTop = z.union([Decimal, z.literal('')]).optional()
+/**
+ * A decimal the feed may leave out: missing, or sent as "" (§7.6; best_bid / best_ask when a side is empty). Both
+ * mean "not stated", never a bad frame. Timestamps stay required: an event without a time cannot be ordered.
+ */
+const OptionalDecimal = z.union([Decimal, z.literal('')]).optional()
+
+/** True when the feed stated this decimal (neither missing nor ""). */
+export function stated(v: string | undefined): v is string {
+  return v !== undefined && v !== ''
+}
 const AssetId = z.string().min(1)
 const Side = z.enum(['BUY', 'SELL'])
 
-export const LevelSchema = z.object({ price: Decimal, size: Decimal })
+/** A level without a price or a size is no level: it is skipped (the book hash or the audit will tell). */
+export const LevelSchema = z.object({ price: OptionalDecimal, size: OptionalDecimal })
 export type WireLevel = z.infer<typeof LevelSchema>
 
 export const BookEventSchema = z.object({
@@ -57,19 +66,20 @@ export const BookEventSchema = z.object({
   asks: z.array(LevelSchema),
   timestamp: Decimal,
   hash: z.string().optional(),
-  tick_size: Decimal.optional(),
+  tick_size: OptionalDecimal,
   last_trade_price: z.string().optional(),
 })
 export type BookEvent = z.infer<typeof BookEventSchema>
 
+/** An entry without a price or size changes no level; its best_bid / best_ask are still checked when stated. */
 export const PriceChangeEntrySchema = z.object({
   asset_id: AssetId,
-  price: Decimal,
-  size: Decimal,
+  price: OptionalDecimal,
+  size: OptionalDecimal,
   side: Side,
   hash: z.string().optional(),
-  best_bid: OptionalTop,
-  best_ask: OptionalTop,
+  best_bid: OptionalDecimal,
+  best_ask: OptionalDecimal,
 })
 export type PriceChangeEntry = z.infer<typeof PriceChangeEntrySchema>
 
@@ -87,8 +97,8 @@ export const PriceChangeFlatSchema = z.object({
   event_type: z.literal('price_change'),
   asset_id: AssetId,
   market: z.string(),
-  price: Decimal,
-  size: Decimal,
+  price: OptionalDecimal,
+  size: OptionalDecimal,
   side: Side,
   hash: z.string().optional(),
   timestamp: Decimal,
@@ -99,7 +109,7 @@ export const PriceChangeNestedSchema = z.object({
   event_type: z.literal('price_change'),
   asset_id: AssetId,
   market: z.string(),
-  changes: z.array(z.object({ price: Decimal, side: Side, size: Decimal })),
+  changes: z.array(z.object({ price: OptionalDecimal, side: Side, size: OptionalDecimal })),
   hash: z.string().optional(),
   timestamp: Decimal,
 })
@@ -108,8 +118,12 @@ export const TickSizeChangeEventSchema = z.object({
   event_type: z.literal('tick_size_change'),
   asset_id: AssetId,
   market: z.string(),
-  old_tick_size: Decimal,
-  new_tick_size: Decimal.refine((s) => Number(s) > 0 && Number(s) < 1, 'a tick size is in (0, 1)'),
+  old_tick_size: OptionalDecimal,
+  /** "" (not stated): the tick changed to a value the event does not give; REST /book will. */
+  new_tick_size: z.union([
+    Decimal.refine((s) => Number(s) > 0 && Number(s) < 1, 'a tick size is in (0, 1)'),
+    z.literal(''),
+  ]),
   timestamp: Decimal,
 })
 export type TickSizeChangeEvent = z.infer<typeof TickSizeChangeEventSchema>
@@ -118,8 +132,8 @@ export const LastTradeEventSchema = z.object({
   event_type: z.literal('last_trade_price'),
   asset_id: AssetId,
   market: z.string(),
-  price: Decimal,
-  size: Decimal,
+  price: OptionalDecimal,
+  size: OptionalDecimal,
   side: Side,
   fee_rate_bps: z.string().optional(),
   timestamp: Decimal,
@@ -131,8 +145,8 @@ export const BestBidAskEventSchema = z.object({
   event_type: z.literal('best_bid_ask'),
   asset_id: AssetId,
   market: z.string(),
-  best_bid: OptionalTop,
-  best_ask: OptionalTop,
+  best_bid: OptionalDecimal,
+  best_ask: OptionalDecimal,
   spread: z.string().optional(),
   timestamp: Decimal,
 })
@@ -185,7 +199,7 @@ export const BookSummarySchema = z.object({
   bids: z.array(LevelSchema),
   asks: z.array(LevelSchema),
   min_order_size: z.string().optional(),
-  tick_size: Decimal.optional(),
+  tick_size: OptionalDecimal,
   neg_risk: z.boolean().optional(),
   last_trade_price: z.string().optional(),
 })
@@ -193,7 +207,7 @@ export type BookSummary = z.infer<typeof BookSummarySchema>
 
 type Obj = Record<string, unknown>
 
-/** Numbers of a price_change's entries, filled by readPriceChange; NaN in bid/ask means "not stated". */
+/** Numbers of a price_change's entries, filled by readPriceChange; NaN means "not stated" (missing or ""). */
 export class PriceChangeNumbers {
   /** The event's timestamp (ms). */
   timestamp = 0
@@ -212,8 +226,8 @@ export class PriceChangeNumbers {
   }
 }
 
-/** best_bid / best_ask: NaN when absent or empty, -1 when present but not a decimal (refused). */
-function readTop(v: unknown): number {
+/** An optional decimal: NaN when missing or "", -1 when present but not a decimal (refused). */
+function readOptional(v: unknown): number {
   if (v === undefined || v === '') return Number.NaN
   if (typeof v !== 'string') return -1
   const x = parseDecimal(v)
@@ -239,14 +253,14 @@ export function readPriceChange(o: Obj, out: PriceChangeNumbers): o is PriceChan
     const p = e.price
     const s = e.size
     const side = e.side
-    if (typeof a !== 'string' || a.length === 0 || typeof p !== 'string' || typeof s !== 'string') return false
+    if (typeof a !== 'string' || a.length === 0) return false
     if (side !== 'BUY' && side !== 'SELL') return false
     if (e.hash !== undefined && typeof e.hash !== 'string') return false
-    const price = parseDecimal(p)
-    const size = parseDecimal(s)
-    const bid = readTop(e.best_bid)
-    const ask = readTop(e.best_ask)
-    if (Number.isNaN(price) || Number.isNaN(size) || bid === -1 || ask === -1) return false
+    const price = readOptional(p)
+    const size = readOptional(s)
+    const bid = readOptional(e.best_bid)
+    const ask = readOptional(e.best_ask)
+    if (price === -1 || size === -1 || bid === -1 || ask === -1) return false
     out.price[i] = price
     out.size[i] = size
     out.bid[i] = bid

@@ -2,10 +2,12 @@ import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildMarket, GammaMarketSchema } from './gamma-market.ts'
+import { gammaObject } from './test-support/gamma-objects.ts'
 
 const FIXTURES = join(import.meta.dir, '../../../../shared/fixtures/polymarket')
+/** The captures predate Gamma's `version` field; read here as the V1 markets they are. */
 function raw(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>
+  return { ...(JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>), version: 'v1' }
 }
 function parse(m: Record<string, unknown>) {
   return GammaMarketSchema.parse(m)
@@ -78,7 +80,28 @@ describe('buildMarket', () => {
     const g = parse({ ...raw('gamma_market.json'), clobTokenIds: '["1", "2", "3"]' })
     expect(buildMarket({ token1: '1', token2: '2', origin: 'r' }, g)).toMatchObject({
       kind: 'excluded',
-      reason: 'not a binary market (3 clob tokens)',
+      reason: 'not a binary market (3 clobTokenIds)',
+    })
+  })
+
+  test('the version picks the id field; neither field, or an id field the version does not name, is excluded', () => {
+    const v2 = parse(gammaObject('v2', ['11', '12'], { clobTokenIds: JSON.stringify(['21', '22']) }))
+    expect(buildMarket({ token1: '11', token2: '12', origin: 'r' }, v2)).toMatchObject({
+      kind: 'market',
+      market: { yesTokenId: '11', noTokenId: '12', protocol: 'v2' },
+    })
+    const v1 = parse(gammaObject('v1', ['31', '32']))
+    expect(buildMarket({ token1: '31', token2: '32', origin: 'r' }, v1)).toMatchObject({ market: { protocol: 'v1' } })
+    const neither = parse(gammaObject('v1', ['41', '42'], { clobTokenIds: undefined }))
+    expect(buildMarket({ token1: '41', token2: '42', origin: 'r' }, neither)).toEqual({
+      kind: 'excluded',
+      severity: 'unusable',
+      reason: 'Gamma gives no outcome ids (neither clobTokenIds nor positionIds)',
+    })
+    const v2WithoutPositions = parse(gammaObject('v1', ['51', '52'], { version: 'V2' }))
+    expect(buildMarket({ token1: '51', token2: '52', origin: 'r' }, v2WithoutPositions)).toMatchObject({
+      kind: 'excluded',
+      reason: 'a v2 market without positionIds',
     })
   })
 

@@ -30,7 +30,11 @@ export const GammaMarketSchema = z.object({
   id: z.string().optional(),
   question: z.string().default(''),
   conditionId: z.string(),
+  /** Protocol of the market (§7.1): "v1" lists its outcome ids in clobTokenIds, "v2" in positionIds. */
+  version: z.string().optional(),
   clobTokenIds: JsonStringList.optional(),
+  /** V2 markets: a real JSON array of decimal strings (not JSON text). */
+  positionIds: z.array(z.string().regex(/^\d+$/, 'expected a decimal token id')).optional(),
   outcomes: JsonStringList.optional(),
   outcomePrices: JsonStringList.optional(),
   orderPriceMinTickSize: Num.optional(),
@@ -58,17 +62,46 @@ function short(id: string): string {
   return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id
 }
 
+export type Protocol = 'v1' | 'v2'
+
+/** Which Gamma field holds a market's outcome ids, by protocol. */
+export const ID_FIELD: Record<Protocol, 'clobTokenIds' | 'positionIds'> = { v1: 'clobTokenIds', v2: 'positionIds' }
+
+export type OutcomeIds =
+  | { kind: 'ids'; protocol: Protocol; ids: readonly string[]; field: 'clobTokenIds' | 'positionIds' }
+  | { kind: 'excluded'; reason: string }
+
+/**
+ * The market's outcome ids, chosen by its Gamma `version` (§7.1): "v1" → clobTokenIds, "v2" → positionIds, even
+ * when both fields are present. A missing or unknown version excludes the market: guessing would sign orders for
+ * the wrong exchange.
+ */
+export function outcomeIds(g: GammaMarket): OutcomeIds {
+  const v = g.version?.trim().toLowerCase()
+  if (v === undefined || v === '') return { kind: 'excluded', reason: 'Gamma gives no protocol version (version)' }
+  if (v !== 'v1' && v !== 'v2') {
+    return { kind: 'excluded', reason: `unknown protocol version ${JSON.stringify(g.version)} (expected "v1" or "v2")` }
+  }
+  if (g.clobTokenIds === undefined && g.positionIds === undefined) {
+    return { kind: 'excluded', reason: 'Gamma gives no outcome ids (neither clobTokenIds nor positionIds)' }
+  }
+  const field = ID_FIELD[v]
+  const ids = g[field]
+  if (ids === undefined) return { kind: 'excluded', reason: `a ${v} market without ${field}` }
+  return { kind: 'ids', protocol: v, ids, field }
+}
+
 /** Why the row's tokens are not the market's [YES, NO] pair, or undefined when they are. */
-function tokenMismatch(row: SelectionRow, tokens: readonly string[]): string | undefined {
+function tokenMismatch(row: SelectionRow, tokens: readonly string[], field: string): string | undefined {
   const [yes, no] = tokens
   if (row.token1 === yes && row.token2 === no) return undefined
   if (row.token1 === no && row.token2 === yes) {
-    return `token1 and token2 are swapped: the market's clobTokenIds are [${short(yes ?? '')}, ${short(no ?? '')}] (token1 must be the first outcome)`
+    return `token1 and token2 are swapped: the market's ${field} are [${short(yes ?? '')}, ${short(no ?? '')}] (token1 must be the first outcome)`
   }
   const wrong = [row.token1 !== yes ? 'token1' : undefined, row.token2 !== no ? 'token2' : undefined]
     .filter((w) => w !== undefined)
     .join(' and ')
-  return `${wrong} ${wrong.includes(' and ') ? 'do' : 'does'} not match the market's clobTokenIds [${short(yes ?? '')}, ${short(no ?? '')}]`
+  return `${wrong} ${wrong.includes(' and ') ? 'do' : 'does'} not match the market's ${field} [${short(yes ?? '')}, ${short(no ?? '')}]`
 }
 
 /** Fee rate of the market in bps: 0 when fees are off, else Gamma's base fee. */
@@ -79,11 +112,13 @@ function feeRateBps(g: GammaMarket): number | undefined {
 
 /** Builds the traded Market for a selection row from its Gamma market, or says why it cannot be traded. */
 export function buildMarket(row: SelectionRow, g: GammaMarket): BuildResult {
-  const tokens = g.clobTokenIds ?? []
+  const chosen = outcomeIds(g)
+  if (chosen.kind === 'excluded') return { kind: 'excluded', severity: 'unusable', reason: chosen.reason }
+  const tokens = chosen.ids
   if (tokens.length !== 2) {
-    return { kind: 'excluded', severity: 'unusable', reason: `not a binary market (${tokens.length} clob tokens)` }
+    return { kind: 'excluded', severity: 'unusable', reason: `not a binary market (${tokens.length} ${chosen.field})` }
   }
-  const mismatch = tokenMismatch(row, tokens)
+  const mismatch = tokenMismatch(row, tokens, chosen.field)
   if (mismatch) return { kind: 'excluded', severity: 'mismatch', reason: mismatch }
   if (row.condition_id && row.condition_id.toLowerCase() !== g.conditionId.toLowerCase()) {
     return {
@@ -109,6 +144,7 @@ export function buildMarket(row: SelectionRow, g: GammaMarket): BuildResult {
     tickSize: g.orderPriceMinTickSize,
     minOrderSize: g.orderMinSize ?? 0,
     negRisk: g.negRisk ?? false,
+    protocol: chosen.protocol,
     acceptingOrders: true,
     closed: false,
     selection: row,

@@ -5,15 +5,17 @@ import { createManualClock } from '../../../pipeline/clock.ts'
 import { createTestContext, createTestPlugin, type TestContext, testMarket } from '../../../pipeline/testing.ts'
 import type { SelectionRow } from '../../../schemas/domain.ts'
 import gammaPlugin from './index.ts'
+import { gammaObject, idsOf } from './test-support/gamma-objects.ts'
 
 const FIXTURES = join(import.meta.dir, '../../../../shared/fixtures/polymarket')
 type Json = Record<string, unknown>
 
+/** The captures predate Gamma's `version` field; read here as the V1 markets they are. */
 function fixture(name: string): Json {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Json
+  return { ...(JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Json), version: 'v1' }
 }
 function tokensOf(m: Json): [string, string] {
-  return JSON.parse(String(m.clobTokenIds)) as [string, string]
+  return idsOf(m) as [string, string]
 }
 
 const BTC = fixture('gamma_market.json') // open, accepting, fees on
@@ -35,6 +37,26 @@ const MANY: Json[] = Array.from({ length: 5 }, (_, i) => ({
   question: `Market ${i}?`,
   clobTokenIds: JSON.stringify([`${9000 + 2 * i}`, `${9001 + 2 * i}`]),
 }))
+
+// Protocol V2 (§7.1), written from the protocol facts: ids chosen by `version`, whatever else is present.
+const V2 = gammaObject('v2', [
+  '81000000000000000000000000000000000000000000000000000000000000000001',
+  '81000000000000000000000000000000000000000000000000000000000000000002',
+])
+const V2_BOTH = gammaObject(
+  'v2',
+  [
+    '82000000000000000000000000000000000000000000000000000000000000000001',
+    '82000000000000000000000000000000000000000000000000000000000000000002',
+  ],
+  {
+    clobTokenIds: JSON.stringify(['8201', '8202']),
+  },
+)
+const V1_BOTH = gammaObject('v1', ['8301', '8302'], { positionIds: ['8311', '8312'] })
+const NO_VERSION = gammaObject('v2', ['8401', '8402'], { version: undefined })
+const V3 = gammaObject('v2', ['8501', '8502'], { version: 'v3' })
+const V2_MARKETS = [V2, V2_BOTH, V1_BOTH, NO_VERSION, V3]
 
 interface GammaServer {
   url: string
@@ -66,7 +88,7 @@ beforeAll(() => {
       if (state.failWith) return new Response('{"error":"upstream"}', { status: state.failWith })
       if (url.pathname !== '/gamma/markets') return new Response('not found', { status: 404 })
       const wanted = new Set(url.searchParams.getAll('clob_token_ids'))
-      const hits = all.filter((m) => tokensOf(m).some((t) => wanted.has(t)))
+      const hits = [...all, ...V2_MARKETS].filter((m) => tokensOf(m).some((t) => wanted.has(t)))
       return Response.json([...hits, ...state.extra])
     },
   })
@@ -114,6 +136,7 @@ describe('gamma enrich', () => {
         rewardsMinSize: 50,
         rewardsMaxSpread: 4.5,
         feeRateBps: 1000,
+        protocol: 'v1',
         selection: row,
       },
     ])
@@ -216,6 +239,93 @@ describe('gamma enrich', () => {
       const out = await enrich.run({ rows: [rowFor(BTC, 'r')], markets: [], signal })
       expect(out.markets).toHaveLength(1)
       expect(c.lines.some((l) => l.includes('Gamma market skipped, unreadable: 0xbad: clobTokenIds'))).toBe(true)
+    } finally {
+      gamma.extra = []
+    }
+  })
+})
+
+describe('gamma enrich, Protocol V2 markets (§7.1)', () => {
+  test('a "v2" market takes its ids from positionIds and is marked protocol v2', async () => {
+    const c = ctx()
+    const enrich = await createTestPlugin(gammaPlugin, {}, c)
+    const [yes, no] = V2.positionIds as [string, string]
+    const out = await enrich.run({ rows: [{ token1: yes, token2: no, origin: 'r1' }], markets: [], signal })
+    expect(out.excluded).toEqual([])
+    expect(out.markets).toMatchObject([{ conditionId: V2.conditionId, yesTokenId: yes, noTokenId: no, protocol: 'v2' }])
+  })
+
+  test("both id fields: the version decides, with a named log line; the other field's ids are a mismatch", async () => {
+    const c = ctx()
+    const enrich = await createTestPlugin(gammaPlugin, {}, c)
+    const [v2yes, v2no] = V2_BOTH.positionIds as [string, string]
+    const out = await enrich.run({
+      rows: [
+        { token1: v2yes, token2: v2no, origin: 'v2 by positionIds' },
+        { token1: '8201', token2: '8202', origin: 'v2 by clobTokenIds' },
+        { token1: '8301', token2: '8302', origin: 'v1 by clobTokenIds' },
+        { token1: '8311', token2: '8312', origin: 'v1 by positionIds' },
+      ],
+      markets: [],
+      signal,
+    })
+    expect(out.markets.map((m) => [m.selection?.origin, m.protocol])).toEqual([
+      ['v2 by positionIds', 'v2'],
+      ['v1 by clobTokenIds', 'v1'],
+    ])
+    expect(out.excluded).toEqual([
+      {
+        origin: 'v2 by clobTokenIds',
+        reason: "token1 and token2 do not match the market's positionIds [82000000…000001, 82000000…000002]",
+      },
+      { origin: 'v1 by positionIds', reason: "token1 and token2 do not match the market's clobTokenIds [8301, 8302]" },
+    ])
+    expect(c.lines).toContain(
+      `[warn] enrich/gamma: Gamma market ${V2_BOTH.conditionId} has both clobTokenIds and positionIds; using positionIds (version v2)`,
+    )
+    expect(c.lines).toContain(
+      `[warn] enrich/gamma: Gamma market ${V1_BOTH.conditionId} has both clobTokenIds and positionIds; using clobTokenIds (version v1)`,
+    )
+  })
+
+  test('a missing or unknown version excludes the market with that reason', async () => {
+    const c = ctx()
+    const enrich = await createTestPlugin(gammaPlugin, {}, c)
+    const out = await enrich.run({
+      rows: [
+        { token1: '8401', token2: '8402', origin: 'no version' },
+        { token1: '8501', token2: '8502', origin: 'v3' },
+      ],
+      markets: [],
+      signal,
+    })
+    expect(out.markets).toEqual([])
+    expect(out.excluded).toEqual([
+      { origin: 'no version', reason: 'Gamma gives no protocol version (version)' },
+      { origin: 'v3', reason: 'unknown protocol version "v3" (expected "v1" or "v2")' },
+    ])
+    expect(
+      c.lines.some(
+        (l) => l.startsWith('[warn]') && l.includes('no version: excluded: Gamma gives no protocol version'),
+      ),
+    ).toBe(true)
+  })
+
+  test('a market with neither id field is logged by name and never traded; positionIds as text is unreadable', async () => {
+    const c = ctx()
+    const enrich = await createTestPlugin(gammaPlugin, {}, c)
+    const neither = gammaObject('v2', ['8601', '8602'], { positionIds: undefined })
+    const asText = gammaObject('v2', ['8701', '8702'], { positionIds: JSON.stringify(['8701', '8702']) })
+    gamma.extra = [neither, asText]
+    try {
+      const out = await enrich.run({ rows: [rowFor(BTC, 'r')], markets: [], signal })
+      expect(out.markets).toHaveLength(1)
+      expect(c.lines).toContain(
+        `[warn] enrich/gamma: Gamma market ${neither.conditionId} has neither clobTokenIds nor positionIds; not tradable`,
+      )
+      expect(
+        c.lines.some((l) => l.includes(`Gamma market skipped, unreadable: ${asText.conditionId}: positionIds`)),
+      ).toBe(true)
     } finally {
       gamma.extra = []
     }

@@ -1,16 +1,30 @@
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import type { Logger } from '../../../pipeline/logger.ts'
 import type { Market } from '../../../schemas/domain.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import type { EnrichInput, EnrichOutput } from '../../../stages/io.ts'
 import { fetchGammaMarkets } from './fetch-gamma-markets.ts'
-import { buildMarket, type GammaMarket } from './gamma-market.ts'
+import { buildMarket, type GammaMarket, outcomeIds } from './gamma-market.ts'
+
+/** A market with both id fields, or neither, is logged by name: the version decides (neither: it cannot be matched). */
+function reportIdFields(g: GammaMarket, log: Logger): void {
+  if (g.clobTokenIds !== undefined && g.positionIds !== undefined) {
+    const chosen = outcomeIds(g)
+    const outcome = chosen.kind === 'ids' ? `using ${chosen.field} (version ${chosen.protocol})` : chosen.reason
+    log.warn(`Gamma market ${g.conditionId} has both clobTokenIds and positionIds; ${outcome}`)
+  } else if (g.clobTokenIds === undefined && g.positionIds === undefined) {
+    log.warn(`Gamma market ${g.conditionId} has neither clobTokenIds nor positionIds; not tradable`)
+  }
+}
 
 /**
  * Turns selection rows into tradable Markets with the metadata Gamma holds: question, end date, tick size,
  * minimum order size, neg-risk, rewards, fee rate, accepting-orders/closed. One GET per chunk of token ids.
  * Rows whose market is missing, closed or not accepting orders are excluded with a warning; a row whose
- * token1/token2 are not the market's clobTokenIds (wrong or swapped) is excluded and logged as an error.
+ * token1/token2 are not the market's outcome ids (wrong or swapped) is excluded and logged as an error. The
+ * outcome ids come from the field the market's protocol `version` names (§7.1): clobTokenIds for "v1",
+ * positionIds for "v2"; a market without a known version is excluded.
  */
 export default definePlugin({
   name: 'gamma',
@@ -40,7 +54,11 @@ export default definePlugin({
         )
         for (const u of fetched.unreadable) ctx.log.warn(`Gamma market skipped, unreadable: ${u}`)
         const byToken = new Map<string, GammaMarket>()
-        for (const g of fetched.markets) for (const t of g.clobTokenIds ?? []) byToken.set(t, g)
+        for (const g of fetched.markets) {
+          // Rows are matched by either id field; buildMarket then checks them against the one the version names.
+          for (const t of [...(g.clobTokenIds ?? []), ...(g.positionIds ?? [])]) byToken.set(t, g)
+          reportIdFields(g, ctx.log)
+        }
 
         const built: Market[] = []
         const excluded: { origin: string; reason: string }[] = []

@@ -32,6 +32,17 @@ export interface FixtureServer {
   readonly received: string[]
   /** WebSocket connections accepted so far. */
   readonly connections: () => number
+  /** Upgrade requests so far, refused ones included. */
+  readonly upgrades: () => number
+  /** The next this many upgrades are answered 429 (production does so when many sockets open at once). */
+  refuseUpgrades: number
+  /** When set, REST /book answers this HTTP status instead of the book. */
+  restStatus: number | undefined
+  /**
+   * The sockets connected now go frozen (py-clob-client #292): they keep answering PING with PONG but carry no
+   * data any more, while the model and REST /book move on. Sockets opened later are healthy.
+   */
+  freeze(): void
   readonly restRequests: string[]
   /** When true, the server neither answers PING nor sends anything. */
   silent: boolean
@@ -63,6 +74,8 @@ export function startFixtureServer(): FixtureServer {
   const received: string[] = []
   const restRequests: string[] = []
   let connections = 0
+  let upgrades = 0
+  const frozen = new Set<ServerWebSocket<unknown>>()
   let clock = 1_786_604_072_222
 
   function top(b: ModelBook): { best_bid: string; best_ask: string } {
@@ -113,12 +126,19 @@ export function startFixtureServer(): FixtureServer {
     fetch(req, srv) {
       const url = new URL(req.url)
       if (url.pathname === '/ws/market') {
+        upgrades++
+        if (server_.refuseUpgrades > 0) {
+          server_.refuseUpgrades--
+          return new Response('Too Many Requests', { status: 429, headers: { 'retry-after': '1' } })
+        }
         if (srv.upgrade(req, { data: undefined })) return undefined
         return new Response('upgrade failed', { status: 400 })
       }
       if (url.pathname === '/book') {
         const id = url.searchParams.get('token_id') ?? ''
         restRequests.push(id)
+        if (server_.restStatus !== undefined)
+          return Response.json({ error: 'unavailable' }, { status: server_.restStatus })
         if (!books.has(id))
           return Response.json({ error: 'No orderbook exists for the requested token id' }, { status: 404 })
         return Response.json(restBook(id))
@@ -151,10 +171,11 @@ export function startFixtureServer(): FixtureServer {
         }
         for (const id of ids) set.add(id)
         const dump = ids.filter((id) => books.has(id)).map(bookEvent)
-        if (server_.dumpOnSubscribe && dump.length > 0) sendTo(ws, JSON.stringify(dump))
+        if (server_.dumpOnSubscribe && dump.length > 0 && !frozen.has(ws)) sendTo(ws, JSON.stringify(dump))
       },
       close(ws) {
         subscribed.delete(ws)
+        frozen.delete(ws)
       },
     },
   })
@@ -166,6 +187,12 @@ export function startFixtureServer(): FixtureServer {
     received,
     restRequests,
     connections: () => connections,
+    upgrades: () => upgrades,
+    refuseUpgrades: 0,
+    restStatus: undefined,
+    freeze() {
+      for (const ws of subscribed.keys()) frozen.add(ws)
+    },
     silent: false,
     dumpOnSubscribe: true,
     seed(assetId, market, bids, asks, tick = '0.01') {
@@ -196,7 +223,7 @@ export function startFixtureServer(): FixtureServer {
       return frame
     },
     sendRaw(text) {
-      for (const [ws, set] of subscribed) if (set.size > 0) sendTo(ws, text)
+      for (const [ws, set] of subscribed) if (set.size > 0 && !frozen.has(ws)) sendTo(ws, text)
     },
     bookEvent,
     restBook,
