@@ -1,0 +1,64 @@
+import type { Fill } from '../../../schemas/domain.ts'
+import type { ExecutorCore } from './executor-core.ts'
+import { tradeToFills } from './fills.ts'
+import { isTerminal } from './order-state.ts'
+import type { WireOrder, WireTrade } from './user-channel-wire.ts'
+
+/**
+ * What the user channel (and the REST back-fill) tells the executor: order events and trades. A fill is applied
+ * once by key however often it is seen; terminal orders and old fill keys are forgotten by `prune`.
+ */
+
+const KEEP_FILL_KEYS_MS = 24 * 3_600_000
+
+export interface FillBook {
+  onUserOrder(order: WireOrder): void
+  onTrade(trade: WireTrade): void
+  prune(ageMs: number): void
+}
+
+export function createFillBook(core: ExecutorCore): FillBook {
+  const { deps, orders, now, apply, fillKeys, unwantedCancelled } = core
+  const { log, events, account, metrics } = deps
+
+  function recordFill(f: Fill): void {
+    const key = `${f.tradeId}|${f.orderId}|${f.tokenId}|${f.status}`
+    if (fillKeys.has(key)) return
+    fillKeys.set(key, now())
+    const moved = account.applyFill(f)
+    if (moved) deps.collateral?.onFill(f)
+    events.emit({ type: 'fill', at: now(), fill: f })
+    if (moved) {
+      if (f.status !== 'FAILED') metrics.fill(f.side)
+      metrics.inventory(f.tokenId, account.token(f.tokenId).shares)
+      log.info(
+        `${f.status === 'FAILED' ? 'reversed' : 'fill'} ${f.role} ${f.side} ${f.size} @ ${f.price} token ${f.tokenId} (trade ${f.tradeId})`,
+      )
+    }
+    apply(f.orderId, { kind: 'trade', tradeId: f.tradeId, size: f.size, status: f.status }, true)
+    deps.markDirty(f.conditionId)
+  }
+
+  return {
+    onUserOrder(w) {
+      if (!orders.has(w.id)) return
+      const type = w.type === 'PLACEMENT' || w.type === 'CANCELLATION' ? w.type : 'UPDATE'
+      apply(w.id, { kind: 'order-event', type, status: w.status, sizeMatched: w.size_matched }, true)
+    },
+    onTrade(trade) {
+      const ours = (id: string) => orders.has(id) || orders.has(id.toLowerCase())
+      for (const f of tradeToFills(trade, deps.apiKey, now(), ours)) recordFill(f)
+    },
+    prune(ageMs) {
+      const t = now()
+      core.flags.lastPrune = t
+      for (const [id, o] of orders) {
+        if (isTerminal(o.status) && t - o.updatedAt > ageMs) {
+          orders.delete(id)
+          unwantedCancelled.delete(id)
+        }
+      }
+      for (const [key, at] of fillKeys) if (t - at > KEEP_FILL_KEYS_MS) fillKeys.delete(key)
+    },
+  }
+}
