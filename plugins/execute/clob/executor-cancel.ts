@@ -129,7 +129,7 @@ export function createCanceller(core: ExecutorCore): Canceller {
    */
   async function cancelUntracked(): Promise<void> {
     if (!flags.selected || flags.stopping) return
-    const gone = new Set(core.openOf().map((o) => o.conditionId))
+    const gone = new Set(orders.openMarkets())
     for (const c of markets.keys()) gone.delete(c)
     await Promise.all([...gone].map((c) => withMarket(c, () => cancelMarket(c, 'market no longer tracked'))))
   }

@@ -1,7 +1,8 @@
 import type { LiveOrder, Market, QuoteSide, Side } from '../../../schemas/domain.ts'
 import { ExchangeError } from './exchange-port.ts'
 import type { ExecutorDeps } from './executor.ts'
-import { applyOrderEvent, isOpen, type OrderEvent, type TrackedOrder } from './order-state.ts'
+import { applyOrderEvent, type OrderEvent, type TrackedOrder } from './order-state.ts'
+import { createOrderStore, type OrderStore } from './order-store.ts'
 import type { Endpoint } from './rate-budget.ts'
 
 /**
@@ -24,7 +25,7 @@ export interface CancelRetry {
 
 export interface ExecutorCore {
   readonly deps: ExecutorDeps
-  readonly orders: Map<string, TrackedOrder>
+  readonly orders: OrderStore
   readonly markets: Map<string, Market>
   /** Runs and pulls in flight: stop waits for them. */
   readonly inflight: Set<Promise<unknown>>
@@ -94,7 +95,7 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
   const { clock, log, events, metrics, budget } = deps
-  const orders = new Map<string, TrackedOrder>()
+  const orders = deps.orderStore ?? createOrderStore()
   const locks = new Map<string, Promise<unknown>>()
   const inflight = new Set<Promise<unknown>>()
   const retries = new Map<string, () => void>()
@@ -174,8 +175,7 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     )
   }
 
-  const openOf = (conditionId?: string) =>
-    [...orders.values()].filter((o) => isOpen(o.status) && (conditionId === undefined || o.conditionId === conditionId))
+  const openOf = (conditionId?: string) => orders.open(conditionId)
 
   return {
     deps,

@@ -47,9 +47,9 @@ export function createLookups(core: ExecutorCore, canceller: Canceller): Lookups
       if (!port) return
       await cancelUntracked()
       const t = now()
-      const suspects = [...orders.values()].filter(
-        (o) => o.status === 'unknown' || (o.status === 'pending' && t - o.createdAt > deps.notFoundGraceMs),
-      )
+      const suspects = core
+        .openOf()
+        .filter((o) => o.status === 'unknown' || (o.status === 'pending' && t - o.createdAt > deps.notFoundGraceMs))
       for (const o of suspects) if ((await lookUp(o.id)) === 'budget') return
     },
     adopt(list) {

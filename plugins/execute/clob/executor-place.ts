@@ -38,7 +38,7 @@ export function createPlacer(core: ExecutorCore): Placer {
   /** Shares of `tokenId` held and not offered by an order that may rest (a cancel in flight still offers them). */
   function freeShares(conditionId: string, tokenId: string): number {
     let offered = 0
-    for (const o of core.openOf(conditionId)) if (o.tokenId === tokenId && o.side === 'SELL') offered += remaining(o)
+    for (const o of orders.open(conditionId, 'SELL')) if (o.tokenId === tokenId) offered += remaining(o)
     return account.token(tokenId).shares - offered
   }
 
@@ -61,9 +61,7 @@ export function createPlacer(core: ExecutorCore): Placer {
 
   /** Every market counts: the exchange reserves each resting BUY against one account balance. */
   function reservedUsd(): number {
-    let usd = 0
-    for (const o of core.openOf()) if (o.side === 'BUY') usd += o.price * remaining(o)
-    return usd
+    return orders.reservedBuyUsd()
   }
 
   function collateralFree(): number | undefined {

@@ -15,6 +15,7 @@ import { createMarketRun } from './executor-run.ts'
 import { createStop } from './executor-stop.ts'
 import type { OrderFactory } from './order-factory.ts'
 import type { TrackedOrder } from './order-state.ts'
+import type { OrderStore } from './order-store.ts'
 import type { RateBudget } from './rate-budget.ts'
 import type { WireOrder, WireTrade } from './user-channel-wire.ts'
 
@@ -72,6 +73,8 @@ export interface ExecutorDeps {
   readonly maxBudgetWaitMs: number
   /** The account's pUSD; undefined (dry run) leaves BUYs unfitted. */
   readonly collateral?: Collateral
+  /** Where tracked orders are kept; default the per-market index (a bench passes a plain scan to compare). */
+  readonly orderStore?: OrderStore
 }
 
 /** Terminal orders are kept this long for late events. */
@@ -119,7 +122,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     async setMarkets(next) {
       flags.selected = true
       const ids = new Set(next.map((m) => m.conditionId))
-      const removed = [...new Set(core.openOf().map((o) => o.conditionId))].filter((c) => !ids.has(c))
+      const removed = orders.openMarkets().filter((c) => !ids.has(c))
       markets.clear()
       for (const m of next) markets.set(m.conditionId, m)
       // Adopted orders learn their quote side once their market is known.
