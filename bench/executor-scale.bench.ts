@@ -7,7 +7,7 @@ import { createFastSigner } from '../plugins/execute/clob/fast-signer.ts'
 import { createOrderFactory } from '../plugins/execute/clob/order-factory.ts'
 import { isOpen, remaining, type TrackedOrder } from '../plugins/execute/clob/order-state.ts'
 import { createOrderStore, type OrderStore } from '../plugins/execute/clob/order-store.ts'
-import { createRateBudget } from '../plugins/execute/clob/rate-budget.ts'
+import { createOrderBudget } from '../plugins/execute/clob/rate-budget.ts'
 import { createStaticBook } from '../plugins/quoting-math/static-book.ts'
 import type { Market, OrderIntent } from '../schemas/domain.ts'
 import type { BookPair } from '../stages/io.ts'
@@ -98,8 +98,9 @@ async function setup(n: number, store: OrderStore) {
       inventory: () => {},
       rateLimited: () => {},
       collateralFree: () => {},
+      marketsWaiting: () => {},
     },
-    budget: createRateBudget(() => clock.now()),
+    budget: createOrderBudget({ clock, log: createMemoryLogger().log }),
     apiKey: 'bench',
     rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 0, orderMaxAgeMs: 3_600_000, postOnly: true }),
     markDirty: () => {},

@@ -3,7 +3,8 @@ import { ExchangeError } from './exchange-port.ts'
 import type { ExecutorDeps } from './executor.ts'
 import { applyOrderEvent, type OrderEvent, type TrackedOrder } from './order-state.ts'
 import { createOrderStore, type OrderStore } from './order-store.ts'
-import type { Endpoint } from './rate-budget.ts'
+import type { BucketName, Want } from './rate-budget.ts'
+import { createRequestBudget, type Endpoint, parseRetryAfter, type RequestBudget } from './request-budget.ts'
 
 /**
  * The executor's shared state and the few operations every part of it uses: applying an order event, serializing
@@ -21,6 +22,23 @@ export interface CancelRetry {
   readonly ids: Set<string>
   readonly reason: string
   stop: () => void
+}
+
+export interface MarketWait {
+  readonly bucket: BucketName
+  readonly orders: number
+  /** ms: since when the market waits, and how long the budget said it needs. */
+  readonly since: number
+  readonly waitMs: number
+}
+
+/** What the exchange takes right now (§7.6): a restart takes nothing, cancel-only no posts, post-only post-only posts. */
+export type ExchangeMode = 'normal' | 'restarting' | 'cancel-only' | 'post-only'
+
+export interface ModeState {
+  readonly mode: ExchangeMode
+  /** ms until the next probe; 0 in normal mode. */
+  readonly forMs: number
 }
 
 export interface ExecutorCore {
@@ -53,12 +71,25 @@ export interface ExecutorCore {
   /** Serializes work on one market (a run and a pull must not interleave). */
   withMarket<T>(conditionId: string, fn: () => Promise<T>): Promise<T>
   /**
-   * Takes a budget token for `endpoint`, waiting up to `maxWaitMs` for the buckets to refill. Returns 0 when
-   * taken, otherwise how long until the budget would allow the call (nothing taken). A back-off after a 429 is
-   * not waited out unless `throughBackoff`: the run ends and a retry is scheduled instead of holding the market.
+   * Takes `cost` tokens of the signer's `bucket` (orders or cancels), waiting in priority order up to
+   * `want.maxWaitMs`. Returns 0 when taken, otherwise how long until the budget would allow it (nothing taken).
+   * A back-off after a 429 is not waited out unless `want.throughBackoff`: the run ends and a retry is scheduled.
+   * A market whose run is held this way is listed as waiting until its next batch goes out.
    */
-  spend(endpoint: Endpoint, maxWaitMs: number, throughBackoff?: boolean): Promise<number>
-  noteFailure(err: unknown, endpoint: Endpoint): ExchangeError
+  spend(bucket: BucketName, cost: number, want: Want, conditionId?: string): Promise<number>
+  /** One ledger request (GET /data/order) under the per-IP request budget; 0 when allowed now. */
+  spendLedger(endpoint: Endpoint): number
+  readonly requests: RequestBudget
+  noteFailure(err: unknown, bucket: BucketName | Endpoint): ExchangeError
+  /** Markets whose orders wait for the rate budget, with what they wait for. */
+  readonly waiting: Map<string, MarketWait>
+  /** ms until the exchange's mode lets `action` through again (0 = now); nothing is sent before. */
+  modeBlocks(action: 'post' | 'cancel'): number
+  /** A refusal for a restart or a restricted mode pauses what it refuses; true when `e` was one. */
+  noteMode(e: ExchangeError): boolean
+  /** An answered request of `action`: a pause that refused it is over. */
+  modeCleared(action: 'post' | 'cancel'): void
+  modeState(): ModeState
   /** A run held back by the rate budget asks for another once the budget allows (one timer per market). */
   retryLater(conditionId: string, waitMs: number): void
   openOf(conditionId?: string): TrackedOrder[]
@@ -95,6 +126,8 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 
 export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
   const { clock, log, events, metrics, budget } = deps
+  const requests = deps.requestBudget ?? createRequestBudget(() => clock.now())
+  const waiting = new Map<string, MarketWait>()
   const orders = deps.orderStore ?? createOrderStore()
   const locks = new Map<string, Promise<unknown>>()
   const inflight = new Set<Promise<unknown>>()
@@ -141,26 +174,79 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     return next
   }
 
-  async function spend(endpoint: Endpoint, maxWaitMs: number, throughBackoff = false): Promise<number> {
-    const deadline = now() + maxWaitMs
-    for (;;) {
-      const blocked = budget.state(endpoint).blockedForMs
-      if (blocked > 0 && !throughBackoff) return blocked
-      const grant = budget.tryAcquire(endpoint)
-      if (grant.ok) return 0
-      if (now() + grant.waitMs > deadline) return grant.waitMs
-      await clock.sleep(grant.waitMs)
+  async function spend(bucket: BucketName, cost: number, want: Want, conditionId?: string): Promise<number> {
+    const wait = await budget.acquire(bucket, cost, want)
+    if (conditionId !== undefined) {
+      const before = waiting.get(conditionId)
+      if (wait === 0) waiting.delete(conditionId)
+      else waiting.set(conditionId, { bucket, orders: cost, since: before?.since ?? now(), waitMs: wait })
+      if ((before === undefined) !== (wait === 0)) metrics.marketsWaiting(waiting.size)
     }
+    return wait
   }
 
-  function noteFailure(err: unknown, endpoint: Endpoint): ExchangeError {
+  function spendLedger(endpoint: Endpoint): number {
+    const grant = requests.tryAcquire(endpoint)
+    return grant.ok ? 0 : grant.waitMs
+  }
+
+  function noteFailure(err: unknown, bucket: BucketName | Endpoint): ExchangeError {
     const e = err instanceof ExchangeError ? err : new ExchangeError(String(err), 'ambiguous')
     if (e.kind === 'rate-limited') {
-      const ms = budget.onThrottled(endpoint)
+      const ms =
+        bucket === 'orders' || bucket === 'cancels'
+          ? budget.onThrottled(bucket, e.retryAfter)
+          : requests.onThrottled(bucket, e.retryAfter)
       metrics.rateLimited()
-      log.warn(`rate limited (429) on ${endpoint}: backing off ${ms} ms`)
+      log.warn(`rate limited (429) on ${bucket}: backing off ${ms} ms`)
     }
     return e
+  }
+
+  let mode: ExchangeMode = 'normal'
+  let modeUntil = 0
+  let modeStreak = 0
+  /** Pauses of a restart or restricted mode: the exchange's Retry-After, else doubling from 1 s to 30 s. */
+  const MODE_PAUSE_MS = 1000
+  const MODE_PAUSE_MAX_MS = 30_000
+
+  function modeBlocks(action: 'post' | 'cancel'): number {
+    const left = Math.max(0, modeUntil - now())
+    if (mode === 'normal' || left === 0) return 0
+    if (mode === 'restarting') return left
+    if (action === 'cancel') return 0
+    if (mode === 'cancel-only') return left
+    return deps.rules().postOnly ? 0 : left
+  }
+
+  function noteMode(e: ExchangeError): boolean {
+    const next: ExchangeMode | undefined =
+      e.kind === 'restarting'
+        ? 'restarting'
+        : e.kind === 'cancel-only'
+          ? 'cancel-only'
+          : e.kind === 'post-only-mode'
+            ? 'post-only'
+            : undefined
+    if (!next) return false
+    modeStreak = mode === next ? modeStreak + 1 : 1
+    const told = parseRetryAfter(e.retryAfter, now())
+    const pause = told ?? Math.min(MODE_PAUSE_MAX_MS, MODE_PAUSE_MS * 2 ** (modeStreak - 1))
+    if (mode !== next)
+      log.warn(`exchange ${next.replace('-', ' ')}: pausing what it refuses, probing again in ${pause} ms`)
+    mode = next
+    modeUntil = now() + pause
+    return true
+  }
+
+  function modeCleared(action: 'post' | 'cancel'): void {
+    if (mode === 'normal') return
+    // A cancel getting through ends a restart, not a mode that refuses posts.
+    if (action === 'cancel' && mode !== 'restarting') return
+    log.info(`exchange back to normal (was ${mode})`)
+    mode = 'normal'
+    modeUntil = 0
+    modeStreak = 0
   }
 
   function retryLater(conditionId: string, waitMs: number): void {
@@ -193,7 +279,14 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     apply,
     withMarket,
     spend,
+    spendLedger,
+    requests,
     noteFailure,
+    waiting,
+    modeBlocks,
+    noteMode,
+    modeCleared,
+    modeState: () => ({ mode, forMs: mode === 'normal' ? 0 : Math.max(0, modeUntil - now()) }),
     retryLater,
     openOf,
   }

@@ -13,7 +13,7 @@ const KEEP_FILL_KEYS_MS = 24 * 3_600_000
 
 export interface FillBook {
   onUserOrder(order: WireOrder): void
-  onTrade(trade: WireTrade): void
+  onTrade(trade: WireTrade, seededBefore?: number): void
   prune(ageMs: number): void
 }
 
@@ -21,11 +21,25 @@ export function createFillBook(core: ExecutorCore): FillBook {
   const { deps, orders, now, apply, fillKeys, unwantedCancelled } = core
   const { log, events, account, metrics } = deps
 
-  function recordFill(f: Fill): void {
+  /** Fills (trade|order|token) the seeded holdings already hold: their later statuses must not count them again. */
+  const inSeed = new Set<string>()
+
+  /** A fill the seed holds: only its reversal moves holdings (the seed had the shares, the exchange undid them). */
+  function seededFill(f: Fill): boolean {
+    if (f.status !== 'FAILED') return false
+    const t = account.token(f.tokenId)
+    const shares = t.shares + (f.side === 'BUY' ? -f.size : f.size)
+    account.setHoldings(f.tokenId, shares, t.avgPrice)
+    return true
+  }
+
+  function recordFill(f: Fill, seededBefore: number | undefined): void {
     const key = `${f.tradeId}|${f.orderId}|${f.tokenId}|${f.status}`
     if (fillKeys.has(key)) return
     fillKeys.set(key, now())
-    const moved = account.applyFill(f)
+    const id = `${f.tradeId}|${f.orderId}|${f.tokenId}`
+    if (seededBefore !== undefined && f.timestamp < seededBefore) inSeed.add(id)
+    const moved = inSeed.has(id) ? seededFill(f) : account.applyFill(f)
     if (moved) deps.collateral?.onFill(f)
     events.emit({ type: 'fill', at: now(), fill: f })
     if (moved) {
@@ -45,9 +59,9 @@ export function createFillBook(core: ExecutorCore): FillBook {
       const type = w.type === 'PLACEMENT' || w.type === 'CANCELLATION' ? w.type : 'UPDATE'
       apply(w.id, { kind: 'order-event', type, status: w.status, sizeMatched: w.size_matched }, true)
     },
-    onTrade(trade) {
+    onTrade(trade, seededBefore) {
       const ours = (id: string) => orders.has(id) || orders.has(id.toLowerCase())
-      for (const f of tradeToFills(trade, deps.apiKey, now(), ours)) recordFill(f)
+      for (const f of tradeToFills(trade, deps.apiKey, now(), ours)) recordFill(f, seededBefore)
     },
     prune(ageMs) {
       const t = now()

@@ -1,6 +1,7 @@
 import type { Canceller } from './executor-cancel.ts'
 import { type ExecutorCore, quoteSideOf } from './executor-core.ts'
 import { createTrackedOrder, isOpen } from './order-state.ts'
+import { PRIORITY } from './rate-budget.ts'
 import type { WireOrder } from './user-channel-wire.ts'
 
 /**
@@ -16,19 +17,19 @@ export interface Lookups {
 }
 
 export function createLookups(core: ExecutorCore, canceller: Canceller): Lookups {
-  const { deps, orders, markets, now, apply, spend, noteFailure } = core
-  const { port, log, budget } = deps
-  const { cancelUntracked } = canceller
+  const { deps, orders, markets, now, apply, noteFailure } = core
+  const { port, log } = deps
+  const { cancelUntracked, cancelIds } = canceller
 
   /**
    * GET /data/order/<id> settles what we do not know of an order. `budget` when the rate budget says stop for now;
    * `failed` when this lookup failed (the next id may still be looked up).
    */
   async function lookUp(id: string): Promise<'ok' | 'failed' | 'budget'> {
-    if (!port || (await spend('data-orders', 0)) > 0) return 'budget'
+    if (!port || core.spendLedger('data-orders') > 0) return 'budget'
     try {
       const rest = await port.getOrder(id)
-      budget.onSuccess('data-orders')
+      core.requests.onSuccess('data-orders')
       apply(
         id,
         { kind: 'rest-order', order: rest ? { status: rest.status, sizeMatched: rest.size_matched } : null },
@@ -87,14 +88,9 @@ export function createLookups(core: ExecutorCore, canceller: Canceller): Lookups
           apply(w.id, { kind: 'rest-order', order: { status: w.status, sizeMatched: w.size_matched } }, true)
         } else strays.push(w.id)
       }
-      if (strays.length > 0 && (await spend('delete-orders', deps.maxBudgetWaitMs)) === 0) {
+      if (strays.length > 0) {
         log.warn(`${strays.length} orders rest on the exchange that this process does not track: cancelling them`)
-        try {
-          await port.cancelOrders(strays)
-          budget.onSuccess('delete-orders')
-        } catch (err) {
-          noteFailure(err, 'delete-orders')
-        }
+        await cancelIds(strays, { priority: PRIORITY.protect, maxWaitMs: deps.maxBudgetWaitMs })
       }
       const t = now()
       for (const o of core.openOf()) {

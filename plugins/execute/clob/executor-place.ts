@@ -1,11 +1,12 @@
 import type { Market, OrderIntent } from '../../../schemas/domain.ts'
 import type { BookPair } from '../../../stages/io.ts'
 import { unsignablePrice } from './amounts.ts'
-import { postOutcome } from './exchange-port.ts'
+import { notProcessed, postOutcome } from './exchange-port.ts'
 import type { BatchResult, ExecutorCore } from './executor-core.ts'
 import { fitBuysToCollateral } from './fit-buys.ts'
 import { fitSellsToHoldings } from './fit-sells.ts'
 import { createTrackedOrder, remaining, type SubmitOutcome, submitEvent } from './order-state.ts'
+import type { Want } from './rate-budget.ts'
 
 /**
  * Placing: a batch is fitted to the shares held and the pUSD free, every order is tracked (its id is the EIP-712
@@ -28,7 +29,13 @@ export interface Placer {
   /** pUSD BUYs may still use; undefined before the balance is known. Updates the gauge. */
   collateralFree(): number | undefined
   /** One POST /orders (≤ MAX_POST_BATCH); `done` counts the orders sent. */
-  placeBatch(market: Market, books: BookPair, wanted: readonly OrderIntent[], quotedMid: number): Promise<BatchResult>
+  placeBatch(
+    market: Market,
+    books: BookPair,
+    wanted: readonly OrderIntent[],
+    quotedMid: number,
+    want: Want,
+  ): Promise<BatchResult>
 }
 
 export function createPlacer(core: ExecutorCore): Placer {
@@ -106,14 +113,22 @@ export function createPlacer(core: ExecutorCore): Placer {
     books: BookPair,
     wanted: readonly OrderIntent[],
     quotedMid: number,
+    want: Want,
   ): Promise<BatchResult> {
+    let paid = 0
     if (port) {
-      const wait = await spend('post-orders', deps.maxBudgetWaitMs)
+      const paused = core.modeBlocks('post')
+      if (paused > 0) {
+        retryLater(market.conditionId, paused)
+        return { done: 0, held: true }
+      }
+      const wait = await spend('orders', wanted.length, want, market.conditionId)
       if (wait > 0) {
         log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${wanted.length} orders left for later`)
         retryLater(market.conditionId, wait)
         return { done: 0, held: true }
       }
+      paid = wanted.length
     }
     // After any wait for the budget: fills may land during it too. Nothing is awaited from here until the orders
     // are tracked, so a concurrent run on another market sees this batch's BUYs as reserved.
@@ -125,6 +140,8 @@ export function createPlacer(core: ExecutorCore): Placer {
       return problem === undefined
     })
     const intents = fitToCollateral(market, fitToHoldings(market, signable))
+    // Tokens were taken for the batch as asked; what fitting dropped is never sent.
+    if (paid > intents.length) budget.refund('orders', paid - intents.length)
     if (intents.length === 0) return { done: 0, held: false }
     const t = now()
     const built = intents.map((intent) => {
@@ -148,11 +165,21 @@ export function createPlacer(core: ExecutorCore): Placer {
         built.map((b) => b.order),
         deps.rules().postOnly,
       )
-      budget.onSuccess('post-orders')
+      budget.onSuccess('orders')
+      core.modeCleared('post')
       for (const [i, outcome] of outcomes.entries()) settleSubmit(built[i]?.id, outcome, false)
       return { done: built.length, held: false }
     } catch (err) {
-      const e = noteFailure(err, 'post-orders')
+      const e = noteFailure(err, 'orders')
+      if (notProcessed(e.kind)) {
+        // The exchange did nothing with the batch: the orders do not exist, and are not rejections either (a
+        // restart or a restricted mode refuses every order alike). The next run places again, once.
+        core.noteMode(e)
+        for (const b of built) withdraw(b.id, `not sent: ${e.kind}`)
+        log.warn(`POST /orders not processed (${e.kind}) for ${built.length} orders: ${e.message}`)
+        retryLater(market.conditionId, Math.max(core.modeBlocks('post'), budget.waitMs('orders', built.length)))
+        return { done: 0, held: true }
+      }
       for (const b of built) {
         apply(
           b.id,
@@ -170,9 +197,17 @@ export function createPlacer(core: ExecutorCore): Placer {
             built.map((b) => b.id),
           )
       } else log.warn(`POST /orders failed (${e.kind}): ${e.message}`)
-      if (e.kind === 'rate-limited') retryLater(market.conditionId, budget.waitMs('post-orders'))
-      return { done: built.length, held: e.kind === 'rate-limited' }
+      return { done: built.length, held: false }
     }
+  }
+
+  /** An order the exchange never took: it leaves the open orders as withdrawn (terminal), not as a rejection. */
+  function withdraw(id: string, reason: string): void {
+    const o = orders.get(id)
+    if (!o) return
+    const out = { ...o, status: 'cancelled' as const, reason, updatedAt: now() }
+    orders.set(id, out)
+    emitOrder(out)
   }
 
   function settleSubmit(id: string | undefined, outcome: SubmitOutcome, external: boolean): void {

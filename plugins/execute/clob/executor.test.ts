@@ -11,7 +11,7 @@ import { createExecutor } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { createOrderFactory } from './order-factory.ts'
 import type { SubmitOutcome } from './order-state.ts'
-import { createRateBudget } from './rate-budget.ts'
+import { createOrderBudget } from './rate-budget.ts'
 import { type WireOrder, type WireTrade, WireTradeSchema } from './user-channel-wire.ts'
 
 const m = testMarket()
@@ -148,6 +148,10 @@ function fakePort() {
     async collateral() {
       return 10_000
     },
+    async tokenBalance() {
+      return 0
+    },
+    async refreshBalance() {},
   }
   return {
     port,
@@ -212,8 +216,9 @@ function setup(opts: { collateral?: (now: () => number) => Collateral; dryRun?: 
       inventory: () => {},
       rateLimited: () => {},
       collateralFree: (usd) => freeGauge.push(usd),
+      marketsWaiting: () => {},
     },
-    budget: createRateBudget(() => ctx.clock.now(), { random: () => 0.5 }),
+    budget: createOrderBudget({ clock: ctx.clock, log: ctx.log, random: () => 0.5 }),
     apiKey: 'k',
     rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000, postOnly: true }),
     markDirty: (id) => ctx.dirty.push(id),
@@ -619,7 +624,7 @@ describe('executor', () => {
     expect(fake.cancels.length).toBe(1)
   })
 
-  test('stop waits for a timed-out POST that lands after cancel-all, and cancels again', async () => {
+  test('stop waits for a timed-out POST that lands after the first sweep, and cancels it by id', async () => {
     const { fake, ex, clock } = setup()
     await ex.setMarkets([m])
     fake.script.post.push('late')
@@ -627,14 +632,15 @@ describe('executor', () => {
     expect(ex.liveOrders().map((o) => o.status)).toEqual(['unknown'])
     const stopped = ex.cancelEverything('stop', 5000)
     await Bun.sleep(2)
-    // The POST lands after the first cancel-all found nothing resting.
+    // The POST lands after the first listing found nothing resting.
     fake.hooks.land?.()
-    for (let i = 0; i < 20 && fake.cancelAlls.length < 2; i++) {
+    for (let i = 0; i < 20 && fake.cancels.length < 1; i++) {
       await Bun.sleep(1)
       clock.advance(100)
     }
     expect(await stopped).toBe(0)
-    expect(fake.cancelAlls).toEqual([0, 1])
+    expect(fake.cancels.length).toBe(1)
+    expect(fake.cancelAlls).toEqual([])
     expect(fake.resting.size).toBe(0)
   })
 

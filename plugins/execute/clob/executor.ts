@@ -7,7 +7,7 @@ import type { ExecuteInput, ExecuteReport } from '../../../stages/io.ts'
 import type { Collateral } from './collateral.ts'
 import type { ExchangePort } from './exchange-port.ts'
 import { createCanceller } from './executor-cancel.ts'
-import { createExecutorCore, quoteSideOf, toLiveOrder } from './executor-core.ts'
+import { createExecutorCore, type ExchangeMode, type MarketWait, quoteSideOf, toLiveOrder } from './executor-core.ts'
 import { createFillBook } from './executor-fills.ts'
 import { createLookups } from './executor-lookup.ts'
 import { createPlacer } from './executor-place.ts'
@@ -16,7 +16,8 @@ import { createStop } from './executor-stop.ts'
 import type { OrderFactory } from './order-factory.ts'
 import type { TrackedOrder } from './order-state.ts'
 import type { OrderStore } from './order-store.ts'
-import type { RateBudget } from './rate-budget.ts'
+import { type BucketState, type OrderBudget, PRIORITY } from './rate-budget.ts'
+import type { RequestBudget } from './request-budget.ts'
 import type { WireOrder, WireTrade } from './user-channel-wire.ts'
 
 export { MAX_CANCEL_BATCH } from './executor-cancel.ts'
@@ -43,6 +44,18 @@ export interface ExecutorMetrics {
   rateLimited(): void
   /** pUSD BUYs may still use (balance − reserved − margin), set whenever it is computed. */
   collateralFree(usd: number): void
+  /** How many markets wait for the rate budget now. */
+  marketsWaiting(count: number): void
+}
+
+/** What /status shows of the executor: the exchange's mode, the signer's buckets, and who waits for them. */
+export interface ExecutorStatus {
+  readonly exchangeMode: ExchangeMode
+  /** ms until the paused actions are tried again (0 in normal mode). */
+  readonly exchangeModeForMs: number
+  readonly tier: string
+  readonly buckets: { readonly orders: BucketState; readonly cancels: BucketState }
+  readonly waiting: readonly ({ readonly conditionId: string } & MarketWait)[]
 }
 
 export interface ExecutorRules {
@@ -62,7 +75,10 @@ export interface ExecutorDeps {
   readonly events: EventBus
   readonly account: Account
   readonly metrics: ExecutorMetrics
-  readonly budget: RateBudget
+  /** The signer's order and cancel buckets (§7.2). */
+  readonly budget: OrderBudget
+  /** Per-IP request windows of the ledger endpoints; default the published limits. */
+  readonly requestBudget?: RequestBudget
   /** Our API key: fills are recognised by it. */
   readonly apiKey: string
   rules(): ExecutorRules
@@ -94,7 +110,11 @@ export interface Executor {
   /** pUSD BUYs may still use; undefined before the balance is known. Updates the gauge. */
   collateralFree(): number | undefined
   onUserOrder(order: WireOrder): void
-  onTrade(trade: WireTrade): void
+  /**
+   * A trade of ours (user channel or REST back-fill). Fills matched before `seededBefore` (ms) are already in the
+   * holdings seeded from the exchange: they are recorded (fill events, order state) without moving holdings again.
+   */
+  onTrade(trade: WireTrade, seededBefore?: number): void
   /** Look up unknown (and long-pending) orders by id. */
   resolveUnknowns(): Promise<void>
   /** Orders found on the exchange at start, taken over as live. */
@@ -105,6 +125,11 @@ export interface Executor {
   cancelEverything(reason: string, deadlineMs: number): Promise<number>
   /** Forget terminal orders older than `ageMs`. */
   prune(ageMs: number): void
+  /** Cancel orders by id, tracked or not, in batches that fit the cancel bucket; resolves with those not confirmed. */
+  cancelIds(ids: readonly string[], reason: string, maxWaitMs: number): Promise<number>
+  status(): ExecutorStatus
+  /** Whether (and for what) a market waits for the rate budget; undefined when it does not. */
+  waitingFor(conditionId: string): MarketWait | undefined
 }
 
 export function createExecutor(deps: ExecutorDeps): Executor {
@@ -158,5 +183,22 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     reconcileOpen: lookups.reconcileOpen,
     cancelEverything,
     prune: fills.prune,
+    async cancelIds(ids, reason, maxWaitMs) {
+      if (ids.length === 0) return 0
+      deps.log.info(`cancelling ${ids.length} orders (${reason})`)
+      const r = await canceller.cancelIds(ids, { priority: PRIORITY.protect, maxWaitMs, throughBackoff: true })
+      return ids.filter((id) => !r.canceled.has(id.toLowerCase())).length
+    },
+    status() {
+      const mode = core.modeState()
+      return {
+        exchangeMode: mode.mode,
+        exchangeModeForMs: mode.forMs,
+        tier: deps.budget.tier().name,
+        buckets: { orders: deps.budget.state('orders'), cancels: deps.budget.state('cancels') },
+        waiting: [...core.waiting].map(([conditionId, w]) => ({ conditionId, ...w })),
+      }
+    },
+    waitingFor: (conditionId) => core.waiting.get(conditionId),
   }
 }

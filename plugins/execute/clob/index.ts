@@ -6,27 +6,49 @@ import type { ExecuteHandler } from '../../../stages/io.ts'
 import { loadClobClient } from './client.ts'
 import { createCollateral } from './collateral.ts'
 import { createClobPort, type ExchangePort } from './exchange-port.ts'
-import { createExecutor, type Executor, type ExecutorRules } from './executor.ts'
+import { createExecutor, type Executor, type ExecutorRules, type ExecutorStatus } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { createHeartbeat, type Heartbeat } from './heartbeat.ts'
 import { createOrderFactory } from './order-factory.ts'
-import { createRateBudget } from './rate-budget.ts'
+import { createOrderBudget, STANDARD_TIER, type TierLimits } from './rate-budget.ts'
 import { createReconciler, type Reconciler } from './reconcile.ts'
+import { createTradingHttp } from './trading-http.ts'
 import { createUserChannel, type UserChannel, userChannelUrl } from './user-channel.ts'
 
+const CustomTierSchema = z.strictObject({
+  orders_per_sec: z.number().positive().describe('Order bucket refill, orders per second'),
+  orders_burst: z.number().int().positive().describe('Order bucket capacity: the largest batch admitted'),
+  cancels_per_sec: z.number().positive().describe('Cancel bucket refill, cancels per second'),
+  cancels_burst: z.number().int().positive().describe('Cancel bucket capacity'),
+})
+
 const RateLimitsSchema = z.strictObject({
+  tier: z
+    .union([z.enum(['auto', 'standard']), CustomTierSchema])
+    .default('auto')
+    .describe(
+      "The signer's trading rate-limit tier (orders and cancels per signer, token buckets): auto = Standard (orders 40/s burst 60, cancels 80/s burst 120) until the Poly-RateLimit-Tier header says otherwise; standard, or your own figures, fixes it",
+    ),
   safety: z
     .number()
     .gt(0)
     .lte(1)
-    .default(0.8)
-    .describe(
-      'Fraction of each published limit we allow ourselves, in every window (POST /orders 1,000 per 10 s and 15,000 per 10 min, DELETE /orders alike, /data/orders 500 per 10 s, CLOB general 9,000 per 10 s)',
-    ),
+    .default(0.9)
+    .describe("Fraction of the signer's refill rates we allow ourselves (bursts are used in full)"),
   backoff_max: DurationSchema.prefault('30s').describe(
-    'Longest pause of an endpoint after repeated 429s (doubling from 1 s, with jitter)',
+    'Longest pause of a bucket after repeated 429s without Retry-After (doubling from 1 s, with jitter)',
   ),
 })
+
+function tierOf(cfg: z.infer<typeof RateLimitsSchema>['tier']): TierLimits | undefined {
+  if (cfg === 'auto') return undefined
+  if (cfg === 'standard') return STANDARD_TIER
+  return {
+    name: 'configured',
+    orders: { perSec: cfg.orders_per_sec, burst: cfg.orders_burst },
+    cancels: { perSec: cfg.cancels_per_sec, burst: cfg.cancels_burst },
+  }
+}
 
 export const ClobConfigSchema = z.strictObject({
   requote_mid_ticks: z
@@ -66,7 +88,9 @@ export const ClobConfigSchema = z.strictObject({
     'An exchange call unanswered this long is ambiguous (orders become unknown, never assumed rejected)',
   ),
   stop_timeout: DurationSchema.prefault('10s').describe('How long stop() keeps trying to cancel every order'),
-  rate_limits: RateLimitsSchema.prefault({}).describe('Self-imposed request budget, under the published limits'),
+  rate_limits: RateLimitsSchema.prefault({}).describe(
+    "The signer's order and cancel budget (per-signer token buckets of the exchange)",
+  ),
   collateral_reserve_usd: z
     .number()
     .nonnegative()
@@ -76,6 +100,17 @@ export const ClobConfigSchema = z.strictObject({
     ),
 })
 export type ClobConfig = z.infer<typeof ClobConfigSchema>
+
+/** The execute handler, plus what the daemon may read of it (/status) or tell it before start. */
+export interface ClobExecuteHandler extends ExecuteHandler<ClobConfig> {
+  /** Exchange mode, the signer's buckets and the markets waiting for them; undefined before start. */
+  status(): ExecutorStatus | undefined
+  /**
+   * Match time (ms) of the last fill the database holds, or when the last run stopped: the start back-fills trades
+   * from there, so fills matched while the daemon was down reach the database. Call before start().
+   */
+  backfillSince(ms: number): void
+}
 
 const rulesOf = (cfg: ClobConfig): ExecutorRules => ({
   requoteMidTicks: cfg.requote_mid_ticks,
@@ -104,7 +139,7 @@ export default definePlugin({
       with: { requote_mid_ticks: 2, on_start: 'adopt' },
     },
   ],
-  create(initial, ctx): ExecuteHandler<ClobConfig> {
+  create(initial, ctx): ClobExecuteHandler {
     let cfg = initial
     const { resources, clock } = ctx
     const log = ctx.log
@@ -127,10 +162,27 @@ export default definePlugin({
       'pUSD BUYs may still use: balance − reserved by resting BUYs − collateral_reserve_usd',
     )
     const collateral = createCollateral({ now: () => clock.now(), marginUsd: () => cfg.collateral_reserve_usd })
-    const budget = createRateBudget(() => clock.now(), {
+    const tokensLeft = ctx.metrics.gauge('rate_tokens_left', "Tokens left in the signer's rate-limit bucket", [
+      'bucket',
+    ])
+    const deferred = ctx.metrics.counter(
+      'orders_deferred_total',
+      'Orders and cancels not sent when wanted because the rate budget had no tokens for them',
+      ['bucket'],
+    )
+    const waitingGauge = ctx.metrics.gauge('markets_waiting_budget', 'Markets whose orders wait for the rate budget')
+    const tier = tierOf(cfg.rate_limits.tier)
+    const budget = createOrderBudget({
+      clock,
+      log,
       safety: cfg.rate_limits.safety,
       backoffMaxMs: cfg.rate_limits.backoff_max,
+      ...(tier ? { tier } : {}),
+      onDeferred: (bucket, n) => deferred.inc({ bucket }, n),
     })
+    const showTokens = () => {
+      for (const bucket of ['orders', 'cancels'] as const) tokensLeft.set({ bucket }, budget.state(bucket).tokens)
+    }
 
     let executor: Executor | undefined
     let port: ExchangePort | undefined
@@ -140,6 +192,7 @@ export default definePlugin({
     let markets: readonly Market[] = []
     const timers: (() => void)[] = []
     let stopped: Promise<void> | undefined
+    let backfillFrom: number | undefined
 
     const ready = (): Executor => {
       if (!executor) throw new Error('execute clob used before start()')
@@ -162,6 +215,7 @@ export default definePlugin({
               inventory: (tokenId, shares) => core.inventoryShares.set({ token_id: tokenId }, shares),
               rateLimited: () => rateLimited.inc(),
               collateralFree: (usd) => collateralFree.set(usd),
+              marketsWaiting: (n) => waitingGauge.set(n),
             }
           : {
               orderSent: () => {},
@@ -169,6 +223,7 @@ export default definePlugin({
               inventory: () => {},
               rateLimited: () => {},
               collateralFree: () => {},
+              marketsWaiting: () => {},
             },
         budget,
         apiKey,
@@ -199,6 +254,12 @@ export default definePlugin({
           log.info(`CLOB client ready for ${factory.maker} (API key from ${built.credsSource})`)
           port = createClobPort({
             client: built.client,
+            trading: createTradingHttp({
+              host: resources.exchange.clobUrl,
+              creds: built.creds,
+              signer,
+              onHeaders: (bucket, headers) => budget.onHeaders(bucket, headers),
+            }),
             clock,
             dataApiUrl: resources.exchange.dataApiUrl,
             timeoutMs: cfg.request_timeout,
@@ -216,8 +277,9 @@ export default definePlugin({
             markets: () => markets,
             setDrift: (tokenId, d) => drift.set({ token_id: tokenId }, d),
             collateral,
+            signal: ctx.signal,
           })
-          await reconciler.atStart(cfg.on_start)
+          await reconciler.atStart(cfg.on_start, backfillFrom)
           if (cfg.heartbeat) {
             heartbeat = createHeartbeat({
               port: p,
@@ -265,6 +327,7 @@ export default definePlugin({
             ),
           )
           timers.push(clock.setInterval(() => background('reconciliation', () => rec.periodic()), cfg.reconcile_every))
+          timers.push(clock.setInterval(showTokens, 1000))
         } else {
           executor = executorFor(undefined, apiKey)
           log.info(`dry run: orders for ${factory.maker} are signed and logged, nothing is sent`)
@@ -283,6 +346,12 @@ export default definePlugin({
       },
       liveOrders(conditionId) {
         return executor ? executor.liveOrders(conditionId) : []
+      },
+      status() {
+        return executor?.status()
+      },
+      backfillSince(ms) {
+        backfillFrom = ms
       },
       stop() {
         stopped ??= (async () => {
