@@ -58,6 +58,8 @@ export function startWireServer(opts: WireServerOptions = {}) {
     throttled: 0,
     cancelAlls: 0,
     batchSizes: { orders: [] as number[], cancels: [] as number[] },
+    /** Order id (EIP-712 hash) by signature, as the client computed it: the exchange answers the same id. */
+    ids: new Map<string, string>(),
   }
 
   function take(b: BucketName, cost: number): { ok: boolean; retryAfter: number } {
@@ -130,7 +132,8 @@ export function startWireServer(opts: WireServerOptions = {}) {
           })
         }
         const out = body.map((o, i) => {
-          const id = `0x${Bun.hash(o.order.signature).toString(16).padStart(64, '0')}`
+          const id =
+            state.ids.get(o.order.signature) ?? `0x${Bun.hash(o.order.signature).toString(16).padStart(64, '0')}`
           const shares = Number(o.order.side === 'BUY' ? o.order.takerAmount : o.order.makerAmount) / 1e6
           const usd = Number(o.order.side === 'BUY' ? o.order.makerAmount : o.order.takerAmount) / 1e6
           if (state.matchPosts)
@@ -229,7 +232,13 @@ export function startWireServer(opts: WireServerOptions = {}) {
     },
   })
   const host = `http://127.0.0.1:${server.port}`
-  return { server, host, state, buckets, stop: () => server.stop(true) }
+  /** What another process of this signer left in a bucket, from now on. */
+  const setTokens = (b: BucketName, tokens: number, perSec = buckets[b].rate) => {
+    buckets[b].tokens = tokens
+    buckets[b].rate = perSec
+    buckets[b].last = Date.now()
+  }
+  return { server, host, state, buckets, setTokens, stop: () => server.stop(true) }
 }
 
 export type WireServer = ReturnType<typeof startWireServer>
