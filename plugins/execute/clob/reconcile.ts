@@ -37,7 +37,8 @@ export interface ReconcilerDeps {
   readonly collateral: Collateral
   /** Aborts the start's retries (the daemon is stopping). */
   readonly signal?: AbortSignal
-  /** Longest pause between start retries. Default 30 s. */
+  /** First and longest pause between start retries. Default 1 s, 30 s. */
+  readonly startRetryBaseMs?: number
   readonly startRetryMaxMs?: number
 }
 
@@ -110,7 +111,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         return await call()
       } catch (err) {
         if (!transient(err) || deps.signal?.aborted) throw err
-        const ms = Math.min(deps.startRetryMaxMs ?? 30_000, 1000 * 2 ** attempt)
+        const ms = Math.min(deps.startRetryMaxMs ?? 30_000, (deps.startRetryBaseMs ?? 1000) * 2 ** attempt)
         log.warn(`start: ${what} failed (${(err as Error).message}); retrying in ${ms} ms`)
         await deps.clock.sleep(ms, deps.signal)
       }

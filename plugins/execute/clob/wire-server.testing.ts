@@ -53,6 +53,8 @@ export function startWireServer(opts: WireServerOptions = {}) {
     failNext: new Map<string, number[]>(),
     malformedHeader: false,
     requests: [] as string[],
+    /** Every request with its query string. */
+    queries: [] as string[],
     /** Costs the exchange charged, per bucket, and the 429s it answered. */
     charged: { orders: 0, cancels: 0 },
     throttled: 0,
@@ -110,6 +112,7 @@ export function startWireServer(opts: WireServerOptions = {}) {
       const url = new URL(req.url)
       const route = `${req.method} ${url.pathname}`
       state.requests.push(route)
+      state.queries.push(`${route}${url.search}`)
       const fail = state.failNext.get(route)?.shift()
       if (fail !== undefined) return json({ error: 'Internal server error' }, fail)
       if (route === 'POST /orders') {
