@@ -81,6 +81,12 @@ export interface ExecutorCore {
   spendLedger(endpoint: Endpoint): number
   readonly requests: RequestBudget
   noteFailure(err: unknown, bucket: BucketName | Endpoint): ExchangeError
+  /**
+   * BUY fills matched but not yet settled, per token (fill key → shares): the exchange does not let a SELL use
+   * those shares until the trade is mined (§7.5), so SELLs are sized without them.
+   */
+  readonly unsettled: Map<string, Map<string, number>>
+  unsettledShares(tokenId: string): number
   /** Markets whose orders wait for the rate budget, with what they wait for. */
   readonly waiting: Map<string, MarketWait>
   /** ms until the exchange's mode lets `action` through again (0 = now); nothing is sent before. */
@@ -128,6 +134,7 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
   const { clock, log, events, metrics, budget } = deps
   const requests = deps.requestBudget ?? createRequestBudget(() => clock.now())
   const waiting = new Map<string, MarketWait>()
+  const unsettled = new Map<string, Map<string, number>>()
   const orders = deps.orderStore ?? createOrderStore()
   const locks = new Map<string, Promise<unknown>>()
   const inflight = new Set<Promise<unknown>>()
@@ -283,6 +290,12 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     requests,
     noteFailure,
     waiting,
+    unsettled,
+    unsettledShares(tokenId) {
+      let n = 0
+      for (const v of unsettled.get(tokenId)?.values() ?? []) n += v
+      return n
+    },
     modeBlocks,
     noteMode,
     modeCleared,

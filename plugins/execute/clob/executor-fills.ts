@@ -33,12 +33,29 @@ export function createFillBook(core: ExecutorCore): FillBook {
     return true
   }
 
+  /** A BUY matched is not sellable until settled (mined); a reversal or settlement ends that. */
+  function trackSettlement(id: string, f: Fill): void {
+    if (f.side !== 'BUY') return
+    let byFill = core.unsettled.get(f.tokenId)
+    if (f.status === 'MATCHED' || f.status === 'RETRYING') {
+      if (!byFill) {
+        byFill = new Map()
+        core.unsettled.set(f.tokenId, byFill)
+      }
+      byFill.set(id, f.size)
+      return
+    }
+    byFill?.delete(id)
+    if (byFill?.size === 0) core.unsettled.delete(f.tokenId)
+  }
+
   function recordFill(f: Fill, seededBefore: number | undefined): void {
     const key = `${f.tradeId}|${f.orderId}|${f.tokenId}|${f.status}`
     if (fillKeys.has(key)) return
     fillKeys.set(key, now())
     const id = `${f.tradeId}|${f.orderId}|${f.tokenId}`
     if (seededBefore !== undefined && f.timestamp < seededBefore) inSeed.add(id)
+    trackSettlement(id, f)
     const moved = inSeed.has(id) ? seededFill(f) : account.applyFill(f)
     if (moved) deps.collateral?.onFill(f)
     events.emit({ type: 'fill', at: now(), fill: f })

@@ -42,11 +42,14 @@ export function createPlacer(core: ExecutorCore): Placer {
   const { deps, orders, now, apply, emitOrder, spend, retryLater, noteFailure, lateSubmits } = core
   const { port, factory, log, account, metrics, budget } = deps
 
-  /** Shares of `tokenId` held and not offered by an order that may rest (a cancel in flight still offers them). */
+  /**
+   * Shares of `tokenId` held, settled, and not offered by an order that may rest (a cancel in flight still offers
+   * them). Bought shares whose trade is only matched are not sellable yet: the exchange refuses the SELL (§7.5).
+   */
   function freeShares(conditionId: string, tokenId: string): number {
     let offered = 0
     for (const o of orders.open(conditionId, 'SELL')) if (o.tokenId === tokenId) offered += remaining(o)
-    return account.token(tokenId).shares - offered
+    return account.token(tokenId).shares - core.unsettledShares(tokenId) - offered
   }
 
   /**
@@ -60,7 +63,7 @@ export function createPlacer(core: ExecutorCore): Placer {
       log.debug(
         `${market.conditionId.slice(0, 10)}…: SELL ${i.size} @ ${i.price} token ${i.tokenId} ` +
           (c.size > 0 ? `cut to ${c.size}` : 'dropped') +
-          ' (shares sold or offered since the quote)',
+          ' (shares sold, offered or not yet settled since the quote)',
       )
     }
     return fit.orders

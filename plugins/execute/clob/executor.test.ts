@@ -450,6 +450,35 @@ describe('executor', () => {
     expect(fake.posts).toEqual([1, 1])
   })
 
+  test('shares bought but not settled are not sold: the SELL waits until the trade is mined', async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 10, 0.5)
+    const buy = (status: string) =>
+      WireTradeSchema.parse({
+        id: 'trade-buy-20',
+        taker_order_id: '0xours',
+        market: m.conditionId,
+        asset_id: m.yesTokenId,
+        side: 'BUY',
+        size: 20,
+        price: 0.5,
+        status,
+        owner: 'k',
+        trader_side: 'TAKER',
+      })
+    ex.onTrade(buy('MATCHED'))
+    expect(ctx.account.token(m.yesTokenId).shares).toBe(30)
+    const sell: OrderIntent = { tokenId: m.yesTokenId, side: 'SELL', price: 0.6, size: 30, layer: 0, quoteSide: 'ask' }
+    await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() })
+    // Only the 10 settled shares are offered (the exchange would refuse 30 for balance).
+    expect(fake.posts).toEqual([1])
+    expect(ex.liveOrders().map((o) => o.size)).toEqual([10])
+    ex.onTrade(buy('MINED'))
+    await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() + 20_000 })
+    expect(ex.liveOrders().map((o) => o.size)).toEqual([30])
+  })
+
   test('BUYs of every market share one pUSD budget: each batch is fitted into what is free, nearest the touch first', async () => {
     const b = testMarket({ conditionId: `0x${'cd'.repeat(32)}`, yesTokenId: '3333', noTokenId: '4444' })
     const { ctx, fake, ex, clock, freeGauge } = setup({

@@ -3,6 +3,7 @@ import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import type { Market } from '../../../schemas/domain.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import type { ExecuteHandler } from '../../../stages/io.ts'
+import { createBalanceRefresher } from './balance-refresh.ts'
 import { loadClobClient } from './client.ts'
 import { createCollateral } from './collateral.ts'
 import { createClobPort, type ExchangePort } from './exchange-port.ts'
@@ -292,6 +293,16 @@ export default definePlugin({
             heartbeat.start()
           }
           const rec = reconciler
+          const refresher = createBalanceRefresher({ port: p, clock, log })
+          const protocolOf = (conditionId: string) =>
+            markets.find((mk) => mk.conditionId === conditionId)?.protocol ?? 'v1'
+          const offFill = ctx.events.on('fill', (e) =>
+            refresher.fillSeen(e.fill.tokenId, protocolOf(e.fill.conditionId)),
+          )
+          timers.push(() => {
+            offFill()
+            refresher.stop()
+          })
           channel = createUserChannel({
             url: userChannelUrl(resources.exchange.wsUrl),
             auth: { apiKey, secret: built.creds.secret, passphrase: built.creds.passphrase },
