@@ -127,6 +127,28 @@ describe('heartbeat against the production answers (§7.3)', () => {
   })
 })
 
+describe('heartbeat answer without an id', () => {
+  test('is said by name, keeps quoting up, and the next beat learns the current id at once', async () => {
+    const srv = server()
+    const ctx = createTestContext({ clock: realClock })
+    const status: boolean[] = []
+    const hb = createHeartbeat({
+      port: wirePort(srv, { clock: realClock }),
+      clock: realClock,
+      log: ctx.log,
+      everyMs: 5000,
+      onStatus: (up) => status.push(up),
+    })
+    srv.state.heartbeatAnswersWithoutId = 1
+    expect(await hb.beat()).toBe(true)
+    expect(ctx.lines.filter((l) => l.includes('heartbeat answer without heartbeat_id'))).toHaveLength(1)
+    expect(await hb.beat()).toBe(true)
+    expect(await hb.beat()).toBe(true)
+    expect(srv.state.heartbeatsStale).toBe(1)
+    expect(status).toEqual([true, true, true])
+  })
+})
+
 describe('trading calls as raw requests', () => {
   test('a postOnly:false batch that matched is answered at once (no 30 s /data/trades poll), not left ambiguous', async () => {
     const srv = server()

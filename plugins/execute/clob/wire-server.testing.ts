@@ -44,6 +44,8 @@ export function startWireServer(opts: WireServerOptions = {}) {
     /** Heartbeats accepted; the next answer of one is dropped (the connection closes) while > 0. */
     dropHeartbeatAnswers: 0,
     heartbeatsAccepted: 0,
+    /** Accepted heartbeats answered `{}` (no id) while > 0. */
+    heartbeatAnswersWithoutId: 0,
     heartbeatsStale: 0,
     /** Posts answered `matched` with trade ids (a taker order, postOnly false). */
     matchPosts: false,
@@ -221,6 +223,10 @@ export function startWireServer(opts: WireServerOptions = {}) {
           state.dropHeartbeatAnswers--
           // Accepted and rotated, but the answer never arrives.
           await Bun.sleep(2_000)
+        }
+        if (state.heartbeatAnswersWithoutId > 0) {
+          state.heartbeatAnswersWithoutId--
+          return json({})
         }
         return json({ heartbeat_id: state.heartbeatId })
       }
