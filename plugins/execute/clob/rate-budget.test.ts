@@ -108,4 +108,20 @@ describe('per-signer order budget', () => {
     budget.onHeaders('orders', new Headers({ 'Poly-RateLimit-Tier': 'standard', 'Poly-RateLimit-Limit': '60' }))
     expect(budget.burst('orders')).toBe(600)
   })
+
+  test('nothing holds a healthy account to 15 batches a second: a larger tier is spent at its own rate', async () => {
+    const { budget, clock } = setup({
+      name: 'large',
+      orders: { perSec: 600, burst: 900 },
+      cancels: { perSec: 1200, burst: 1800 },
+    })
+    let batches = 0
+    // Ten seconds of batches of 15, as many as admitted every 10 ms.
+    for (let t = 0; t < 10_000; t += 10) {
+      while ((await budget.acquire('orders', 15, { priority: PRIORITY.requote, maxWaitMs: 0 })) === 0) batches++
+      clock.advance(10)
+    }
+    // The burst (60 batches) plus 600 orders a second: 40 batches a second, not 15.
+    expect(batches).toBeGreaterThanOrEqual(60 + 10 * 39)
+  })
 })
