@@ -237,6 +237,26 @@ describe('when the budget binds', () => {
     expect(waiting.at(-1)).toBe(0)
   })
 
+  test("a market's first placement goes before a requote that asked earlier", async () => {
+    const srv = server()
+    const { ex, clock } = rig(srv, { tier: tiny, maxBudgetWaitMs: 10_000 })
+    const fresh = testMarket({ conditionId: `0x${'cd'.repeat(32)}`, yesTokenId: '3333', noTokenId: '4444' })
+    await ex.setMarkets([m, fresh])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    // The order bucket is empty: m's requote asks first, fresh's initial placement second.
+    const requote = ex.run({ market: m, books, quote, orders: bids(2, 0.3), now: clock.now() })
+    await Bun.sleep(20)
+    const initial = ex.run({ market: fresh, books, quote, orders: bids(2, 0.38, fresh), now: clock.now() })
+    await Bun.sleep(20)
+    const tokens = () => [...srv.state.resting.values()].map((o) => o.asset_id).sort()
+    ;(clock as ManualClock).advance(2500)
+    expect((await initial).placed).toBe(2)
+    expect(tokens()).toEqual(['3333', '3333'])
+    ;(clock as ManualClock).advance(2500)
+    expect((await requote).placed).toBe(2)
+    expect(tokens()).toEqual(['1111', '1111', '3333', '3333'])
+  })
+
   test('a pull is not stuck behind placements: risk-reducing cancels have their own bucket and go first', async () => {
     const srv = server()
     const { ex, clock } = rig(srv, { tier: tiny, maxBudgetWaitMs: 5000 })
