@@ -87,6 +87,11 @@ export interface ExecutorCore {
    */
   readonly unsettled: Map<string, Map<string, number>>
   unsettledShares(tokenId: string): number
+  /**
+   * The exchange's settled balance per token (GET /balance-allowance, CONDITIONAL or CONDITIONAL-V2), less our SELL
+   * fills seen since the read was sent: the most a SELL may offer. Absent until read.
+   */
+  readonly settled: Map<string, { shares: number; readStartedAt: number }>
   /** Markets whose orders wait for the rate budget, with what they wait for. */
   readonly waiting: Map<string, MarketWait>
   /** ms until the exchange's mode lets `action` through again (0 = now); nothing is sent before. */
@@ -135,6 +140,7 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
   const requests = deps.requestBudget ?? createRequestBudget(() => clock.now())
   const waiting = new Map<string, MarketWait>()
   const unsettled = new Map<string, Map<string, number>>()
+  const settled = new Map<string, { shares: number; readStartedAt: number }>()
   const orders = deps.orderStore ?? createOrderStore()
   const locks = new Map<string, Promise<unknown>>()
   const inflight = new Set<Promise<unknown>>()
@@ -291,6 +297,7 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     noteFailure,
     waiting,
     unsettled,
+    settled,
     unsettledShares(tokenId) {
       let n = 0
       for (const v of unsettled.get(tokenId)?.values() ?? []) n += v

@@ -33,9 +33,20 @@ export function createFillBook(core: ExecutorCore): FillBook {
     return true
   }
 
+  /** SELL fills already taken off the settled balance read (one trade's statuses count once). */
+  const soldAfterRead = new Map<string, number>()
+
   /** A BUY matched is not sellable until settled (mined); a reversal or settlement ends that. */
   function trackSettlement(id: string, f: Fill): void {
-    if (f.side !== 'BUY') return
+    if (f.side === 'SELL') {
+      // Sold since the balance read: no longer there to sell (a reversal gives them back at the next read).
+      const read = core.settled.get(f.tokenId)
+      if (read && f.status !== 'FAILED' && now() >= read.readStartedAt && !soldAfterRead.has(id)) {
+        soldAfterRead.set(id, now())
+        read.shares -= f.size
+      }
+      return
+    }
     let byFill = core.unsettled.get(f.tokenId)
     if (f.status === 'MATCHED' || f.status === 'RETRYING') {
       if (!byFill) {
@@ -90,6 +101,7 @@ export function createFillBook(core: ExecutorCore): FillBook {
         }
       }
       for (const [key, at] of fillKeys) if (t - at > KEEP_FILL_KEYS_MS) fillKeys.delete(key)
+      for (const [key, at] of soldAfterRead) if (t - at > KEEP_FILL_KEYS_MS) soldAfterRead.delete(key)
     },
   }
 }

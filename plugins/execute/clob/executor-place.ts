@@ -49,7 +49,9 @@ export function createPlacer(core: ExecutorCore): Placer {
   function freeShares(conditionId: string, tokenId: string): number {
     let offered = 0
     for (const o of orders.open(conditionId, 'SELL')) if (o.tokenId === tokenId) offered += remaining(o)
-    return account.token(tokenId).shares - core.unsettledShares(tokenId) - offered
+    const held = account.token(tokenId).shares - core.unsettledShares(tokenId)
+    const balance = core.settled.get(tokenId)?.shares ?? Number.POSITIVE_INFINITY
+    return Math.min(held, balance) - offered
   }
 
   /**

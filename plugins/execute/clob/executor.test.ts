@@ -479,6 +479,29 @@ describe('executor', () => {
     expect(ex.liveOrders().map((o) => o.size)).toEqual([30])
   })
 
+  test("SELLs never offer more than the exchange's settled balance, less what was sold since it was read", async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 30, 0.5)
+    ex.setTokenBalance(m.yesTokenId, 12, clock.now())
+    const sell = (price: number): OrderIntent => ({
+      tokenId: m.yesTokenId,
+      side: 'SELL',
+      price,
+      size: 30,
+      layer: 0,
+      quoteSide: 'ask',
+    })
+    await ex.run({ market: m, books, quote, orders: [sell(0.6)], now: clock.now() })
+    const first = ex.liveOrders()[0]
+    expect(first?.size).toBe(12)
+    // 8 of it sells: 4 settled shares are left, under the 5-share minimum, so the requote offers none.
+    ex.onTrade(makerSellFill(first?.id ?? '', 8, 0.6))
+    await ex.run({ market: m, books, quote, orders: [sell(0.62)], now: clock.now() })
+    expect(ex.liveOrders()).toEqual([])
+    expect(fake.posts).toEqual([1])
+  })
+
   test('BUYs of every market share one pUSD budget: each batch is fitted into what is free, nearest the touch first', async () => {
     const b = testMarket({ conditionId: `0x${'cd'.repeat(32)}`, yesTokenId: '3333', noTokenId: '4444' })
     const { ctx, fake, ex, clock, freeGauge } = setup({

@@ -127,6 +127,11 @@ export interface Executor {
   prune(ageMs: number): void
   /** Cancel orders by id, tracked or not, in batches that fit the cancel bucket; resolves with those not confirmed. */
   cancelIds(ids: readonly string[], reason: string, maxWaitMs: number): Promise<number>
+  /**
+   * The exchange's settled balance of a token, read at `readStartedAt` (when the request was sent): SELLs never
+   * offer more than that, less what we sold since.
+   */
+  setTokenBalance(tokenId: string, shares: number, readStartedAt: number): void
   status(): ExecutorStatus
   /** Whether (and for what) a market waits for the rate budget; undefined when it does not. */
   waitingFor(conditionId: string): MarketWait | undefined
@@ -200,5 +205,8 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       }
     },
     waitingFor: (conditionId) => core.waiting.get(conditionId),
+    setTokenBalance(tokenId, shares, readStartedAt) {
+      core.settled.set(tokenId, { shares, readStartedAt })
+    },
   }
 }

@@ -54,6 +54,7 @@ export interface Reconciler {
 }
 
 const DRIFT_EPS = 1e-6
+const MAX_BALANCE_READS = 20
 
 /** A failure the exchange may not repeat: no answer, 5xx, 429, a restart or restricted mode. */
 function transient(err: unknown): boolean {
@@ -102,6 +103,28 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         } else log.info(`position drift on token ${token}: Data API ${exchange}, fills ${ours}`)
       }
     }
+  }
+
+  /**
+   * Settled token balances of what we hold (CONDITIONAL, CONDITIONAL-V2 for a V2 market): SELLs are capped by them.
+   * At most MAX_BALANCE_READS a pass, round robin, under the endpoint's limit (200 per 10 s, §2.5).
+   */
+  let balanceCursor = 0
+  async function readTokenBalances(): Promise<void> {
+    const held: [string, 'v1' | 'v2'][] = []
+    for (const m of deps.markets())
+      for (const t of [m.yesTokenId, m.noTokenId]) if (account.token(t).shares > 0) held.push([t, m.protocol ?? 'v1'])
+    const n = Math.min(held.length, MAX_BALANCE_READS)
+    for (let i = 0; i < n; i++) {
+      const [token, protocol] = held[(balanceCursor + i) % held.length] as [string, 'v1' | 'v2']
+      const startedAt = deps.clock.now()
+      try {
+        executor.setTokenBalance(token, await port.tokenBalance(token, protocol), startedAt)
+      } catch (err) {
+        log.debug(`balance of token ${token} not read: ${(err as Error).message}`)
+      }
+    }
+    balanceCursor = held.length === 0 ? 0 : (balanceCursor + n) % held.length
   }
 
   /** Start calls are retried while the exchange answers transiently; a definite refusal (4xx) fails the start. */
@@ -157,6 +180,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       // After the cancels: the balance is read with nothing of an earlier run reserving it (or adopted as ours).
       const usd = await untilAnswered('GET /balance-allowance', () => readCollateral())
       log.info(`pUSD balance ${usd.toFixed(2)}`)
+      await readTokenBalances()
       // Last: fills matched while we were down. Matched before the seed, they are in it already.
       const fromSec = Math.floor((backfillSinceMs ?? startedAt) / 1000) - 5
       const n = await untilAnswered('GET /data/trades', () => backfillTrades(fromSec, seededAt))
@@ -173,6 +197,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       await backfillTrades()
       await readCollateral()
       await checkPositions()
+      await readTokenBalances()
     },
   }
 }
