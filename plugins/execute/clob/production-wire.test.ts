@@ -127,6 +127,31 @@ describe('heartbeat against the production answers (§7.3)', () => {
   })
 })
 
+describe('heartbeat and the dead-man switch', () => {
+  test('a lost answer costs no order: the chain is recovered before the exchange would cancel', async () => {
+    const srv = server({ heartbeatTimeoutMs: 1200 })
+    const { ex, clock } = rig(srv)
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })
+    const ctx = createTestContext({ clock: realClock })
+    const hb = createHeartbeat({
+      port: wirePort(srv, { clock: realClock, timeoutMs: 250 }),
+      clock: realClock,
+      log: ctx.log,
+      everyMs: 300,
+      onStatus: () => {},
+    })
+    hb.start()
+    await Bun.sleep(400)
+    srv.state.dropHeartbeatAnswers = 1
+    await Bun.sleep(2000)
+    hb.stop()
+    expect(srv.state.heartbeatsStale).toBeGreaterThanOrEqual(1)
+    expect(srv.state.heartbeatExpired).toBe(0)
+    expect(srv.state.resting.size).toBe(2)
+  }, 10_000)
+})
+
 describe('heartbeat answer without an id', () => {
   test('is said by name, keeps quoting up, and the next beat learns the current id at once', async () => {
     const srv = server()

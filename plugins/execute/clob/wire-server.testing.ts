@@ -28,6 +28,8 @@ export interface WireServerOptions {
   readonly orders?: readonly [number, number]
   readonly cancels?: readonly [number, number]
   readonly tierHeader?: string
+  /** Dead-man switch: once armed by a beat, every order is cancelled when no beat is accepted this long. */
+  readonly heartbeatTimeoutMs?: number
 }
 
 export function startWireServer(opts: WireServerOptions = {}) {
@@ -47,6 +49,9 @@ export function startWireServer(opts: WireServerOptions = {}) {
     /** Accepted heartbeats answered `{}` (no id) while > 0. */
     heartbeatAnswersWithoutId: 0,
     heartbeatsStale: 0,
+    lastHeartbeatAt: 0,
+    /** Times the dead-man switch fired and cancelled every order. */
+    heartbeatExpired: 0,
     /** Posts answered `matched` with trade ids (a taker order, postOnly false). */
     matchPosts: false,
     positions: [] as { asset: string; size: number; avgPrice: number; conditionId?: string }[],
@@ -218,6 +223,7 @@ export function startWireServer(opts: WireServerOptions = {}) {
           return json({ error_msg: 'Invalid Heartbeat ID', heartbeat_id: state.heartbeatId }, 400)
         }
         state.heartbeatsAccepted++
+        state.lastHeartbeatAt = Date.now()
         state.heartbeatId = crypto.randomUUID()
         if (state.dropHeartbeatAnswers > 0) {
           state.dropHeartbeatAnswers--
@@ -241,13 +247,32 @@ export function startWireServer(opts: WireServerOptions = {}) {
     },
   })
   const host = `http://127.0.0.1:${server.port}`
+  const deadMan = opts.heartbeatTimeoutMs
+    ? setInterval(() => {
+        if (state.lastHeartbeatAt === 0 || Date.now() - state.lastHeartbeatAt < (opts.heartbeatTimeoutMs ?? 0)) return
+        state.heartbeatExpired++
+        state.resting.clear()
+        state.lastHeartbeatAt = 0
+        state.heartbeatId = ''
+      }, 50)
+    : undefined
   /** What another process of this signer left in a bucket, from now on. */
   const setTokens = (b: BucketName, tokens: number, perSec = buckets[b].rate) => {
     buckets[b].tokens = tokens
     buckets[b].rate = perSec
     buckets[b].last = Date.now()
   }
-  return { server, host, state, buckets, setTokens, stop: () => server.stop(true) }
+  return {
+    server,
+    host,
+    state,
+    buckets,
+    setTokens,
+    stop: () => {
+      clearInterval(deadMan)
+      server.stop(true)
+    },
+  }
 }
 
 export type WireServer = ReturnType<typeof startWireServer>
