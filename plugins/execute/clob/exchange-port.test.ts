@@ -2,6 +2,8 @@ import { describe, expect, test } from 'bun:test'
 import type { ClobClient } from '@polymarket/clob-client-v2'
 import { createManualClock } from '../../../pipeline/clock.ts'
 import { createClobPort, ExchangeError } from './exchange-port.ts'
+import { createFastSigner } from './fast-signer.ts'
+import { createTradingHttp } from './trading-http.ts'
 
 /** A client whose getOrder fails as the HTTP layer reports it (throwOnError: an error carrying the status). */
 function portFailingWith(status: number) {
@@ -10,7 +12,18 @@ function portFailingWith(status: number) {
       throw Object.assign(new Error(`status ${status}`), { status })
     },
   } as unknown as ClobClient
-  return createClobPort({ client, clock: createManualClock(), dataApiUrl: 'http://127.0.0.1:0', timeoutMs: 1000 })
+  const trading = createTradingHttp({
+    host: 'http://127.0.0.1:0',
+    creds: { key: 'k', secret: 'AAAA', passphrase: 'p' },
+    signer: createFastSigner(`0x${'11'.repeat(32)}`),
+  })
+  return createClobPort({
+    client,
+    trading,
+    clock: createManualClock(),
+    dataApiUrl: 'http://127.0.0.1:0',
+    timeoutMs: 1000,
+  })
 }
 
 describe('clob port', () => {

@@ -11,7 +11,7 @@ import { createExecutor } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { createOrderFactory } from './order-factory.ts'
 import type { SubmitOutcome } from './order-state.ts'
-import { createRateBudget } from './rate-budget.ts'
+import { createOrderBudget } from './rate-budget.ts'
 import { type WireOrder, type WireTrade, WireTradeSchema } from './user-channel-wire.ts'
 
 const m = testMarket()
@@ -148,6 +148,10 @@ function fakePort() {
     async collateral() {
       return 10_000
     },
+    async tokenBalance() {
+      return 0
+    },
+    async refreshBalance() {},
   }
   return {
     port,
@@ -212,8 +216,9 @@ function setup(opts: { collateral?: (now: () => number) => Collateral; dryRun?: 
       inventory: () => {},
       rateLimited: () => {},
       collateralFree: (usd) => freeGauge.push(usd),
+      marketsWaiting: () => {},
     },
-    budget: createRateBudget(() => ctx.clock.now(), { random: () => 0.5 }),
+    budget: createOrderBudget({ clock: ctx.clock, log: ctx.log, random: () => 0.5 }),
     apiKey: 'k',
     rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000, postOnly: true }),
     markDirty: (id) => ctx.dirty.push(id),
@@ -445,6 +450,58 @@ describe('executor', () => {
     expect(fake.posts).toEqual([1, 1])
   })
 
+  test('shares bought but not settled are not sold: the SELL waits until the trade is mined', async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 10, 0.5)
+    const buy = (status: string) =>
+      WireTradeSchema.parse({
+        id: 'trade-buy-20',
+        taker_order_id: '0xours',
+        market: m.conditionId,
+        asset_id: m.yesTokenId,
+        side: 'BUY',
+        size: 20,
+        price: 0.5,
+        status,
+        owner: 'k',
+        trader_side: 'TAKER',
+      })
+    ex.onTrade(buy('MATCHED'))
+    expect(ctx.account.token(m.yesTokenId).shares).toBe(30)
+    const sell: OrderIntent = { tokenId: m.yesTokenId, side: 'SELL', price: 0.6, size: 30, layer: 0, quoteSide: 'ask' }
+    await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() })
+    // Only the 10 settled shares are offered (the exchange would refuse 30 for balance).
+    expect(fake.posts).toEqual([1])
+    expect(ex.liveOrders().map((o) => o.size)).toEqual([10])
+    ex.onTrade(buy('MINED'))
+    await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() + 20_000 })
+    expect(ex.liveOrders().map((o) => o.size)).toEqual([30])
+  })
+
+  test("SELLs never offer more than the exchange's settled balance, less what was sold since it was read", async () => {
+    const { ctx, fake, ex, clock } = setup()
+    await ex.setMarkets([m])
+    ctx.account.setHoldings(m.yesTokenId, 30, 0.5)
+    ex.setTokenBalance(m.yesTokenId, 12, clock.now())
+    const sell = (price: number): OrderIntent => ({
+      tokenId: m.yesTokenId,
+      side: 'SELL',
+      price,
+      size: 30,
+      layer: 0,
+      quoteSide: 'ask',
+    })
+    await ex.run({ market: m, books, quote, orders: [sell(0.6)], now: clock.now() })
+    const first = ex.liveOrders()[0]
+    expect(first?.size).toBe(12)
+    // 8 of it sells: 4 settled shares are left, under the 5-share minimum, so the requote offers none.
+    ex.onTrade(makerSellFill(first?.id ?? '', 8, 0.6))
+    await ex.run({ market: m, books, quote, orders: [sell(0.62)], now: clock.now() })
+    expect(ex.liveOrders()).toEqual([])
+    expect(fake.posts).toEqual([1])
+  })
+
   test('BUYs of every market share one pUSD budget: each batch is fitted into what is free, nearest the touch first', async () => {
     const b = testMarket({ conditionId: `0x${'cd'.repeat(32)}`, yesTokenId: '3333', noTokenId: '4444' })
     const { ctx, fake, ex, clock, freeGauge } = setup({
@@ -619,7 +676,7 @@ describe('executor', () => {
     expect(fake.cancels.length).toBe(1)
   })
 
-  test('stop waits for a timed-out POST that lands after cancel-all, and cancels again', async () => {
+  test('stop waits for a timed-out POST that lands after the first sweep, and cancels it by id', async () => {
     const { fake, ex, clock } = setup()
     await ex.setMarkets([m])
     fake.script.post.push('late')
@@ -627,14 +684,15 @@ describe('executor', () => {
     expect(ex.liveOrders().map((o) => o.status)).toEqual(['unknown'])
     const stopped = ex.cancelEverything('stop', 5000)
     await Bun.sleep(2)
-    // The POST lands after the first cancel-all found nothing resting.
+    // The POST lands after the first listing found nothing resting.
     fake.hooks.land?.()
-    for (let i = 0; i < 20 && fake.cancelAlls.length < 2; i++) {
+    for (let i = 0; i < 20 && fake.cancels.length < 1; i++) {
       await Bun.sleep(1)
       clock.advance(100)
     }
     expect(await stopped).toBe(0)
-    expect(fake.cancelAlls).toEqual([0, 1])
+    expect(fake.cancels.length).toBe(1)
+    expect(fake.cancelAlls).toEqual([])
     expect(fake.resting.size).toBe(0)
   })
 

@@ -5,7 +5,7 @@ import { createExecutor } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { takerFeeUsd, tradeToFills } from './fills.ts'
 import { createOrderFactory } from './order-factory.ts'
-import { createRateBudget } from './rate-budget.ts'
+import { createOrderBudget } from './rate-budget.ts'
 import { parseUserFrame, type WireTrade, WireTradeSchema } from './user-channel-wire.ts'
 
 const m = testMarket({ feeExponent: 2 })
@@ -116,8 +116,9 @@ function setup() {
       inventory: () => {},
       rateLimited: () => {},
       collateralFree: () => {},
+      marketsWaiting: () => {},
     },
-    budget: createRateBudget(() => ctx.clock.now(), { random: () => 0.5 }),
+    budget: createOrderBudget({ clock: ctx.clock, log: ctx.log, random: () => 0.5 }),
     apiKey: OUR_KEY,
     rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000, postOnly: true }),
     markDirty: () => {},

@@ -1,90 +1,32 @@
-import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import type { Market } from '../../../schemas/domain.ts'
-import { DurationSchema } from '../../../schemas/duration.ts'
 import type { ExecuteHandler } from '../../../stages/io.ts'
+import { createBalanceRefresher } from './balance-refresh.ts'
 import { loadClobClient } from './client.ts'
 import { createCollateral } from './collateral.ts'
+import { type ClobConfig, ClobConfigSchema, RELOADABLE, rulesOf, tierOf } from './config.ts'
 import { createClobPort, type ExchangePort } from './exchange-port.ts'
-import { createExecutor, type Executor, type ExecutorRules } from './executor.ts'
+import { createExecutor, type Executor, type ExecutorStatus } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { createHeartbeat, type Heartbeat } from './heartbeat.ts'
 import { createOrderFactory } from './order-factory.ts'
-import { createRateBudget } from './rate-budget.ts'
+import { createOrderBudget } from './rate-budget.ts'
 import { createReconciler, type Reconciler } from './reconcile.ts'
+import { createTradingHttp } from './trading-http.ts'
 import { createUserChannel, type UserChannel, userChannelUrl } from './user-channel.ts'
 
-const RateLimitsSchema = z.strictObject({
-  safety: z
-    .number()
-    .gt(0)
-    .lte(1)
-    .default(0.8)
-    .describe(
-      'Fraction of each published limit we allow ourselves, in every window (POST /orders 1,000 per 10 s and 15,000 per 10 min, DELETE /orders alike, /data/orders 500 per 10 s, CLOB general 9,000 per 10 s)',
-    ),
-  backoff_max: DurationSchema.prefault('30s').describe(
-    'Longest pause of an endpoint after repeated 429s (doubling from 1 s, with jitter)',
-  ),
-})
+export { type ClobConfig, ClobConfigSchema } from './config.ts'
 
-export const ClobConfigSchema = z.strictObject({
-  requote_mid_ticks: z
-    .number()
-    .positive()
-    .default(1)
-    .describe('Requote a side when the mid moved at least this many ticks since it was quoted (REQUOTE_MID_TICKS)'),
-  requote_queue_levels: z
-    .number()
-    .int()
-    .nonnegative()
-    .default(2)
-    .describe(
-      'Requote a side when its best order is this many price levels behind the touch; 0 = never (REQUOTE_QUEUE_LEVELS)',
-    ),
-  order_max_age: DurationSchema.prefault('12s').describe(
-    'Requote a side when one of its orders is older than this (ORDER_MAX_AGE_SEC)',
-  ),
-  post_only: z.boolean().default(true).describe('Post-only GTC orders: an order that would cross is refused'),
-  heartbeat: z
-    .boolean()
-    .default(true)
-    .describe('Send exchange heartbeats, so the exchange cancels our orders ~15 s after the daemon dies'),
-  heartbeat_every: DurationSchema.prefault('5s').describe('Heartbeat period (the exchange allows 10 s + 5 s)'),
-  on_start: z
-    .enum(['cancel', 'adopt'])
-    .default('cancel')
-    .describe('Orders an earlier run left resting: cancel them, or adopt them as ours'),
-  reconcile_every: DurationSchema.prefault('30s').describe(
-    'Compare open orders, trades and Data API positions with ours this often',
-  ),
-  resolve_every: DurationSchema.prefault('2s').describe('Look up orders whose submit outcome is unknown this often'),
-  not_found_grace: DurationSchema.prefault('15s').describe(
-    'An unknown order the exchange still does not know this long after its submit was never placed',
-  ),
-  request_timeout: DurationSchema.prefault('5s').describe(
-    'An exchange call unanswered this long is ambiguous (orders become unknown, never assumed rejected)',
-  ),
-  stop_timeout: DurationSchema.prefault('10s').describe('How long stop() keeps trying to cancel every order'),
-  rate_limits: RateLimitsSchema.prefault({}).describe('Self-imposed request budget, under the published limits'),
-  collateral_reserve_usd: z
-    .number()
-    .nonnegative()
-    .default(0)
-    .describe(
-      'pUSD never committed to BUYs: each batch of BUYs is fitted, nearest the touch first, into the balance minus what resting BUYs reserve minus this',
-    ),
-})
-export type ClobConfig = z.infer<typeof ClobConfigSchema>
-
-const rulesOf = (cfg: ClobConfig): ExecutorRules => ({
-  requoteMidTicks: cfg.requote_mid_ticks,
-  requoteQueueLevels: cfg.requote_queue_levels,
-  orderMaxAgeMs: cfg.order_max_age,
-  postOnly: cfg.post_only,
-})
-
-const RELOADABLE = ['requote_mid_ticks', 'requote_queue_levels', 'order_max_age', 'collateral_reserve_usd'] as const
+/** The execute handler, plus what the daemon may read of it (/status) or tell it before start. */
+export interface ClobExecuteHandler extends ExecuteHandler<ClobConfig> {
+  /** Exchange mode, the signer's buckets and the markets waiting for them; undefined before start. */
+  status(): ExecutorStatus | undefined
+  /**
+   * Match time (ms) of the last fill the database holds, or when the last run stopped: the start back-fills trades
+   * from there, so fills matched while the daemon was down reach the database. Call before start().
+   */
+  backfillSince(ms: number): void
+}
 
 /**
  * Execute stage through @polymarket/clob-client-v2: diffs desired layers against resting orders, places and
@@ -104,7 +46,7 @@ export default definePlugin({
       with: { requote_mid_ticks: 2, on_start: 'adopt' },
     },
   ],
-  create(initial, ctx): ExecuteHandler<ClobConfig> {
+  create(initial, ctx): ClobExecuteHandler {
     let cfg = initial
     const { resources, clock } = ctx
     const log = ctx.log
@@ -127,10 +69,27 @@ export default definePlugin({
       'pUSD BUYs may still use: balance − reserved by resting BUYs − collateral_reserve_usd',
     )
     const collateral = createCollateral({ now: () => clock.now(), marginUsd: () => cfg.collateral_reserve_usd })
-    const budget = createRateBudget(() => clock.now(), {
+    const tokensLeft = ctx.metrics.gauge('rate_tokens_left', "Tokens left in the signer's rate-limit bucket", [
+      'bucket',
+    ])
+    const deferred = ctx.metrics.counter(
+      'orders_deferred_total',
+      'Orders and cancels not sent when wanted because the rate budget had no tokens for them',
+      ['bucket'],
+    )
+    const waitingGauge = ctx.metrics.gauge('markets_waiting_budget', 'Markets whose orders wait for the rate budget')
+    const tier = tierOf(cfg.rate_limits.tier)
+    const budget = createOrderBudget({
+      clock,
+      log,
       safety: cfg.rate_limits.safety,
       backoffMaxMs: cfg.rate_limits.backoff_max,
+      ...(tier ? { tier } : {}),
+      onDeferred: (bucket, n) => deferred.inc({ bucket }, n),
     })
+    const showTokens = () => {
+      for (const bucket of ['orders', 'cancels'] as const) tokensLeft.set({ bucket }, budget.state(bucket).tokens)
+    }
 
     let executor: Executor | undefined
     let port: ExchangePort | undefined
@@ -140,6 +99,7 @@ export default definePlugin({
     let markets: readonly Market[] = []
     const timers: (() => void)[] = []
     let stopped: Promise<void> | undefined
+    let backfillFrom: number | undefined
 
     const ready = (): Executor => {
       if (!executor) throw new Error('execute clob used before start()')
@@ -162,6 +122,7 @@ export default definePlugin({
               inventory: (tokenId, shares) => core.inventoryShares.set({ token_id: tokenId }, shares),
               rateLimited: () => rateLimited.inc(),
               collateralFree: (usd) => collateralFree.set(usd),
+              marketsWaiting: (n) => waitingGauge.set(n),
             }
           : {
               orderSent: () => {},
@@ -169,6 +130,7 @@ export default definePlugin({
               inventory: () => {},
               rateLimited: () => {},
               collateralFree: () => {},
+              marketsWaiting: () => {},
             },
         budget,
         apiKey,
@@ -199,6 +161,12 @@ export default definePlugin({
           log.info(`CLOB client ready for ${factory.maker} (API key from ${built.credsSource})`)
           port = createClobPort({
             client: built.client,
+            trading: createTradingHttp({
+              host: resources.exchange.clobUrl,
+              creds: built.creds,
+              signer,
+              onHeaders: (bucket, headers) => budget.onHeaders(bucket, headers),
+            }),
             clock,
             dataApiUrl: resources.exchange.dataApiUrl,
             timeoutMs: cfg.request_timeout,
@@ -216,8 +184,9 @@ export default definePlugin({
             markets: () => markets,
             setDrift: (tokenId, d) => drift.set({ token_id: tokenId }, d),
             collateral,
+            signal: ctx.signal,
           })
-          await reconciler.atStart(cfg.on_start)
+          await reconciler.atStart(cfg.on_start, backfillFrom)
           if (cfg.heartbeat) {
             heartbeat = createHeartbeat({
               port: p,
@@ -230,6 +199,16 @@ export default definePlugin({
             heartbeat.start()
           }
           const rec = reconciler
+          const refresher = createBalanceRefresher({ port: p, clock, log })
+          const protocolOf = (conditionId: string) =>
+            markets.find((mk) => mk.conditionId === conditionId)?.protocol ?? 'v1'
+          const offFill = ctx.events.on('fill', (e) =>
+            refresher.fillSeen(e.fill.tokenId, protocolOf(e.fill.conditionId)),
+          )
+          timers.push(() => {
+            offFill()
+            refresher.stop()
+          })
           channel = createUserChannel({
             url: userChannelUrl(resources.exchange.wsUrl),
             auth: { apiKey, secret: built.creds.secret, passphrase: built.creds.passphrase },
@@ -265,6 +244,7 @@ export default definePlugin({
             ),
           )
           timers.push(clock.setInterval(() => background('reconciliation', () => rec.periodic()), cfg.reconcile_every))
+          timers.push(clock.setInterval(showTokens, 1000))
         } else {
           executor = executorFor(undefined, apiKey)
           log.info(`dry run: orders for ${factory.maker} are signed and logged, nothing is sent`)
@@ -283,6 +263,12 @@ export default definePlugin({
       },
       liveOrders(conditionId) {
         return executor ? executor.liveOrders(conditionId) : []
+      },
+      status() {
+        return executor?.status()
+      },
+      backfillSince(ms) {
+        backfillFrom = ms
       },
       stop() {
         stopped ??= (async () => {

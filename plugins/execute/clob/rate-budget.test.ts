@@ -1,144 +1,127 @@
 import { describe, expect, test } from 'bun:test'
-import { createRateBudget, endpointFor, parseRetryAfter, type WindowLimit } from './rate-budget.ts'
+import { createManualClock } from '../../../pipeline/clock.ts'
+import { createMemoryLogger } from '../../../pipeline/logger.ts'
+import { createOrderBudget, PRIORITY } from './rate-budget.ts'
 
-function clock(start = 1_760_000_000_000) {
-  let t = start
-  return {
-    now: () => t,
-    advance: (ms: number) => {
-      t += ms
-    },
-  }
+function setup(tier?: Parameters<typeof createOrderBudget>[0]['tier']) {
+  const clock = createManualClock()
+  const { log, lines } = createMemoryLogger()
+  const deferred: number[] = []
+  const budget = createOrderBudget({
+    clock,
+    log,
+    safety: 1,
+    random: () => 0.5,
+    onDeferred: (_b, n) => deferred.push(n),
+    ...(tier ? { tier } : {}),
+  })
+  return { clock, lines, budget, deferred }
 }
 
-describe('token buckets under the published limits', () => {
-  test('a fresh budget grants its burst, then asks to wait for the refill', () => {
-    const c = clock()
-    // 100 per 10 s at safety 0.8, burst 25 %: capacity 20, refill 60 per 10 s.
-    const rb = createRateBudget(c.now, { limits: { 'post-order': [{ limit: 100, windowMs: 10_000 }] } })
-    for (let i = 0; i < 20; i++) expect(rb.tryAcquire('post-order').ok).toBe(true)
-    const denied = rb.tryAcquire('post-order')
-    expect(denied.ok).toBe(false)
-    if (!denied.ok) {
-      expect(denied.waitMs).toBe(Math.ceil(10_000 / 60))
-      expect(denied.reason).toBe('rate budget')
+const settle = () => new Promise((r) => setTimeout(r, 0))
+
+describe('per-signer order budget', () => {
+  test('Standard tier by default: a burst of 60 orders, then 40 a second; 120 cancels, then 80 a second', async () => {
+    const { budget, clock } = setup()
+    expect(await budget.acquire('orders', 60, { priority: PRIORITY.initial, maxWaitMs: 0 })).toBe(0)
+    expect(await budget.acquire('orders', 1, { priority: PRIORITY.initial, maxWaitMs: 0 })).toBeGreaterThan(0)
+    clock.advance(1000)
+    expect(await budget.acquire('orders', 40, { priority: PRIORITY.initial, maxWaitMs: 0 })).toBe(0)
+    expect(budget.burst('cancels')).toBe(120)
+    // Never admitted whole: the caller must split.
+    expect(await budget.acquire('cancels', 121, { priority: PRIORITY.protect, maxWaitMs: 10_000 })).toBe(
+      Number.POSITIVE_INFINITY,
+    )
+  })
+
+  test('when tokens are short they go by priority, not arrival: initial placements first, then the requote furthest off', async () => {
+    const { budget, clock, deferred } = setup({
+      name: 'tiny',
+      orders: { perSec: 10, burst: 10 },
+      cancels: { perSec: 10, burst: 10 },
+    })
+    await budget.acquire('orders', 10, { priority: PRIORITY.initial, maxWaitMs: 0 })
+    const order: string[] = []
+    const wait = (name: string, p: Promise<number>) => p.then((w) => order.push(`${name}:${w === 0 ? 'ok' : 'late'}`))
+    const near = wait(
+      'requote near',
+      budget.acquire('orders', 5, { priority: PRIORITY.requote, distance: 1, maxWaitMs: 5000 }),
+    )
+    const far = wait(
+      'requote far',
+      budget.acquire('orders', 5, { priority: PRIORITY.requote, distance: 4, maxWaitMs: 5000 }),
+    )
+    const first = wait('initial', budget.acquire('orders', 5, { priority: PRIORITY.initial, maxWaitMs: 5000 }))
+    clock.advance(500)
+    await settle()
+    clock.advance(500)
+    await settle()
+    clock.advance(500)
+    await Promise.all([near, far, first])
+    expect(order).toEqual(['initial:ok', 'requote far:ok', 'requote near:ok'])
+    // One that cannot be served within its wait is deferred, nothing taken, and counted.
+    expect(await budget.acquire('orders', 10, { priority: PRIORITY.requote, maxWaitMs: 10 })).toBeGreaterThan(10)
+    expect(deferred).toEqual([10])
+  })
+
+  test('a 429 blocks the bucket for Retry-After; a protective cancel waits it out, a requote is deferred at once', async () => {
+    const { budget, clock } = setup()
+    expect(budget.onThrottled('cancels', '2')).toBe(2000)
+    expect(await budget.acquire('cancels', 1, { priority: PRIORITY.requoteCancel, maxWaitMs: 5000 })).toBe(2000)
+    let granted = false
+    const p = budget.acquire('cancels', 1, { priority: PRIORITY.protect, maxWaitMs: 5000, throughBackoff: true })
+    void p.then(() => {
+      granted = true
+    })
+    clock.advance(1999)
+    await settle()
+    expect(granted).toBe(false)
+    clock.advance(100)
+    expect(await p).toBe(0)
+  })
+
+  test('headers set the tokens left (never above our count) and the tier; a malformed one is logged by name and ignored', () => {
+    const { budget, lines } = setup()
+    budget.onHeaders('orders', new Headers({ 'Poly-RateLimit-Tier': 'standard', 'Poly-RateLimit-Remaining': '12' }))
+    expect(budget.state('orders').tokens).toBe(12)
+    budget.onHeaders('orders', new Headers({ 'Poly-RateLimit-Remaining': 'lots', 'Poly-RateLimit-Reset': 'soon' }))
+    expect(budget.state('orders').tokens).toBe(12)
+    expect(
+      lines.filter((l) => l.includes('rate-limit header malformed: poly-ratelimit-remaining="lots"')),
+    ).toHaveLength(1)
+    expect(lines.filter((l) => l.includes('rate-limit header malformed: poly-ratelimit-reset="soon"'))).toHaveLength(1)
+    // Negative after a cancel-all: the bucket waits until it refills past zero.
+    budget.onHeaders('cancels', new Headers({ 'Poly-RateLimit-Remaining': '-40' }))
+    expect(budget.waitMs('cancels', 40)).toBe(Math.ceil(80 / 0.08))
+    // An unknown, larger tier: its burst comes from Poly-RateLimit-Limit.
+    budget.onHeaders('orders', new Headers({ 'Poly-RateLimit-Tier': 'pro', 'Poly-RateLimit-Limit': '600' }))
+    expect(budget.burst('orders')).toBe(600)
+    expect(budget.state('orders').perSec).toBe(400)
+  })
+
+  test('a configured tier is kept whatever the headers name', () => {
+    const { budget } = setup({
+      name: 'configured',
+      orders: { perSec: 400, burst: 600 },
+      cancels: { perSec: 800, burst: 1200 },
+    })
+    budget.onHeaders('orders', new Headers({ 'Poly-RateLimit-Tier': 'standard', 'Poly-RateLimit-Limit': '60' }))
+    expect(budget.burst('orders')).toBe(600)
+  })
+
+  test('nothing holds a healthy account to 15 batches a second: a larger tier is spent at its own rate', async () => {
+    const { budget, clock } = setup({
+      name: 'large',
+      orders: { perSec: 600, burst: 900 },
+      cancels: { perSec: 1200, burst: 1800 },
+    })
+    let batches = 0
+    // Ten seconds of batches of 15, as many as admitted every 10 ms.
+    for (let t = 0; t < 10_000; t += 10) {
+      while ((await budget.acquire('orders', 15, { priority: PRIORITY.requote, maxWaitMs: 0 })) === 0) batches++
+      clock.advance(10)
     }
-    c.advance(Math.ceil(10_000 / 60))
-    expect(rb.tryAcquire('post-order').ok).toBe(true)
+    // The burst (60 batches) plus 600 orders a second: 40 batches a second, not 15.
+    expect(batches).toBeGreaterThanOrEqual(60 + 10 * 39)
   })
-
-  test('a refused request takes nothing', () => {
-    const c = clock()
-    const rb = createRateBudget(c.now, { limits: { 'post-orders': [{ limit: 40, windowMs: 10_000 }] } })
-    expect(rb.tryAcquire('post-orders', 8).ok).toBe(true)
-    expect(rb.tryAcquire('post-orders', 8).ok).toBe(false)
-    expect(rb.state('post-orders').available).toBe(0)
-  })
-
-  test('a request larger than a bucket can never be granted', () => {
-    const rb = createRateBudget(clock().now, { limits: { 'cancel-all': [{ limit: 10, windowMs: 10_000 }] } })
-    expect(rb.waitMs('cancel-all', 50)).toBe(Number.POSITIVE_INFINITY)
-    expect(rb.tryAcquire('cancel-all', 50).ok).toBe(false)
-  })
-
-  test('every CLOB request also draws on the general budget', () => {
-    const c = clock()
-    const rb = createRateBudget(c.now, { general: { limit: 40, windowMs: 10_000 } })
-    let granted = 0
-    for (let i = 0; i < 50; i++) if (rb.tryAcquire(i % 2 ? 'book' : 'data-orders').ok) granted += 1
-    expect(granted).toBe(8)
-  })
-
-  test('property: no sliding window ever sees more than safety × limit', () => {
-    const limits: WindowLimit[] = [
-      { limit: 100, windowMs: 10_000 },
-      { limit: 1500, windowMs: 600_000 },
-    ]
-    for (const seed of [1, 2, 3]) {
-      const c = clock()
-      let s = seed
-      const rand = () => {
-        s = (s * 1103515245 + 12345) % 2 ** 31
-        return s / 2 ** 31
-      }
-      const rb = createRateBudget(c.now, { safety: 0.8, limits: { 'post-order': limits } })
-      const grants: number[] = []
-      // Greedy bursts and idle gaps for 40 simulated minutes.
-      while (c.now() < 1_760_000_000_000 + 2_400_000) {
-        const n = Math.floor(rand() * 30)
-        for (let i = 0; i < n; i++) if (rb.tryAcquire('post-order').ok) grants.push(c.now())
-        c.advance(rand() < 0.9 ? Math.floor(rand() * 200) : Math.floor(rand() * 20_000))
-      }
-      expect(grants.length).toBeGreaterThan(1000)
-      for (const w of limits) {
-        let lo = 0
-        for (let hi = 0; hi < grants.length; hi++) {
-          while ((grants[hi] as number) - (grants[lo] as number) >= w.windowMs) lo += 1
-          expect(hi - lo + 1).toBeLessThanOrEqual(Math.floor(w.limit * 0.8))
-        }
-      }
-    }
-  })
-})
-
-describe('back-off on 429', () => {
-  test('Retry-After in seconds is honoured', () => {
-    const c = clock()
-    const rb = createRateBudget(c.now)
-    expect(rb.onThrottled('post-orders', '3')).toBe(3000)
-    const g = rb.tryAcquire('post-orders')
-    expect(g.ok).toBe(false)
-    if (!g.ok) expect(g.reason).toBe('backing off after 429')
-    c.advance(2999)
-    expect(rb.tryAcquire('post-orders').ok).toBe(false)
-    c.advance(1)
-    expect(rb.tryAcquire('post-orders').ok).toBe(true)
-  })
-
-  test('Retry-After as an HTTP date', () => {
-    const c = clock(Date.UTC(2026, 0, 1, 12, 0, 0))
-    const rb = createRateBudget(c.now)
-    expect(rb.onThrottled('delete-orders', 'Thu, 01 Jan 2026 12:00:07 GMT')).toBe(7000)
-  })
-
-  test('without Retry-After: exponential, capped, reset by a success; other endpoints unaffected', () => {
-    const c = clock()
-    const rb = createRateBudget(c.now, { backoffBaseMs: 1000, backoffMaxMs: 8000, random: () => 0.5 })
-    expect([1, 2, 3, 4, 5].map(() => rb.onThrottled('post-orders'))).toEqual([1000, 2000, 4000, 8000, 8000])
-    expect(rb.state('post-orders').consecutive429).toBe(5)
-    expect(rb.tryAcquire('book').ok).toBe(true)
-    rb.onSuccess('post-orders')
-    expect(rb.onThrottled('post-orders')).toBe(1000)
-    expect(rb.state('post-orders').total429).toBe(6)
-  })
-
-  test('a 429 storm never throws and keeps the endpoint blocked', () => {
-    const c = clock()
-    const rb = createRateBudget(c.now, { random: () => 0.99 })
-    for (let i = 0; i < 1000; i++) {
-      const d = rb.onThrottled('post-order')
-      expect(d).toBeLessThanOrEqual(60_000 * 1.2)
-      c.advance(10)
-    }
-    expect(rb.state('post-order').blockedForMs).toBeGreaterThan(0)
-  })
-
-  test('parseRetryAfter', () => {
-    expect(parseRetryAfter(undefined, 0)).toBeUndefined()
-    expect(parseRetryAfter('', 0)).toBeUndefined()
-    expect(parseRetryAfter('soon', 0)).toBeUndefined()
-    expect(parseRetryAfter(2, 0)).toBe(2000)
-    expect(parseRetryAfter(' 1.5 ', 0)).toBe(1500)
-  })
-})
-
-test('endpointFor maps CLOB paths to their limit classes', () => {
-  expect(endpointFor('POST', '/order')).toBe('post-order')
-  expect(endpointFor('DELETE', '/order')).toBe('delete-order')
-  expect(endpointFor('POST', '/orders')).toBe('post-orders')
-  expect(endpointFor('DELETE', '/orders')).toBe('delete-orders')
-  expect(endpointFor('DELETE', '/cancel-all')).toBe('cancel-all')
-  expect(endpointFor('GET', '/data/order/0xabc')).toBe('data-orders')
-  expect(endpointFor('GET', '/data/trades')).toBe('data-trades')
-  expect(endpointFor('POST', '/v1/heartbeats')).toBe('clob-other')
 })

@@ -1,258 +1,354 @@
+import type { Clock } from '../../../pipeline/clock.ts'
+import type { Logger } from '../../../pipeline/logger.ts'
+import { parseRetryAfter } from './request-budget.ts'
+
 /**
- * A self-imposed request budget under Polymarket's published limits (protocol §2.5), so the exchange's
- * throttle is never what paces us. Token buckets, one per published window, sized so that no sliding window
- * of that length ever sees more than `safety` × the limit: capacity = L·s·f and refill = L·s·(1−f) per window
- * (a bucket that starts full grants at most capacity + refill·W in any window W). A 429 blocks the endpoint
- * class for Retry-After when the server sends it, otherwise for an exponential back-off, and drains its
- * buckets. Pure apart from the injected clock and random source.
+ * The per-signer trading budget (protocol §7.2): each signer has an **order** bucket (POST /order 1, POST /orders
+ * one per order) and a **cancel** bucket (DELETE /order 1, DELETE /orders one per id, cancel-all 1 + one per
+ * order cancelled). A batch is admitted only whole, so one costing more than the burst never is: callers split by
+ * `burst()`. The tier (Standard by default: orders 40/s burst 60, cancels 80/s burst 120) is refined from the
+ * `Poly-RateLimit-*` headers of every trading answer, or fixed by config. A 429 blocks the bucket for
+ * `Retry-After` (or an exponential back-off) and empties it.
+ *
+ * When tokens are short they go by priority, not by arrival: protective cancels first, then requote cancels, then
+ * a market's first placement, then requotes, furthest from where they should be first. A waiter that cannot be
+ * served within its wait is deferred (nothing taken) and told how long the budget needs.
  */
 
-export type Endpoint =
-  | 'post-order'
-  | 'post-orders'
-  | 'delete-order'
-  | 'delete-orders'
-  | 'cancel-all'
-  | 'cancel-market-orders'
-  | 'data-orders'
-  | 'data-trades'
-  | 'book'
-  | 'books'
-  | 'price'
-  | 'midpoint'
-  | 'tick-size'
-  | 'api-keys'
-  | 'balance-allowance'
-  | 'clob-other'
+export type BucketName = 'orders' | 'cancels'
 
-export interface WindowLimit {
-  readonly limit: number
-  readonly windowMs: number
+export interface BucketLimit {
+  /** Tokens refilled per second. */
+  readonly perSec: number
+  /** Capacity: the largest batch ever admitted. */
+  readonly burst: number
 }
 
-const S10 = 10_000
-const M10 = 600_000
-
-/** Published limits per endpoint class (DOCS rate-limits). Every CLOB request also counts against CLOB general. */
-export const PUBLISHED_LIMITS: Readonly<Record<Endpoint, readonly WindowLimit[]>> = {
-  'post-order': [
-    { limit: 3500, windowMs: S10 },
-    { limit: 36_000, windowMs: M10 },
-  ],
-  'post-orders': [
-    { limit: 1000, windowMs: S10 },
-    { limit: 15_000, windowMs: M10 },
-  ],
-  'delete-order': [
-    { limit: 3000, windowMs: S10 },
-    { limit: 30_000, windowMs: M10 },
-  ],
-  'delete-orders': [
-    { limit: 1000, windowMs: S10 },
-    { limit: 15_000, windowMs: M10 },
-  ],
-  'cancel-all': [
-    { limit: 250, windowMs: S10 },
-    { limit: 6000, windowMs: M10 },
-  ],
-  'cancel-market-orders': [
-    { limit: 1000, windowMs: S10 },
-    { limit: 1500, windowMs: M10 },
-  ],
-  'data-orders': [{ limit: 500, windowMs: S10 }],
-  'data-trades': [{ limit: 500, windowMs: S10 }],
-  book: [{ limit: 1500, windowMs: S10 }],
-  books: [{ limit: 500, windowMs: S10 }],
-  price: [{ limit: 1500, windowMs: S10 }],
-  midpoint: [{ limit: 1500, windowMs: S10 }],
-  'tick-size': [{ limit: 200, windowMs: S10 }],
-  'api-keys': [{ limit: 100, windowMs: S10 }],
-  'balance-allowance': [{ limit: 200, windowMs: S10 }],
-  'clob-other': [],
+export interface TierLimits {
+  readonly name: string
+  readonly orders: BucketLimit
+  readonly cancels: BucketLimit
 }
 
-export const CLOB_GENERAL_LIMIT: WindowLimit = { limit: 9000, windowMs: S10 }
-
-/** Endpoint class of a CLOB request. `path` without host or query. */
-export function endpointFor(method: string, path: string): Endpoint {
-  const m = method.toUpperCase()
-  if (path === '/order') return m === 'DELETE' ? 'delete-order' : 'post-order'
-  if (path === '/orders') return m === 'DELETE' ? 'delete-orders' : 'post-orders'
-  if (path === '/cancel-all') return 'cancel-all'
-  if (path === '/cancel-market-orders') return 'cancel-market-orders'
-  if (path === '/data/orders' || path.startsWith('/data/order/')) return 'data-orders'
-  if (path === '/data/trades') return 'data-trades'
-  if (path === '/book') return 'book'
-  if (path === '/books') return 'books'
-  if (path === '/price' || path === '/prices') return 'price'
-  if (path === '/midpoint' || path === '/midpoints') return 'midpoint'
-  if (path === '/tick-size') return 'tick-size'
-  if (path.startsWith('/auth/')) return 'api-keys'
-  if (path.startsWith('/balance-allowance')) return 'balance-allowance'
-  return 'clob-other'
+/** The lowest tier, as third-party clients transcribe it (§7.2): the safe assumption until headers say more. */
+export const STANDARD_TIER: TierLimits = {
+  name: 'standard',
+  orders: { perSec: 40, burst: 60 },
+  cancels: { perSec: 80, burst: 120 },
 }
 
-export interface RateBudgetOptions {
-  /** Fraction of each published limit we allow ourselves. Default 0.8. */
-  readonly safety?: number
-  /** Share of the budget available as an instant burst. Default 0.25. */
-  readonly burstFraction?: number
-  /** First back-off after a 429 without Retry-After (ms). Default 1 000. */
-  readonly backoffBaseMs?: number
-  /** Longest back-off (ms). Default 60 000. */
-  readonly backoffMaxMs?: number
-  /** Override limits per endpoint (tests, or when Polymarket raises them). */
-  readonly limits?: Partial<Record<Endpoint, readonly WindowLimit[]>>
-  readonly general?: WindowLimit
-  /** [0, 1) source for back-off jitter; default Math.random. */
-  readonly random?: () => number
+/** Tiers whose figures are known, by the `Poly-RateLimit-Tier` spelling (lower case). */
+export const KNOWN_TIERS: Readonly<Record<string, TierLimits>> = { standard: STANDARD_TIER }
+
+/** Lower goes first. */
+export const PRIORITY = {
+  /** Pulls, halts, markets gone: risk-reducing cancels. */
+  protect: 0,
+  /** A requote's cancels (they also reduce what rests). */
+  requoteCancel: 1,
+  /** A market with nothing resting on that side yet. */
+  initial: 2,
+  /** Replacing quotes that moved; ties broken by `distance`. */
+  requote: 3,
+} as const
+
+export interface Want {
+  readonly priority: number
+  /** Within a priority, larger first (ticks between where the quote rests and where it should be). */
+  readonly distance?: number
+  /** Longest wait for the tokens; 0 = now or never. */
+  readonly maxWaitMs: number
+  /** Wait out a 429 back-off too (protective cancels); otherwise a back-off defers at once. */
+  readonly throughBackoff?: boolean
 }
 
-export type Grant = { readonly ok: true } | { readonly ok: false; readonly waitMs: number; readonly reason: string }
-
-export interface EndpointState {
-  readonly endpoint: Endpoint
-  /** ms until the back-off ends (0 when not backing off). */
+export interface BucketState {
+  readonly bucket: BucketName
+  readonly tokens: number
+  readonly burst: number
+  readonly perSec: number
   readonly blockedForMs: number
-  readonly consecutive429: number
+  readonly waiters: number
+  readonly deferredOrders: number
   readonly total429: number
-  /** Tokens left in the tightest bucket. */
-  readonly available: number
 }
 
-export interface RateBudget {
-  /** Takes `cost` requests for `endpoint` now if every bucket allows; otherwise takes nothing and says how long to wait. */
-  tryAcquire(endpoint: Endpoint, cost?: number): Grant
-  /** ms until `cost` requests could be granted (0 = now). Infinity when `cost` exceeds a bucket. */
-  waitMs(endpoint: Endpoint, cost?: number): number
-  /** A 429 arrived; `retryAfter` is the header (seconds or HTTP date), if any. Returns the back-off in ms. */
-  onThrottled(endpoint: Endpoint, retryAfter?: string | number | null): number
-  /** A request of this class succeeded: the back-off streak restarts. */
-  onSuccess(endpoint: Endpoint): void
-  state(endpoint: Endpoint): EndpointState
+export interface OrderBudget {
+  /** Takes `cost` tokens, waiting in priority order up to `want.maxWaitMs`. 0 when taken, else ms still needed. */
+  acquire(bucket: BucketName, cost: number, want: Want): Promise<number>
+  /** Gives back tokens taken for a request that was never sent. */
+  refund(bucket: BucketName, cost: number): void
+  /** ms until `cost` tokens could be taken, ignoring the queue (0 = now). */
+  waitMs(bucket: BucketName, cost?: number): number
+  /** The largest batch the bucket admits. */
+  burst(bucket: BucketName): number
+  /** `Poly-RateLimit-*` headers of a trading answer for `bucket`. */
+  onHeaders(bucket: BucketName, headers: Headers): void
+  /** A 429 for `bucket`; `retryAfter` is the header or body value. Returns the back-off in ms. */
+  onThrottled(bucket: BucketName, retryAfter?: string | number | null): number
+  onSuccess(bucket: BucketName): void
+  state(bucket: BucketName): BucketState
+  tier(): TierLimits
+}
+
+export interface OrderBudgetOptions {
+  readonly clock: Clock
+  readonly log: Logger
+  /** Fixed by config: headers then only correct the tokens left, never the limits. */
+  readonly tier?: TierLimits
+  /** Fraction of the refill rate we allow ourselves. Default 0.9. */
+  readonly safety?: number
+  readonly backoffBaseMs?: number
+  readonly backoffMaxMs?: number
+  readonly random?: () => number
+  /** Orders deferred (not sent now for lack of tokens). */
+  readonly onDeferred?: (bucket: BucketName, orders: number) => void
+}
+
+interface Waiter {
+  readonly cost: number
+  readonly want: Want
+  readonly seq: number
+  resolve(waitMs: number): void
+  cancelTimer?: () => void
 }
 
 interface Bucket {
-  readonly capacity: number
-  /** tokens per ms */
-  readonly rate: number
+  limit: BucketLimit
   tokens: number
   last: number
+  blockedUntil: number
+  consecutive429: number
+  total429: number
+  deferred: number
+  readonly queue: Waiter[]
 }
 
-interface Backoff {
-  until: number
-  consecutive: number
-  total: number
-}
+const HEADER = {
+  tier: 'poly-ratelimit-tier',
+  limit: 'poly-ratelimit-limit',
+  remaining: 'poly-ratelimit-remaining',
+  reset: 'poly-ratelimit-reset',
+  warning: 'poly-ratelimit-warning',
+} as const
 
-/** Retry-After in ms: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | number | null | undefined, now: number): number | undefined {
-  if (value === null || value === undefined || value === '') return undefined
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined
-  const trimmed = value.trim()
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000
-  const at = Date.parse(trimmed)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
-}
+/** A malformed header is said once this often per header name. */
+const MALFORMED_LOG_EVERY_MS = 60_000
 
-export function createRateBudget(now: () => number, options: RateBudgetOptions = {}): RateBudget {
-  const safety = options.safety ?? 0.8
-  const burst = options.burstFraction ?? 0.25
-  const baseMs = options.backoffBaseMs ?? 1000
-  const maxMs = options.backoffMaxMs ?? 60_000
-  const random = options.random ?? Math.random
-  const limits = { ...PUBLISHED_LIMITS, ...options.limits }
+const ahead = (a: Waiter, b: Waiter) =>
+  a.want.priority - b.want.priority || (b.want.distance ?? 0) - (a.want.distance ?? 0) || a.seq - b.seq
 
-  const makeBucket = (w: WindowLimit): Bucket => {
-    const budget = w.limit * safety
-    const capacity = Math.max(1, Math.floor(budget * burst))
-    return { capacity, rate: Math.max(0, budget - capacity) / w.windowMs, tokens: capacity, last: now() }
-  }
-  const general = makeBucket(options.general ?? CLOB_GENERAL_LIMIT)
-  const buckets = new Map<Endpoint, Bucket[]>()
-  const backoffs = new Map<Endpoint, Backoff>()
+export function createOrderBudget(opts: OrderBudgetOptions): OrderBudget {
+  const { clock, log } = opts
+  const safety = opts.safety ?? 0.9
+  const baseMs = opts.backoffBaseMs ?? 1000
+  const maxMs = opts.backoffMaxMs ?? 60_000
+  const random = opts.random ?? Math.random
+  const fixed = opts.tier
+  let tier: TierLimits = fixed ?? STANDARD_TIER
+  let seq = 0
+  const now = () => clock.now()
+  const malformedAt = new Map<string, number>()
+  let warnedWarningMode = false
+  const unknownTiers = new Set<string>()
 
-  const bucketsOf = (e: Endpoint): Bucket[] => {
-    let b = buckets.get(e)
-    if (!b) {
-      b = [...limits[e].map(makeBucket), general]
-      buckets.set(e, b)
-    }
-    return b
-  }
-  const backoffOf = (e: Endpoint): Backoff => {
-    let b = backoffs.get(e)
-    if (!b) {
-      b = { until: 0, consecutive: 0, total: 0 }
-      backoffs.set(e, b)
-    }
-    return b
-  }
-  const refill = (b: Bucket, t: number): void => {
+  const makeBucket = (limit: BucketLimit): Bucket => ({
+    limit,
+    tokens: limit.burst,
+    last: now(),
+    blockedUntil: 0,
+    consecutive429: 0,
+    total429: 0,
+    deferred: 0,
+    queue: [],
+  })
+  const buckets: Record<BucketName, Bucket> = { orders: makeBucket(tier.orders), cancels: makeBucket(tier.cancels) }
+  let wake: (() => void) | undefined
+
+  const rate = (b: Bucket) => (b.limit.perSec * safety) / 1000
+  function refill(b: Bucket): void {
+    const t = now()
     if (t > b.last) {
-      b.tokens = Math.min(b.capacity, b.tokens + (t - b.last) * b.rate)
+      b.tokens = Math.min(b.limit.burst, b.tokens + (t - b.last) * rate(b))
       b.last = t
     }
   }
+  function need(b: Bucket, cost: number, queued = 0): number {
+    refill(b)
+    const blocked = Math.max(0, b.blockedUntil - now())
+    const short = cost + queued - b.tokens
+    return Math.max(blocked, short > 0 ? Math.ceil(short / rate(b)) : 0)
+  }
 
-  const waitMs = (endpoint: Endpoint, cost = 1): number => {
-    const t = now()
-    let wait = Math.max(0, backoffOf(endpoint).until - t)
-    for (const b of bucketsOf(endpoint)) {
-      refill(b, t)
-      if (cost > b.capacity) return Number.POSITIVE_INFINITY
-      if (b.tokens < cost) wait = Math.max(wait, Math.ceil((cost - b.tokens) / b.rate))
+  function pump(): void {
+    wake?.()
+    wake = undefined
+    let next = Number.POSITIVE_INFINITY
+    for (const b of Object.values(buckets)) {
+      for (;;) {
+        const head = b.queue[0]
+        if (!head) break
+        const wait = need(b, head.cost)
+        if (wait > 0) {
+          next = Math.min(next, wait)
+          break
+        }
+        b.queue.shift()
+        b.tokens -= head.cost
+        head.cancelTimer?.()
+        head.resolve(0)
+      }
     }
-    return wait
+    if (Number.isFinite(next)) wake = clock.setTimeout(pump, Math.max(1, next))
+  }
+
+  function malformed(name: string, value: string): void {
+    const t = now()
+    if (t - (malformedAt.get(name) ?? Number.NEGATIVE_INFINITY) < MALFORMED_LOG_EVERY_MS) return
+    malformedAt.set(name, t)
+    log.warn(`rate-limit header malformed: ${name}=${JSON.stringify(value)}; keeping the current estimate`)
+  }
+  function numberHeader(headers: Headers, name: string): number | undefined {
+    const raw = headers.get(name)
+    if (raw === null) return undefined
+    const n = Number(raw.trim())
+    if (raw.trim() === '' || !Number.isFinite(n)) {
+      malformed(name, raw)
+      return undefined
+    }
+    return n
+  }
+
+  function setTier(next: TierLimits): void {
+    if (next.name === tier.name && next.orders === tier.orders && next.cancels === tier.cancels) return
+    log.info(
+      `rate-limit tier ${next.name}: orders ${next.orders.perSec}/s burst ${next.orders.burst}, ` +
+        `cancels ${next.cancels.perSec}/s burst ${next.cancels.burst}`,
+    )
+    tier = next
+    for (const name of ['orders', 'cancels'] as const) {
+      const b = buckets[name]
+      refill(b)
+      b.limit = next[name]
+      b.tokens = Math.min(b.tokens, b.limit.burst)
+    }
   }
 
   return {
-    tryAcquire(endpoint, cost = 1) {
-      const wait = waitMs(endpoint, cost)
-      if (wait > 0) {
-        const blocked = backoffOf(endpoint).until > now()
-        return { ok: false, waitMs: wait, reason: blocked ? 'backing off after 429' : 'rate budget' }
+    acquire(bucket, cost, want) {
+      const b = buckets[bucket]
+      const blocked = b.blockedUntil - now()
+      if (cost > b.limit.burst) return Promise.resolve(Number.POSITIVE_INFINITY)
+      if (blocked > 0 && !want.throughBackoff) {
+        b.deferred += cost
+        opts.onDeferred?.(bucket, cost)
+        return Promise.resolve(blocked)
       }
-      for (const b of bucketsOf(endpoint)) b.tokens -= cost
-      return { ok: true }
+      return new Promise<number>((resolve) => {
+        const w: Waiter = { cost, want, seq: seq++, resolve }
+        const at = b.queue.findIndex((x) => ahead(w, x) < 0)
+        if (at < 0) b.queue.push(w)
+        else b.queue.splice(at, 0, w)
+        pump()
+        if (!b.queue.includes(w)) return
+        const queued = b.queue.slice(0, b.queue.indexOf(w)).reduce((s, x) => s + x.cost, 0)
+        const wait = need(b, cost, queued)
+        if (want.maxWaitMs <= 0 || wait > want.maxWaitMs) {
+          b.queue.splice(b.queue.indexOf(w), 1)
+          b.deferred += cost
+          opts.onDeferred?.(bucket, cost)
+          pump()
+          resolve(Math.max(1, wait))
+          return
+        }
+        w.cancelTimer = clock.setTimeout(() => {
+          const i = b.queue.indexOf(w)
+          if (i < 0) return
+          b.queue.splice(i, 1)
+          b.deferred += cost
+          opts.onDeferred?.(bucket, cost)
+          resolve(Math.max(1, need(b, cost)))
+          pump()
+        }, want.maxWaitMs)
+      })
     },
-    waitMs,
-    onThrottled(endpoint, retryAfter) {
-      const t = now()
-      const b = backoffOf(endpoint)
-      b.consecutive += 1
-      b.total += 1
-      const told = parseRetryAfter(retryAfter, t)
-      // Exponential with ±20 % jitter so several clients do not retry in step.
-      const exp = Math.min(maxMs, baseMs * 2 ** (b.consecutive - 1)) * (0.8 + 0.4 * random())
-      const delay = told ?? Math.round(exp)
-      b.until = Math.max(b.until, t + delay)
-      // The exchange says we are over: start refilling from empty.
-      for (const bucket of bucketsOf(endpoint)) {
-        refill(bucket, t)
-        if (bucket !== general) bucket.tokens = 0
+    refund(bucket, cost) {
+      const b = buckets[bucket]
+      refill(b)
+      b.tokens = Math.min(b.limit.burst, b.tokens + cost)
+      pump()
+    },
+    waitMs: (bucket, cost = 1) => need(buckets[bucket], cost),
+    burst: (bucket) => buckets[bucket].limit.burst,
+    onHeaders(bucket, headers) {
+      const b = buckets[bucket]
+      const tierName = headers.get(HEADER.tier)
+      if (tierName !== null && !fixed) {
+        const known = KNOWN_TIERS[tierName.trim().toLowerCase()]
+        if (known) setTier(known)
+        else if (!unknownTiers.has(tierName)) {
+          unknownTiers.add(tierName)
+          log.info(`rate-limit tier "${tierName}" has no known figures: limits follow Poly-RateLimit-Limit`)
+        }
       }
+      const limit = numberHeader(headers, HEADER.limit)
+      const remaining = numberHeader(headers, HEADER.remaining)
+      const reset = numberHeader(headers, HEADER.reset)
+      if (limit !== undefined && limit <= 0) malformed(HEADER.limit, String(limit))
+      else if (limit !== undefined && !fixed && tierName !== null && !KNOWN_TIERS[tierName.trim().toLowerCase()]) {
+        // A tier we have no figures for: its burst is the header's, its refill scaled like the Standard tier's.
+        const base = STANDARD_TIER[bucket]
+        if (limit !== b.limit.burst) {
+          refill(b)
+          b.limit = { burst: limit, perSec: (base.perSec / base.burst) * limit }
+          tier = { ...tier, name: tierName, [bucket]: b.limit }
+          log.info(
+            `rate-limit ${bucket} bucket: burst ${limit}, refill ${b.limit.perSec.toFixed(1)}/s (tier ${tierName})`,
+          )
+        }
+      }
+      if (reset !== undefined && reset < 0) malformed(HEADER.reset, String(reset))
+      if (remaining !== undefined) {
+        // The exchange's count is after this request; ours may still hold requests it has not seen: the lower wins.
+        refill(b)
+        b.tokens = Math.min(b.tokens, remaining)
+      }
+      if (headers.get(HEADER.warning)?.trim().toLowerCase() === 'true' && !warnedWarningMode) {
+        warnedWarningMode = true
+        log.warn('the exchange reports rate-limit warning mode (Poly-RateLimit-Warning): over-limit requests count')
+      }
+    },
+    onThrottled(bucket, retryAfter) {
+      const b = buckets[bucket]
+      const t = now()
+      b.consecutive429 += 1
+      b.total429 += 1
+      const told = parseRetryAfter(retryAfter, t)
+      const exp = Math.min(maxMs, baseMs * 2 ** (b.consecutive429 - 1)) * (0.8 + 0.4 * random())
+      const delay = told ?? Math.round(exp)
+      b.blockedUntil = Math.max(b.blockedUntil, t + delay)
+      refill(b)
+      b.tokens = Math.min(b.tokens, 0)
+      pump()
       return delay
     },
-    onSuccess(endpoint) {
-      backoffOf(endpoint).consecutive = 0
+    onSuccess(bucket) {
+      buckets[bucket].consecutive429 = 0
     },
-    state(endpoint) {
-      const t = now()
-      const b = backoffOf(endpoint)
-      let available = Number.POSITIVE_INFINITY
-      for (const bucket of bucketsOf(endpoint)) {
-        refill(bucket, t)
-        available = Math.min(available, bucket.tokens)
-      }
+    state(bucket) {
+      const b = buckets[bucket]
+      refill(b)
       return {
-        endpoint,
-        blockedForMs: Math.max(0, b.until - t),
-        consecutive429: b.consecutive,
-        total429: b.total,
-        available,
+        bucket,
+        tokens: b.tokens,
+        burst: b.limit.burst,
+        perSec: b.limit.perSec,
+        blockedForMs: Math.max(0, b.blockedUntil - now()),
+        waiters: b.queue.length,
+        deferredOrders: b.deferred,
+        total429: b.total429,
       }
     },
+    tier: () => tier,
   }
 }

@@ -6,7 +6,8 @@ import { createClobPort } from './exchange-port.ts'
 import { createExecutor } from './executor.ts'
 import { createFastSigner } from './fast-signer.ts'
 import { createOrderFactory } from './order-factory.ts'
-import { createRateBudget } from './rate-budget.ts'
+import { createOrderBudget } from './rate-budget.ts'
+import { createTradingHttp } from './trading-http.ts'
 
 /**
  * The REST side of protocol doc §7.4 through the real client and port: a loopback CLOB that answers
@@ -99,7 +100,7 @@ describe('prefixed statuses on REST, through the client (protocol doc §7.4)', (
     stops.push(clob.stop)
     const clock = createManualClock(Date.UTC(2026, 0, 1))
     const ctx = createTestContext({ stage: 'execute', plugin: 'clob', clock })
-    const { client } = await loadClobClient({
+    const { client, creds } = await loadClobClient({
       host: clob.url,
       chainId: 137,
       signer,
@@ -112,7 +113,8 @@ describe('prefixed statuses on REST, through the client (protocol doc §7.4)', (
         apiPassphrase: 'pass',
       },
     })
-    const port = createClobPort({ client, clock, dataApiUrl: clob.url, timeoutMs: 5000 })
+    const trading = createTradingHttp({ host: clob.url, creds, signer })
+    const port = createClobPort({ client, clock, dataApiUrl: clob.url, timeoutMs: 5000, trading })
     const ex = createExecutor({
       port,
       factory: createOrderFactory({ signer, funder: undefined, signatureType: 0, chainId: 137 }),
@@ -126,8 +128,9 @@ describe('prefixed statuses on REST, through the client (protocol doc §7.4)', (
         inventory: () => {},
         rateLimited: () => {},
         collateralFree: () => {},
+        marketsWaiting: () => {},
       },
-      budget: createRateBudget(() => clock.now(), { random: () => 0.5 }),
+      budget: createOrderBudget({ clock, log: ctx.log, random: () => 0.5 }),
       apiKey: API_KEY,
       rules: () => ({ requoteMidTicks: 1, requoteQueueLevels: 2, orderMaxAgeMs: 12_000, postOnly: true }),
       markDirty: () => {},
