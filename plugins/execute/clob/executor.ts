@@ -1,7 +1,8 @@
 import type { Account } from '../../../pipeline/account.ts'
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { EventBus } from '../../../pipeline/event-bus.ts'
-import type { Logger } from '../../../pipeline/logger.ts'
+import { fields, type Logger } from '../../../pipeline/logger.ts'
+import { marketLabel, tokenLabel } from '../../../pipeline/market-names.ts'
 import type { Fill, LiveOrder, Market, OrderIntent, QuoteSide, Side } from '../../../schemas/domain.ts'
 import type { BookPair, ExecuteInput, ExecuteReport } from '../../../stages/io.ts'
 import { gridTick } from '../../quoting-math/grid.ts'
@@ -57,6 +58,10 @@ export interface ExecutorMetrics {
   rateLimited(): void
   /** pUSD BUYs may still use (balance − reserved − margin), set whenever it is computed. */
   collateralFree(usd: number): void
+  /** An order the exchange refused, with its message. */
+  rejected?(reason: string): void
+  /** Orders confirmed cancelled, with why we cancelled them. */
+  cancelled?(reason: string, count: number): void
 }
 
 export interface ExecutorRules {
@@ -194,6 +199,17 @@ export function createExecutor(deps: ExecutorDeps): Executor {
 
   const now = () => clock.now()
 
+  /** `"Will X…?" YES` for a token of a market we trade (ids go to the JSON fields). */
+  function nameToken(conditionId: string, tokenId: string): string {
+    const m = markets.get(conditionId)
+    return m ? tokenLabel(m, tokenId) : `token ${tokenId.slice(0, 10)}…`
+  }
+
+  function nameMarket(conditionId: string): string {
+    const m = markets.get(conditionId)
+    return m ? marketLabel(m) : `${conditionId.slice(0, 10)}…`
+  }
+
   function emitOrder(o: TrackedOrder): void {
     events.emit({ type: 'order', at: now(), order: toLiveOrder(o) })
   }
@@ -319,7 +335,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     for (const c of fit.cut) {
       const i = c.intent
       log.debug(
-        `${market.conditionId.slice(0, 10)}…: SELL ${i.size} @ ${i.price} token ${i.tokenId} ` +
+        `${tokenLabel(market, i.tokenId)}: SELL ${i.size} @ ${i.price} ` +
           (c.size > 0 ? `cut to ${c.size}` : 'dropped') +
           ' (shares sold or offered since the quote)',
       )
@@ -353,7 +369,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     for (const c of fit.cut) {
       const i = c.intent
       log.debug(
-        `${market.conditionId.slice(0, 10)}…: BUY ${i.size} @ ${i.price} token ${i.tokenId} ` +
+        `${tokenLabel(market, i.tokenId)}: BUY ${i.size} @ ${i.price} ` +
           (c.size > 0 ? `cut to ${c.size}` : 'dropped') +
           ` (pUSD free ${free.toFixed(2)})`,
       )
@@ -363,7 +379,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       lastCollateralWarn = t
       const wanted = intents.reduce((s, o) => s + (o.side === 'BUY' ? o.price * o.size : 0), 0)
       log.warn(
-        `quoting cut for lack of pUSD: ${fit.cut.length} BUYs cut or dropped on ${market.conditionId.slice(0, 10)}… ` +
+        `quoting cut for lack of pUSD: ${fit.cut.length} BUYs cut or dropped on ${marketLabel(market)} ` +
           `(wanted ${wanted.toFixed(2)}, free ${Math.max(0, free).toFixed(2)}, reserved by resting BUYs ` +
           `${reservedUsd().toFixed(2)}); smaller sizes or fewer markets would quote in full`,
       )
@@ -381,7 +397,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (port) {
       const wait = await spend('post-orders', deps.maxBudgetWaitMs)
       if (wait > 0) {
-        log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${wanted.length} orders left for later`)
+        log.debug(`${marketLabel(market)}: rate budget spent, ${wanted.length} orders left for later`)
         retryLater(market.conditionId, wait)
         return { done: 0, held: true }
       }
@@ -392,7 +408,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       // Signed at another price than tracked, the order would rest where nobody asked for it.
       const problem = unsignablePrice(i.price, tokenTick(market, books, i.tokenId))
       if (problem)
-        log.warn(`${market.conditionId.slice(0, 10)}…: ${i.side} @ ${i.price} token ${i.tokenId} dropped: ${problem}`)
+        log.warn(
+          `${tokenLabel(market, i.tokenId)}: ${i.side} ${i.size} @ ${i.price} dropped: ${problem}`,
+          fields({ condition_id: market.conditionId, token_id: i.tokenId }),
+        )
       return problem === undefined
     })
     const intents = fitToCollateral(market, fitToHoldings(market, signable))
@@ -409,7 +428,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (!port) {
       for (const b of built) {
         const o = orders.get(b.id)
-        if (o) log.info(`[dry run] would place ${o.side} ${o.size} @ ${o.price} token ${o.tokenId} (id ${b.id})`)
+        if (o)
+          log.info(
+            `[dry run] would place ${o.side} ${o.size} ${tokenLabel(market, o.tokenId)} @ ${o.price}`,
+            fields({ order_id: b.id, token_id: o.tokenId, condition_id: market.conditionId }),
+          )
         apply(b.id, { kind: 'submit-accepted', status: 'live' }, false)
       }
       return { done: built.length, held: false }
@@ -454,7 +477,13 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (event.kind === 'submit-accepted' && exchangeId && exchangeId.toLowerCase() !== o.id.toLowerCase()) {
       log.error(`exchange order id ${exchangeId} differs from the locally computed hash ${o.id}`)
     }
-    if (event.kind === 'submit-rejected') log.info(`order ${o.id.slice(0, 10)}… rejected: ${event.reason}`)
+    if (event.kind === 'submit-rejected') {
+      log.info(
+        `order ${o.side} ${o.size} ${nameToken(o.conditionId, o.tokenId)} @ ${o.price} rejected: ${event.reason}`,
+        fields({ order_id: o.id, token_id: o.tokenId, condition_id: o.conditionId }),
+      )
+      metrics.rejected?.(event.reason)
+    }
     apply(o.id, event, external)
   }
 
@@ -495,7 +524,11 @@ export function createExecutor(deps: ExecutorDeps): Executor {
       const ids = batch.map((o) => o.id)
       if (!port) {
         for (const id of ids) {
-          log.info(`[dry run] would cancel ${id} (${reason})`)
+          const o = orders.get(id)
+          log.info(
+            `[dry run] would cancel ${o ? `${o.side} ${o.size} ${nameToken(o.conditionId, o.tokenId)} @ ${o.price}` : id} (${reason})`,
+            fields({ order_id: id }),
+          )
           apply(id, { kind: 'cancel-confirmed' }, false)
         }
         done += ids.length
@@ -512,6 +545,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
           const key = id.toLowerCase()
           if (canceled.has(key)) {
             apply(id, { kind: 'cancel-confirmed' }, false)
+            metrics.cancelled?.(reason, 1)
             done++
           } else {
             apply(
@@ -581,7 +615,7 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (diff.deferred.length > 0) what.push(`${diff.deferred.length} deferred under the exposure cap`)
     if (diff.blockedByUnresolved.length > 0) what.push(`${diff.blockedByUnresolved.length} levels held by unresolved`)
     if (diff.awaitingResolution.length > 0) what.push(`${diff.awaitingResolution.length} to cancel once resolved`)
-    if (what.length > 0) log.debug(`${conditionId.slice(0, 10)}… requote: ${what.join('; ')}`)
+    if (what.length > 0) log.debug(`${nameMarket(conditionId)} requote: ${what.join('; ')}`)
   }
 
   async function runMarket(input: ExecuteInput): Promise<ExecuteReport> {
@@ -689,7 +723,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
   async function cancelMarket(conditionId: string, reason: string): Promise<void> {
     const open = openOf(conditionId)
     if (open.length === 0) return
-    log.info(`${conditionId.slice(0, 10)}…: cancelling ${open.length} orders (${reason})`)
+    log.info(
+      `${nameMarket(conditionId)}: cancelling ${open.length} orders (${reason})`,
+      fields({ condition_id: conditionId }),
+    )
     await cancelProtective(conditionId, open, reason)
   }
 
@@ -765,7 +802,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
         )
         orders.set(w.id, created)
         apply(w.id, { kind: 'rest-order', order: { status: w.status, sizeMatched: w.size_matched } }, false)
-        log.info(`adopted order ${w.id.slice(0, 10)}… ${w.side} ${w.original_size} @ ${w.price} token ${w.asset_id}`)
+        log.info(
+          `adopted order ${w.side} ${w.original_size} ${nameToken(w.market, w.asset_id)} @ ${w.price}`,
+          fields({ order_id: w.id, token_id: w.asset_id, condition_id: w.market }),
+        )
       }
     },
     async reconcileOpen(exchangeOpen) {
@@ -872,8 +912,10 @@ export function createExecutor(deps: ExecutorDeps): Executor {
     if (moved) {
       if (f.status !== 'FAILED') metrics.fill(f.side)
       metrics.inventory(f.tokenId, account.token(f.tokenId).shares)
-      log.info(
-        `${f.status === 'FAILED' ? 'reversed' : 'fill'} ${f.role} ${f.side} ${f.size} @ ${f.price} token ${f.tokenId} (trade ${f.tradeId})`,
+      // The fill line for people is the daemon's (session log); this one keeps the executor's view at debug.
+      log.debug(
+        `${f.status === 'FAILED' ? 'reversed' : 'fill'} ${f.role} ${f.side} ${f.size} ${nameToken(f.conditionId, f.tokenId)} @ ${f.price}`,
+        fields({ trade_id: f.tradeId, order_id: f.orderId, token_id: f.tokenId }),
       )
     }
     apply(f.orderId, { kind: 'trade', tradeId: f.tradeId, size: f.size, status: f.status }, true)

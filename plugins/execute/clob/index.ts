@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import { cancelKind, rejectionKind } from '../../../pipeline/metric-labels.ts'
 import type { Market } from '../../../schemas/domain.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import type { ExecuteHandler } from '../../../stages/io.ts'
@@ -162,6 +163,8 @@ export default definePlugin({
               inventory: (tokenId, shares) => core.inventoryShares.set({ token_id: tokenId }, shares),
               rateLimited: () => rateLimited.inc(),
               collateralFree: (usd) => collateralFree.set(usd),
+              rejected: (reason) => core.ordersRejected.inc({ reason: rejectionKind(reason) }),
+              cancelled: (reason, n) => core.ordersCancelled.inc({ reason: cancelKind(reason) }, n),
             }
           : {
               orderSent: () => {},
