@@ -5,6 +5,7 @@ import clob from './execute/clob/index.ts'
 import ewmaMicroprice from './fair-value/ewma-microprice/index.ts'
 import layered from './layer/layered/index.ts'
 import sqlite from './persist/sqlite/index.ts'
+import webhook from './persist/webhook/index.ts'
 import caps from './risk/caps/index.ts'
 import inventorySkew from './skew/inventory-skew/index.ts'
 import file from './source/file/index.ts'
@@ -27,4 +28,5 @@ export const builtins: readonly AnyPlugin[] = [
   layered,
   clob,
   sqlite,
+  webhook,
 ]
