@@ -116,6 +116,21 @@ async function restoreTodaysRealized(p: BuiltPipeline, account: Account, now: nu
   }
 }
 
+/**
+ * Persisted mirrors of resting orders (orders_active) follow the exchange: at start, after the executor has
+ * adopted or cancelled what an earlier run left, and at stop, after its cancel-all, a killed run's rows go.
+ */
+async function reconcileActiveOrders(p: BuiltPipeline, log: Logger): Promise<void> {
+  const open = p.execute.handler.liveOrders().map((o) => o.id)
+  for (const inst of p.persist) {
+    try {
+      await inst.handler.reconcileActive?.(open)
+    } catch (err) {
+      log.error(`reconciling ${inst.entry.def.name}'s resting orders failed:`, err)
+    }
+  }
+}
+
 /** Markets with quotes out, and markets pulled (or not quoted yet). */
 function quotingNow(quotes: QuotePlane | undefined): { quoted: number; pulled: number } {
   let quoted = 0
@@ -382,6 +397,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         await q.idle()
         const p = current
         await stopInstance(p.execute, log) // cancels every order first
+        await reconcileActiveOrders(p, log)
         for (const inst of instancesOf(p)) {
           if (inst === p.execute || p.persist.includes(inst as Instance<'persist'>)) continue
           await stopInstance(inst, log)
@@ -403,6 +419,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   try {
+    await reconcileActiveOrders(current, log)
     await restoreTodaysRealized(current, account, clock.now(), log)
     u.start()
     await u.refresh('start')

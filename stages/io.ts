@@ -210,6 +210,11 @@ export interface PersistHandler<C = unknown> extends Lifecycle<C> {
    * after `since`: read at start so a restart keeps the day's losses in the daily loss limit.
    */
   realizedSince?(since: number): Promise<number>
+  /**
+   * The orders open on the exchange now (after the executor's reconciliation at start, and after its cancel-all at
+   * stop): a mirror of resting orders drops the rows of orders not among them (a killed run's).
+   */
+  reconcileActive?(openOrderIds: readonly string[]): Promise<void>
 }
 
 export interface StageHandlers<C = unknown> {
