@@ -98,8 +98,8 @@ export function createCoreMetrics(registry: Registry) {
       registers: r,
     }),
     riskState: new Gauge({
-      name: 'mm_risk_state',
-      help: 'Risk state per market: 1 on the current state, 0 on the others',
+      name: 'mm_market_risk_state',
+      help: 'Risk state per market (condition_id "account": the daily-loss state), one series per state: 1 current, 0 not',
       labelNames: ['condition_id', 'state'],
       registers: r,
     }),

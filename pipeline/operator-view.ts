@@ -10,7 +10,7 @@ export const ACCOUNT_SCOPE = 'account'
 
 /**
  * Keeps the names and the per-market metrics in step with the events: the token → question/outcome lookup,
- * mm_token_info and mm_risk_state.
+ * mm_token_info and mm_market_risk_state.
  */
 export function createOperatorView(deps: { readonly names: TokenNames; readonly metrics: CoreMetrics }) {
   const { names, metrics } = deps

@@ -147,7 +147,7 @@ describe('the daemon process', () => {
     expect(metrics).toMatch(
       /mm_token_info\{token_id="\d+",condition_id="0x[0-9a-f]+",question="Will [^"]+",outcome="YES"\} 1/,
     )
-    expect(metrics).toMatch(/mm_risk_state\{condition_id="0x[0-9a-f]+",state="ACTIVE"\} 1/)
+    expect(metrics).toMatch(/mm_market_risk_state\{condition_id="0x[0-9a-f]+",state="ACTIVE"\} 1/)
     expect(metrics).toContain('mm_orders_rejected_total{reason="balance"}')
     expect(metrics).toContain('mm_orders_cancelled_total{reason="requote"}')
     expect(metrics).toContain('mm_event_loop_lag_seconds_bucket{le="60"}')
