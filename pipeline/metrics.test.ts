@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test'
 import { cancelKind, rejectionKind } from './metric-labels.ts'
-import { createMetricsRegistry } from './metrics.ts'
+import { createMetricsRegistry, createPluginMetrics } from './metrics.ts'
 import { startProcessMetrics } from './process-metrics.ts'
 
 test('counters a dashboard rates over are present at 0 before anything happens', async () => {
@@ -67,4 +67,12 @@ test('a blocked event loop shows in the lag histogram and the process metrics ar
   } finally {
     probe.stop()
   }
+})
+
+test('a plugin histogram without its own buckets also reaches past a minute', async () => {
+  const { registry, core } = createMetricsRegistry()
+  const h = createPluginMetrics(registry, core).histogram('plugin_wait_seconds', 'A plugin wait')
+  h.observe(59)
+  const values = (await h.get()).values
+  expect(values.find((v) => v.labels.le === 60)?.value).toBe(1)
 })

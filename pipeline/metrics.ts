@@ -179,7 +179,8 @@ export function createPluginMetrics(registry: Registry, core: CoreMetrics): Plug
       reuse(name, () => new Counter({ name: full(name), help, labelNames: [...labelNames], registers: [registry] })),
     gauge: (name, help, labelNames = []) =>
       reuse(name, () => new Gauge({ name: full(name), help, labelNames: [...labelNames], registers: [registry] })),
-    histogram: (name, help, labelNames = [], buckets) =>
+    // Default buckets reach 2 minutes: a saturated process's seconds land in a bucket, not only in +Inf.
+    histogram: (name, help, labelNames = [], buckets = LATENCY_BUCKETS) =>
       reuse(
         name,
         () =>
@@ -188,7 +189,7 @@ export function createPluginMetrics(registry: Registry, core: CoreMetrics): Plug
             help,
             labelNames: [...labelNames],
             registers: [registry],
-            ...(buckets ? { buckets } : {}),
+            buckets,
           }),
       ),
   }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import { LATENCY_BUCKETS } from '../../../pipeline/metrics.ts'
 import { ownerOf } from '../../../pipeline/state-owner.ts'
 import { DurationSchema, formatDuration } from '../../../schemas/duration.ts'
 import type { DaemonEvent } from '../../../stages/events.ts'
@@ -84,7 +85,7 @@ export default definePlugin({
         'persist_commit_seconds',
         'From handing a batch to the database thread to its durable commit',
         ['plugin_instance'],
-        [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+        LATENCY_BUCKETS,
       )
       .labels(labels)
 
