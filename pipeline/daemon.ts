@@ -244,8 +244,18 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       ? clock.setInterval(() => {
           const { quoted, pulled } = quotingNow(q)
           core.marketsPulled.set(pulled)
-          core.ordersResting.set(restingOrders())
-          log.info(session.summaryLine(clock.now()), fields({ quoted, pulled }))
+          const resting = restingOrders()
+          core.ordersResting.set(resting)
+          log.info(
+            session.summaryLine(clock.now()),
+            fields({
+              event: 'summary',
+              quoted,
+              pulled,
+              resting,
+              today_realized_pnl_usd: account.realizedSince(Math.floor(clock.now() / 86_400_000) * 86_400_000),
+            }),
+          )
         }, summaryEveryMs)
       : () => {}
 

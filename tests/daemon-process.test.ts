@@ -161,6 +161,8 @@ describe('the daemon process', () => {
     expect(table).toMatch(/session fills +[1-9]\d*/)
     expect(table).toMatch(/PnL \(realized, net of fees\) +[+-]\d+\.\d\d USD/)
     expect(table).toMatch(/orders left resting +0$/m)
+    const record = JSON.parse(out.text.split('\n').find((l) => l.includes('session summary')) as string)
+    expect(record).toMatchObject({ event: 'session_summary', orders_left_resting: 0, fills: expect.any(Number) })
     // Before the first connect a component is "not connected yet" (debug), not a warning.
     const stderr = await new Response(proc.stderr).text()
     expect(stderr.split('\n').filter((l) => l.includes('down') && !l.includes('stopped'))).toEqual([])

@@ -5,7 +5,7 @@ import { formatIssues } from '../config/errors.ts'
 import { loadConfig } from '../config/load.ts'
 import { type Daemon, startDaemon } from '../daemon.ts'
 import { startHttpServer } from '../http/server.ts'
-import { createLogger, timestampForFile } from '../logger.ts'
+import { createLogger, fields, timestampForFile } from '../logger.ts'
 import type { CliIo } from './main.ts'
 import { dashboardUrl, startupBlock } from './startup-block.ts'
 
@@ -82,6 +82,7 @@ export async function runDaemonCommand(opts: RunDaemonOptions): Promise<number> 
   const daemon = running
   http?.serve(daemon)
   reload = () => void daemon.reload()
+  const url = http ? dashboardUrl(server.host, http.port) : undefined
   log.info(
     startupBlock({
       version: pkg.version,
@@ -90,8 +91,16 @@ export async function runDaemonCommand(opts: RunDaemonOptions): Promise<number> 
       owner: daemon.owner,
       clobUrl: daemon.exchange.endpoints.clobUrl,
       markets: daemon.universe.markets(),
-      dashboardUrl: http ? dashboardUrl(server.host, http.port) : undefined,
+      dashboardUrl: url,
       logFile: filePath,
+    }),
+    fields({
+      event: 'started',
+      mode: daemon.owner.mode,
+      exchange: cfg.exchange.use,
+      account: daemon.owner.account,
+      markets: daemon.universe.markets().length,
+      dashboard_url: url,
     }),
   )
 
@@ -107,7 +116,19 @@ export async function runDaemonCommand(opts: RunDaemonOptions): Promise<number> 
         .stop(signal)
         .then(() => {
           const left = daemon.restingOrders()
-          log[left === 0 ? 'info' : 'error'](daemon.session.exitTable(left))
+          const t = daemon.session.totals()
+          log[left === 0 ? 'info' : 'error'](
+            daemon.session.exitTable(left),
+            fields({
+              event: 'session_summary',
+              fills: t.fills,
+              volume_shares: t.volumeShares,
+              volume_usd: t.volumeUsd,
+              fees_usd: t.feesUsd,
+              realized_pnl_usd: t.realizedUsd,
+              orders_left_resting: left,
+            }),
+          )
         })
         .then(() => http?.stop())
         .then(
