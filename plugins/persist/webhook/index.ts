@@ -22,12 +22,12 @@ export const WebhookConfigSchema = z.strictObject({
   fill_min_shares: z.number().positive().default(1000).describe('Post a fill of at least this many shares'),
   fill_min_usd: z.number().positive().default(500).describe('… or worth at least this many USD'),
   rate_limit: z.number().int().positive().default(10).describe('At most this many posts per rate_window'),
-  rate_window: DurationSchema.default(60_000),
+  rate_window: DurationSchema.default(60_000).describe('The window rate_limit counts posts in'),
   max_queue: z.number().int().positive().default(100).describe('Alerts waiting beyond this drop the oldest (counted)'),
   timeout: DurationSchema.default(5000).describe('One POST gives up after this long (then it is retried)'),
   retries: z.number().int().min(0).default(5).describe('Retries of a timed-out, failed or 5xx/429-answered POST'),
   retry_min: DurationSchema.default(1000).describe('First retry delay; doubles up to retry_max'),
-  retry_max: DurationSchema.default(60_000),
+  retry_max: DurationSchema.default(60_000).describe('Longest delay between retries'),
 })
 export type WebhookConfig = z.output<typeof WebhookConfigSchema>
 
