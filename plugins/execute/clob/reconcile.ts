@@ -1,6 +1,7 @@
 import type { Account } from '../../../pipeline/account.ts'
 import type { Clock } from '../../../pipeline/clock.ts'
-import type { Logger } from '../../../pipeline/logger.ts'
+import { fields, type Logger } from '../../../pipeline/logger.ts'
+import { tokenLabel } from '../../../pipeline/market-names.ts'
 import type { Market } from '../../../schemas/domain.ts'
 import type { Collateral } from './collateral.ts'
 import type { ExchangePort } from './exchange-port.ts'
@@ -63,7 +64,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         deps.setDrift(token, drift)
         if (Math.abs(drift) > 1e-6) {
           log.info(
-            `position drift on token ${token}: Data API ${held.get(token) ?? 0}, fills ${account.token(token).shares}`,
+            `position drift on ${tokenLabel(m, token)}: Data API ${held.get(token) ?? 0}, fills ${account.token(token).shares}`,
+            fields({ token_id: token, condition_id: m.conditionId }),
           )
         }
       }
