@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { join } from 'node:path'
 import { createMetricsRegistry, ORIGINAL_METRIC_NAMES } from '../pipeline/metrics.ts'
+import { startProcessMetrics } from '../pipeline/process-metrics.ts'
 
 /**
  * The shipped Grafana dashboard stays true to the code: every core metric has a panel, and no panel queries a
@@ -36,6 +37,13 @@ async function pluginMetricNames(): Promise<Set<string>> {
 }
 
 const coreNames = (await createMetricsRegistry().registry.getMetricsAsJSON()).map((m) => m.name)
+/** The process metrics the daemon registers beside the core ones (prom-client's defaults, the lag probe). */
+const processNames = await (async () => {
+  const { registry } = createMetricsRegistry()
+  const probe = startProcessMetrics(registry)
+  probe.stop()
+  return (await registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => !coreNames.includes(n))
+})()
 const queried = dashboard.panels
   .flatMap((p) => p.targets ?? [])
   .flatMap((t) => [...t.expr.matchAll(/\bmm_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')))
@@ -47,8 +55,20 @@ describe('Grafana dashboard', () => {
     expect(missing).toEqual([])
   })
 
+  test('memory, CPU, start time and event-loop lag have panels; per-token panels show names, not ids', () => {
+    for (const name of [
+      'mm_process_resident_memory_bytes',
+      'mm_process_cpu_seconds_total',
+      'mm_process_start_time_seconds',
+      'mm_event_loop_lag_seconds',
+    ])
+      expect(queried).toContain(name)
+    for (const p of dashboard.panels.filter((q) => (q.targets ?? []).some((t) => t.expr.includes('token_id=~'))))
+      expect(p.targets?.[0]?.expr, p.title).toContain('mm_token_info')
+  })
+
   test('every queried metric is defined by the core or by a plugin', async () => {
-    const defined = new Set([...coreNames, ...(await pluginMetricNames())])
+    const defined = new Set([...coreNames, ...processNames, ...(await pluginMetricNames())])
     expect(defined.has('mm_persist_commits_total')).toBe(true)
     expect([...new Set(queried)].filter((n) => !defined.has(n))).toEqual([])
   })

@@ -6,6 +6,7 @@ import type { EventBus } from './event-bus.ts'
 import type { Health } from './health.ts'
 import type { Logger } from './logger.ts'
 import type { PluginMetrics } from './metrics.ts'
+import type { StateOwner } from './state-owner.ts'
 
 /** Where the exchange lives: Polymarket or the embedded simulator. Same code path either way. */
 export interface ExchangeEndpoints {
@@ -55,6 +56,8 @@ export interface Resources {
   accountShare(): AccountShare | undefined
   /** --test: everything up to the exchange call, logged, nothing sent. */
   readonly dryRun: boolean
+  /** Whose state this run writes (mode, account): persist plugins keep paper, live and accounts apart. */
+  readonly owner?: StateOwner
 }
 
 /** What a plugin instance gets besides its config. No globals: this is all it may touch. */

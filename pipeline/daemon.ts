@@ -19,10 +19,15 @@ import type { AnyPlugin } from './define-plugin.ts'
 import { createEventBus, type EventBus } from './event-bus.ts'
 import { type ExchangeHost, startExchange } from './exchange.ts'
 import { createHealth, type Health } from './health.ts'
-import type { Logger } from './logger.ts'
+import { fields, type Logger } from './logger.ts'
+import { createTokenNames, type TokenNames } from './market-names.ts'
 import { type CoreMetrics, createMetricsRegistry, createPluginMetrics } from './metrics.ts'
+import { createOperatorView, logHealthChanges } from './operator-view.ts'
+import { startProcessMetrics } from './process-metrics.ts'
 import { createQuotePlane, type QuotePlane } from './quote-plane.ts'
 import { type InstanceChange, planReload } from './reload-plan.ts'
+import { createSessionLog, type SessionLog } from './session-log.ts'
+import { ownerOf, type StateOwner, stateOwner } from './state-owner.ts'
 import { createUniverse, type Universe } from './universe.ts'
 
 export type ReloadOutcome = 'applied' | 'noop' | 'rejected' | 'rolled_back'
@@ -48,6 +53,14 @@ export interface Daemon {
   /** The daemon's clock (real, or simulated in tests and fast runs). */
   readonly clock: Clock
   readonly dryRun: boolean
+  /** Token → market question and outcome, from the selection: for log lines and the dashboard. */
+  readonly names: TokenNames
+  /** Session totals, the periodic summary line and the exit table. */
+  readonly session: SessionLog
+  /** Whose state this run reads and writes (mode, account). */
+  readonly owner: StateOwner
+  /** Orders that may still rest on the exchange, by the executor's account. */
+  restingOrders(): number
   current(): BuiltPipeline
   /** Re-read the config file and apply it (POST /config/reload, SIGHUP). Serialized. */
   reload(source?: { text: string }): Promise<ReloadResult>
@@ -64,6 +77,8 @@ export interface DaemonOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Use this exchange instead of starting the configured one (tests of the engine alone). */
   readonly exchange?: ExchangeHost
+  /** Start on a database another mode or account wrote (--adopt-state). */
+  readonly adoptForeignState?: boolean
   /** How long stop waits for a reload or a selection refresh before cancelling orders regardless (ms). */
   readonly stopWaitMs?: number
 }
@@ -109,16 +124,49 @@ function accountAddressOf(c: Credentials): string {
   return c.privateKey ? computeAddress(c.privateKey).toLowerCase() : 'unknown'
 }
 
+/**
+ * Persisted mirrors of resting orders (orders_active) follow the exchange: at start, after the executor has
+ * adopted or cancelled what an earlier run left, and at stop, after its cancel-all, a killed run's rows go.
+ */
+async function reconcileActiveOrders(p: BuiltPipeline, log: Logger): Promise<void> {
+  const open = p.execute.handler.liveOrders().map((o) => o.id)
+  for (const inst of p.persist) {
+    try {
+      await inst.handler.reconcileActive?.(open)
+    } catch (err) {
+      log.error(`reconciling ${inst.entry.def.name}'s resting orders failed:`, err)
+    }
+  }
+}
+
+/** Markets with quotes out, and markets pulled (or not quoted yet). */
+function quotingNow(quotes: QuotePlane | undefined): { quoted: number; pulled: number } {
+  let quoted = 0
+  let pulled = 0
+  for (const s of quotes?.states() ?? []) {
+    if (s.pulledFor === undefined && s.quote) quoted++
+    else pulled++
+  }
+  return { quoted, pulled }
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts
   const clock = opts.clock ?? realClock
   const dryRun = opts.dryRun ?? false
   const { registry, core } = createMetricsRegistry()
   core.buildInfo.set({ version: pkg.version, bun: Bun.version }, 1)
+  const processMetrics = startProcessMetrics(registry)
   const account = createAccount()
   const health = createHealth(() => clock.now())
   const events = createEventBus((err, event) => log.error(`event listener failed on ${event.type}:`, err))
-  const exchange = opts.exchange ?? (await startExchange(opts.loaded.config, log))
+  let exchange: ExchangeHost
+  try {
+    exchange = opts.exchange ?? (await startExchange(opts.loaded.config, log))
+  } catch (err) {
+    processMetrics.stop()
+    throw err
+  }
 
   const resources: Resources = {
     exchange: exchange.endpoints,
@@ -130,6 +178,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     accountAddress: accountAddressOf(exchange.credentials),
     accountShare: () => share,
     dryRun,
+    owner: stateOwner({
+      mode: opts.loaded.config.mode,
+      dryRun,
+      credentials: exchange.credentials,
+      throwawayKey: exchange.throwawayKey ?? false,
+      adoptForeign: opts.adoptForeignState ?? false,
+    }),
   }
   // The first persist plugin that shares limits with other instances of the account (e.g. postgres).
   let share: AccountShare | undefined
@@ -158,12 +213,28 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     current = (await buildPipeline(opts.loaded, services, generation)).pipeline
     share = findShare(current)
   } catch (err) {
+    processMetrics.stop()
     await exchange.stop()
     throw err
   }
   core.pipelineGeneration.set(generation)
   log.info(`pipeline built (generation ${generation}):`)
   for (const inst of instancesOf(current)) log.info(`  ${inst.entry.instance.padEnd(12)} ${inst.entry.def.name}`)
+
+  const names = createTokenNames()
+  const view = createOperatorView({ names, metrics: core })
+  const restingOrders = () => current.execute.handler.liveOrders().length
+  const session = createSessionLog({
+    log,
+    names,
+    account,
+    startedAt: clock.now(),
+    view: { restingOrders, quoting: () => quotingNow(quotes) },
+  })
+  events.onAny((event) => {
+    view.onEvent(event)
+    session.onEvent(event)
+  })
 
   // Persist fan-out: every event to every persist plugin; a failing writer never blocks quoting.
   events.onAny((event) => {
@@ -186,10 +257,29 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   })
   universe = u
   const q = quotes
-  health.onChange((name, up) => {
-    log[up ? 'info' : 'warn'](`${name} ${up ? 'up' : 'down'}`)
-    q.markAllDirty()
-  })
+  logHealthChanges(health, log)
+  health.onChange(() => q.markAllDirty())
+  const summaryEveryMs = opts.loaded.config.log.summary_every * 1000
+  const stopSummary =
+    summaryEveryMs > 0
+      ? clock.setInterval(() => {
+          const { quoted, pulled } = quotingNow(q)
+          core.marketsPulled.set(pulled)
+          const resting = restingOrders()
+          core.ordersResting.set(resting)
+          log.info(
+            session.summaryLine(clock.now()),
+            fields({
+              event: 'summary',
+              quoted,
+              pulled,
+              resting,
+              today_realized_pnl_usd: account.realizedSince(Math.floor(clock.now() / 86_400_000) * 86_400_000),
+            }),
+          )
+        }, summaryEveryMs)
+      : () => {}
+
   // A position change re-quotes its market (skew, holdings to sell) and is recorded (the positions table).
   account.onChange((tokenId) => {
     for (const m of u.markets()) {
@@ -309,6 +399,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     startedAt: clock.now(),
     clock,
     dryRun,
+    names,
+    session,
+    owner: resources.owner ?? ownerOf(resources),
+    restingOrders,
     current: () => current,
     reload(source) {
       const run = reloading.then(() =>
@@ -325,6 +419,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     stop(reason) {
       stopping ??= (async () => {
         log.info(`stopping (${reason}): cancelling every order, flushing state`)
+        stopSummary()
         q.close() // no new quote from here on
         // A reload in progress finishes (or refuses to swap), and a selection read is aborted — but a plugin
         // that ignores its abort signal must not keep orders resting: past the deadline, cancel anyway.
@@ -334,6 +429,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         await q.idle()
         const p = current
         await stopInstance(p.execute, log) // cancels every order first
+        await reconcileActiveOrders(p, log)
         for (const inst of instancesOf(p)) {
           if (inst === p.execute || p.persist.includes(inst as Instance<'persist'>)) continue
           await stopInstance(inst, log)
@@ -347,6 +443,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           await stopInstance(inst, log)
         }
         await exchange.stop()
+        processMetrics.stop()
         log.info('stopped')
       })()
       return stopping
@@ -354,6 +451,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
 
   try {
+    await reconcileActiveOrders(current, log)
     await restoreTodaysRealized(current, account, clock.now(), log)
     u.start()
     await u.refresh('start')

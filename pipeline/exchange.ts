@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts'
 export interface ExchangeHost {
   readonly endpoints: ExchangeEndpoints
   readonly credentials: Credentials
+  /** The paper key was generated for this run (no exchange.with.private_key): a fresh account every run. */
+  readonly throwawayKey?: boolean
   /** The in-process simulator, when exchange.use is sim (tests and /status read it). */
   readonly sim: EmbeddedSimulator | undefined
   stop(): Promise<void>
@@ -69,7 +71,8 @@ export async function startExchange(config: MmConfig, log: Logger): Promise<Exch
   })
   log.info(`embedded simulator up: CLOB ${sim.urls.clob}, WS ${sim.urls.ws}, Gamma ${sim.urls.gamma}`)
   // A throwaway paper key unless one is configured: nothing real can be signed for with it.
-  return simulatorHost(sim, w.private_key ?? `0x${randomBytes(32).toString('hex')}`)
+  const host = simulatorHost(sim, w.private_key ?? `0x${randomBytes(32).toString('hex')}`)
+  return { ...host, throwawayKey: w.private_key === undefined }
 }
 
 /** The daemon's view of a running simulator: its URLs as endpoints, and the paper account's key. */

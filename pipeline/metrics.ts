@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { CANCEL_KINDS, PULL_KINDS, REJECTION_KINDS } from './metric-labels.ts'
 
 /**
  * The daemon's one Prometheus registry and its core metrics. Names are the original daemon's where it had
@@ -16,9 +17,12 @@ export const ORIGINAL_METRIC_NAMES = [
   'mm_inventory_shares',
 ] as const
 
+/** Latency buckets from 100 µs to 2 minutes: a saturated loop shows seconds, and a histogram must say how many. */
+export const LATENCY_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
+
 export function createCoreMetrics(registry: Registry) {
   const r = [registry]
-  return {
+  const core = {
     wsConnected: new Gauge({
       name: 'mm_ws_connected',
       help: 'Market/user WebSocket connections up (1) or down (0)',
@@ -78,9 +82,35 @@ export function createCoreMetrics(registry: Registry) {
     quoteLatency: new Histogram({
       name: 'mm_quote_to_order_seconds',
       help: 'From market dirty to the execute stage done',
-      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      buckets: LATENCY_BUCKETS,
       registers: r,
     }),
+    ordersRejected: new Counter({
+      name: 'mm_orders_rejected_total',
+      help: 'Orders the exchange refused, by reason kind',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    ordersCancelled: new Counter({
+      name: 'mm_orders_cancelled_total',
+      help: 'Orders confirmed cancelled, by why we cancelled them',
+      labelNames: ['reason'],
+      registers: r,
+    }),
+    riskState: new Gauge({
+      name: 'mm_market_risk_state',
+      help: 'Risk state per market (condition_id "account": the daily-loss state), one series per state: 1 current, 0 not',
+      labelNames: ['condition_id', 'state'],
+      registers: r,
+    }),
+    tokenInfo: new Gauge({
+      name: 'mm_token_info',
+      help: 'Always 1: names a token (join on token_id to show the market and outcome instead of the id)',
+      labelNames: ['token_id', 'condition_id', 'question', 'outcome'],
+      registers: r,
+    }),
+    marketsPulled: new Gauge({ name: 'mm_markets_pulled', help: 'Markets not quoting right now', registers: r }),
+    ordersResting: new Gauge({ name: 'mm_orders_resting', help: 'Our orders that may rest on the book', registers: r }),
     marketsActive: new Gauge({ name: 'mm_markets_active', help: 'Markets in the traded universe', registers: r }),
     pipelineGeneration: new Gauge({ name: 'mm_pipeline_generation', help: 'Config generation running', registers: r }),
     configReloads: new Counter({
@@ -96,6 +126,34 @@ export function createCoreMetrics(registry: Registry) {
       registers: r,
     }),
   }
+  zeroKnownSeries(core)
+  return core
+}
+
+/**
+ * Counters appear at 0 from the first scrape, so `rate()` and `increase()` see the first event and a dashboard
+ * shows 0 rather than "no data" for what has not happened yet.
+ */
+function zeroKnownSeries(core: {
+  ordersTotal: Counter<'side'>
+  fillsTotal: Counter<'side'>
+  ordersRejected: Counter<'reason'>
+  ordersCancelled: Counter<'reason'>
+  quotePulls: Counter<'reason'>
+  quoteComputations: Counter<'outcome'>
+  configReloads: Counter<'outcome'>
+  wsReconnects: Counter<'channel'>
+}): void {
+  for (const side of ['BUY', 'SELL']) {
+    core.ordersTotal.inc({ side }, 0)
+    core.fillsTotal.inc({ side }, 0)
+  }
+  for (const reason of REJECTION_KINDS) core.ordersRejected.inc({ reason }, 0)
+  for (const reason of CANCEL_KINDS) core.ordersCancelled.inc({ reason }, 0)
+  for (const reason of PULL_KINDS) core.quotePulls.inc({ reason }, 0)
+  for (const outcome of ['quoted', 'error']) core.quoteComputations.inc({ outcome }, 0)
+  for (const outcome of ['applied', 'noop', 'rejected', 'rolled_back']) core.configReloads.inc({ outcome }, 0)
+  for (const channel of ['market', 'user']) core.wsReconnects.inc({ channel }, 0)
 }
 
 export type CoreMetrics = ReturnType<typeof createCoreMetrics>
@@ -121,7 +179,8 @@ export function createPluginMetrics(registry: Registry, core: CoreMetrics): Plug
       reuse(name, () => new Counter({ name: full(name), help, labelNames: [...labelNames], registers: [registry] })),
     gauge: (name, help, labelNames = []) =>
       reuse(name, () => new Gauge({ name: full(name), help, labelNames: [...labelNames], registers: [registry] })),
-    histogram: (name, help, labelNames = [], buckets) =>
+    // Default buckets reach 2 minutes: a saturated process's seconds land in a bucket, not only in +Inf.
+    histogram: (name, help, labelNames = [], buckets = LATENCY_BUCKETS) =>
       reuse(
         name,
         () =>
@@ -130,7 +189,7 @@ export function createPluginMetrics(registry: Registry, core: CoreMetrics): Plug
             help,
             labelNames: [...labelNames],
             registers: [registry],
-            ...(buckets ? { buckets } : {}),
+            buckets,
           }),
       ),
   }

@@ -117,6 +117,8 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
   const { log, clock, metrics, events, resources } = services
   let closed = false
   let paused = false
+  /** Markets that have had quotes out at least once in this run. */
+  const quotedOnce = new Set<string>()
 
   /** `kind` is the metric label: a small fixed set (market, health, book, risk, error, or the pulling stage). */
   async function pullMarket(p: BuiltPipeline, slot: Slot, kind: string, reason: string) {
@@ -125,7 +127,9 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
     s.pulledFor = reason
     s.orders = []
     if (changed) {
-      log.info(`pull ${s.market.conditionId.slice(0, 10)}… (${s.market.question}): ${reason}`)
+      log[quotedOnce.has(s.market.conditionId) ? 'info' : 'debug'](
+        `pull ${s.market.conditionId.slice(0, 10)}… (${s.market.question}): ${reason}`,
+      )
       metrics.core.quotePulls.inc({ reason: kind })
       events.emit({ type: 'pull', at: clock.now(), conditionId: s.market.conditionId, reason })
     }
@@ -200,7 +204,10 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
       for (const o of orders) check(p.layer, orderProblem(market, books, o))
       s.quote = layered.quote
       s.orders = orders
-      if (s.pulledFor !== undefined) log.info(`quoting ${market.conditionId.slice(0, 10)}… again`)
+      // Until a market's first quote, "pulled" only means "starting": not news (the startup block lists it).
+      if (s.pulledFor !== undefined && quotedOnce.has(market.conditionId))
+        log.info(`quoting ${market.conditionId.slice(0, 10)}… (${market.question}) again`)
+      quotedOnce.add(market.conditionId)
       s.pulledFor = undefined
       events.emit({ type: 'quote', at: now, conditionId: market.conditionId, quote: layered.quote })
 

@@ -6,6 +6,7 @@ import ewmaMicroprice from './fair-value/ewma-microprice/index.ts'
 import layered from './layer/layered/index.ts'
 import postgres from './persist/postgres/index.ts'
 import sqlite from './persist/sqlite/index.ts'
+import webhook from './persist/webhook/index.ts'
 import caps from './risk/caps/index.ts'
 import inventorySkew from './skew/inventory-skew/index.ts'
 import file from './source/file/index.ts'
@@ -29,4 +30,5 @@ export const builtins: readonly AnyPlugin[] = [
   clob,
   sqlite,
   postgres,
+  webhook,
 ]

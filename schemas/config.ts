@@ -96,6 +96,11 @@ export const ServerConfigSchema = z.strictObject({
 export const LogConfigSchema = z.strictObject({
   dir: z.string().default('logs').describe('Directory of the log file, relative to the config file'),
   level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  summary_every: z
+    .number()
+    .min(0)
+    .default(60)
+    .describe('A one-line summary (markets quoted, orders resting, fills and PnL today) every N seconds; 0: off'),
 })
 
 export const UniverseConfigSchema = z
@@ -125,7 +130,7 @@ export const MmConfigSchema = z.strictObject({
   }),
   capital_usd: z.number().positive().default(10_000).describe('Capital the risk limits are fractions of'),
   server: ServerConfigSchema.default({ enabled: true, host: loopbackDefault, port: 9108 }),
-  log: LogConfigSchema.default({ dir: 'logs', level: 'info' }),
+  log: LogConfigSchema.default({ dir: 'logs', level: 'info', summary_every: 60 }),
   universe: UniverseConfigSchema.default({ retry_min: 5, retry_max: 300, status_every: 300, shard: 0, of: 1 }),
   pipeline: PipelineConfigSchema,
 })

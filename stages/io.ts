@@ -217,6 +217,11 @@ export interface PersistHandler<C = unknown> extends Lifecycle<C> {
    * the risk stage.
    */
   accountShare?(): AccountShare
+  /**
+   * The orders open on the exchange now (after the executor's reconciliation at start, and after its cancel-all at
+   * stop): a mirror of resting orders drops the rows of orders not among them (a killed run's).
+   */
+  reconcileActive?(openOrderIds: readonly string[]): Promise<void>
 }
 
 export interface StageHandlers<C = unknown> {

@@ -7,6 +7,7 @@ const SAMPLES: Record<string, Record<string, unknown>> = {
   'source/file': { path: './markets.csv', watch: false },
   'source/sheets': { spreadsheet_url: 'https://docs.google.com/spreadsheets/d/abc', api_key: 'k' },
   'persist/postgres': { url: 'postgres://mm@127.0.0.1:5432/mm' },
+  'persist/webhook': { url: 'http://127.0.0.1:9/hook' },
 }
 
 describe('every built-in conforms to the plugin contract', () => {

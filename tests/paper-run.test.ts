@@ -43,7 +43,7 @@ describe('paper run on the default scenario', () => {
     const text = readFileSync(join(ROOT, 'mm.config.yaml'), 'utf8')
       .replace('port: 9108', 'port: 0')
       .replace('path: ./markets.csv', `path: ${join(ROOT, 'markets.csv')}`)
-      .replace('path: ./mm_state.db', `path: ${dbPath}`)
+      .replace(/path: \.\/mm_(state|paper)\.db/, `path: ${dbPath}`)
     expect(text).toContain(dbPath)
     const res = await loadConfigText(text, join(dir, 'mm.config.yaml'), { builtins, env: {} })
     if (!res.ok) throw new Error(formatIssues('mm.config.yaml', res.issues))

@@ -85,7 +85,7 @@ test('editing the market file adds and removes markets live, logged and snapshot
   expect(d.current().generation).toBe(1) // nothing was rebuilt
 
   for (const p of d.current().persist) await p.handler.flush?.()
-  const db = new Database(join(dir, 'mm_state.db'), { readonly: true })
+  const db = new Database(join(dir, 'mm_paper.db'), { readonly: true }) // the paper default's file
   const snaps = db.query('SELECT market_count, added, removed FROM selection_snapshots ORDER BY id').all() as {
     market_count: number
     added: string

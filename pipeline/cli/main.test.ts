@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type CliIo, main } from './main.ts'
@@ -99,5 +99,23 @@ colour: blue
     const code = await main(['check-config', '--config', join(import.meta.dir, '../../mm.config.yaml')], io)
     expect(io.err).toBe('')
     expect(code).toBe(0)
+  })
+
+  test('check-config fails when the market file is missing, naming it', async () => {
+    const defaults = readFileSync(join(import.meta.dir, '../../mm.config.yaml'), 'utf8')
+    const file = tmpConfig(
+      defaults.replace(/^ {2}source: .*$/m, '  source: [ { use: file, with: { path: ./nowhere.csv } } ]'),
+    )
+    const io = captureIo()
+    expect(await main(['check-config', '--config', file], io)).toBe(1)
+    expect(io.err).toContain('market file not found')
+    expect(io.err).toContain('nowhere.csv')
+    expect(io.out).toBe('')
+  })
+
+  test('--port takes a port number only', async () => {
+    const io = captureIo()
+    expect(await main(['--port', 'http', '--config', tmpConfig('mode: paper\n')], io)).toBe(2)
+    expect(io.err).toBe('mm: --port must be a port number 0-65535, not "http"\n')
   })
 })

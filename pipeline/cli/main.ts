@@ -6,12 +6,14 @@ import { builtins } from '../../plugins/index.ts'
 import { formatIssues } from '../config/errors.ts'
 import { loadConfig } from '../config/load.ts'
 import { checkPluginConformance } from '../conformance.ts'
+import { missingInputFiles } from './check-files.ts'
 import { runDaemonCommand } from './run-daemon.ts'
 
 export const USAGE = `mm — market-making daemon for Polymarket binary markets
 
 Usage:
-  bun run mm [--config <file>] [--test]     run the daemon (default config: mm.config.yaml)
+  bun run mm [--config <file>] [--test] [--port <p>] [--adopt-state]
+                                            run the daemon (default config: mm.config.yaml)
   bun run mm check-config [--config <file>] load, resolve and build the config without starting
   bun run mm check-plugin <file> [--with <json>]
                                             check a plugin file against the plugin contract
@@ -30,6 +32,9 @@ Options:
   --config <file>   the YAML config (default: mm.config.yaml)
   --test            dry run: no order is sent anywhere; each order that would be sent is logged,
                     to the console and to logs/mm_test_<timestamp>.log
+  --port <p>        serve the HTTP API and dashboard on this port (overrides server.port; env MM_PORT;
+                    0 picks a free port)
+  --adopt-state     start even on a database another mode (paper/live) or account wrote, and claim it
 `
 
 export interface CliIo {
@@ -52,12 +57,12 @@ function usage(io: CliIo): number {
 /** A one-line usage error: exit code 2. */
 class UsageError extends Error {}
 
-function parseConfigFlags(argv: string[], allowTest: boolean) {
+function parseConfigFlags(argv: string[], forRun: boolean) {
   const { values, positionals } = parseArgs({
     args: argv,
     options: {
       config: { type: 'string' },
-      ...(allowTest ? { test: { type: 'boolean' } } : {}),
+      ...(forRun ? { test: { type: 'boolean' }, port: { type: 'string' }, 'adopt-state': { type: 'boolean' } } : {}),
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -66,7 +71,20 @@ function parseConfigFlags(argv: string[], allowTest: boolean) {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`)
   const config = resolve(typeof values.config === 'string' ? values.config : 'mm.config.yaml')
   if (!existsSync(config)) throw new UsageError(`config file not found: ${config}`)
-  return { config, test: values.test === true, help: values.help === true }
+  return {
+    config,
+    test: values.test === true,
+    help: values.help === true,
+    port: typeof values.port === 'string' ? parsePort(values.port, '--port') : undefined,
+    adoptState: values['adopt-state'] === true,
+  }
+}
+
+export function parsePort(text: string, what: string): number {
+  const n = Number(text)
+  if (!/^\d+$/.test(text.trim()) || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`${what} must be a port number 0-65535, not ${JSON.stringify(text)}`)
+  return n
 }
 
 async function checkConfig(argv: string[], io: CliIo): Promise<number> {
@@ -80,6 +98,11 @@ async function checkConfig(argv: string[], io: CliIo): Promise<number> {
   const lines = Object.values(res.loaded.stages)
     .flat()
     .map((e) => `  ${e.instance.padEnd(12)} ${e.def.name}${e.file ? ` (${e.file.path})` : ''}`)
+  const missing = missingInputFiles(res.loaded)
+  if (missing.length > 0) {
+    io.stderr(`${missing.map((m) => `${res.loaded.file}: ${m}`).join('\n')}\n`)
+    return 1
+  }
   io.stdout(`${res.loaded.file}: ok (hash ${res.loaded.hash})\n${lines.join('\n')}\n`)
   return 0
 }
@@ -133,9 +156,22 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       if (!sub) throw new UsageError(`unknown command "${first}" (see --help)`)
       return await sub(rest, io)
     }
-    const { config, test, help } = parseConfigFlags(argv, true)
+    const { config, test, help, port, adoptState } = parseConfigFlags(argv, true)
     if (help) return usage(io)
-    return await runDaemonCommand({ configPath: config, dryRun: test, io })
+    const envPort = process.env.MM_PORT
+    const portOverride =
+      port !== undefined
+        ? { port, from: '--port' }
+        : envPort !== undefined && envPort !== ''
+          ? { port: parsePort(envPort, 'MM_PORT'), from: 'MM_PORT' }
+          : undefined
+    return await runDaemonCommand({
+      configPath: config,
+      dryRun: test,
+      io,
+      adoptState,
+      ...(portOverride ? { portOverride } : {}),
+    })
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`mm: ${(err as Error).message.split('\n')[0]?.split('. To specify')[0]}\n`)

@@ -1,6 +1,8 @@
+import type { Database } from 'bun:sqlite'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { latestAccount, loadOwner, type OwnerScope } from '../../../plugins/persist/sqlite/queries.ts'
 import { openStore, type Store, StoreOpenError } from '../../../plugins/persist/sqlite/store.ts'
 
 /** What a command writes to: the CLI passes process streams, tests pass collectors. */
@@ -62,7 +64,8 @@ export function parseUtcDay(value: string): UtcDay {
 /** Open an existing database for a command; every failure is a UsageError naming the file. */
 export function openCliStore(file: string): Store {
   const path = resolve(file)
-  if (!existsSync(path)) throw new UsageError(`database not found: ${path} (use --db <path>)`)
+  if (!existsSync(path))
+    throw new UsageError(`database not found: ${path} (use --db <path>; the paper default writes ./mm_paper.db)`)
   try {
     return openStore(path, { create: false, busyTimeoutMs: 5000 })
   } catch (err) {
@@ -81,4 +84,42 @@ export async function runCommand(name: string, io: CliIo, body: () => Promise<nu
     stderr(`mm ${name}: ${message}\n`)
     return err instanceof UsageError ? 2 : 1
   }
+}
+
+export const SCOPE_FLAGS = {
+  mode: { type: 'string' },
+  account: { type: 'string' },
+} as const
+
+export const SCOPE_HELP = `  --mode     paper, live or test (dry-run rows); default: the database owner's
+  --account  the maker address; default: the owner's (for throwaway paper accounts, the last run's)`
+
+export interface ResolvedScope extends OwnerScope {
+  readonly account: string
+  /** For the output: whose rows these are. */
+  readonly label: string
+}
+
+/**
+ * Whose rows a command reads: --mode and --account, defaulting to the file's owner. A file written before rows
+ * recorded mode and account (never adopted) has only mode '' rows.
+ */
+export function resolveScope(
+  db: Database,
+  flags: { mode?: string | undefined; account?: string | undefined },
+): ResolvedScope {
+  if (flags.mode !== undefined && !['paper', 'live', 'test'].includes(flags.mode))
+    throw new UsageError(`--mode must be paper, live or test, not ${JSON.stringify(flags.mode)}`)
+  const owner = loadOwner(db)
+  const mode = flags.mode ?? owner?.mode ?? ''
+  let account = flags.account?.toLowerCase()
+  if (account === undefined) {
+    if (owner && !owner.ephemeral && mode === owner.mode) account = owner.account
+    else account = latestAccount(db, mode) ?? (owner && !owner.ephemeral ? owner.account : '')
+  }
+  const label =
+    mode === ''
+      ? 'rows of unknown mode and account (written before mm recorded them)'
+      : `${mode} account ${account || '(none)'}`
+  return { mode, account, label }
 }

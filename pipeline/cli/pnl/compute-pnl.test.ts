@@ -16,6 +16,8 @@ function fill(over: Partial<StoredFill> & Pick<StoredFill, 'tradeId' | 'side' | 
     role: 'MAKER',
     status: 'CONFIRMED',
     timestamp: at(10),
+    mode: 'live',
+    account: '0x00000000000000000000000000000000000000aa',
     ...over,
   }
 }

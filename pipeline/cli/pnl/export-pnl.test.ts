@@ -3,7 +3,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CONDITION_A, CONDITION_B } from '../../../plugins/persist/sqlite/test-events.ts'
+import { openStore } from '../../../plugins/persist/sqlite/store.ts'
+import { CONDITION_A, CONDITION_B, fillEvent } from '../../../plugins/persist/sqlite/test-events.ts'
 import type { DailyPnl } from './compute-pnl.ts'
 import { runExportPnl } from './export-pnl.ts'
 import { buildHistoryDb, CONDITION_C, collectIo } from './pnl-fixture.ts'
@@ -149,5 +150,48 @@ describe('export-pnl bad input: one line, exit code 2', () => {
     const path = join(dir, 'bad.db')
     writeFileSync(path, 'not sqlite'.repeat(500))
     expect(await fails(['--db', path, '--date', '2026-01-02'])).toMatch(/bad\.db: corrupt/)
+  })
+})
+
+describe('export-pnl per mode and account', () => {
+  test('paper fills never count in a live account’s PnL, and each writes its own pnl_daily rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mm-pnl-owner-'))
+    dirs.push(dir)
+    const path = join(dir, 'mm_state.db')
+    const day = Date.UTC(2026, 0, 2, 12)
+    const live = openStore(path, { owner: { mode: 'live', account: '0xaaa', ephemeral: false, adoptForeign: false } })
+    live.apply([
+      fillEvent({ tradeId: 'L1', orderId: '0xl1', side: 'BUY', price: 0.4, size: 10, timestamp: day }),
+      fillEvent({ tradeId: 'L2', orderId: '0xl2', side: 'SELL', price: 0.5, size: 10, timestamp: day + 1 }),
+    ])
+    live.close()
+    // The same file taken over by a paper run (--adopt-state): its rows stay marked as paper.
+    const paper = openStore(path, { owner: { mode: 'paper', account: '0x111', ephemeral: true, adoptForeign: true } })
+    paper.apply([
+      fillEvent({ tradeId: 'P1', orderId: '0xp1', side: 'BUY', price: 0.4, size: 100, timestamp: day }),
+      fillEvent({ tradeId: 'P2', orderId: '0xp2', side: 'SELL', price: 0.2, size: 100, timestamp: day + 1 }),
+    ])
+    paper.close()
+    const run = async (...extra: string[]) => {
+      const io = collectIo()
+      expect(await runExportPnl(['--db', path, '--date', '2026-01-02', '--format', 'json', ...extra], io)).toBe(0)
+      return JSON.parse(io.out.join('')) as DailyPnl
+    }
+    const livePnl = await run('--mode', 'live', '--account', '0xAAA')
+    expect(livePnl.total.fills).toBe(2)
+    expect(livePnl.total.realizedUsd).toBeCloseTo(1, 9)
+    const paperPnl = await run() // the owner now: paper, its last run's account
+    expect(paperPnl.total.fills).toBe(2)
+    expect(paperPnl.total.realizedUsd).toBeCloseTo(-20, 9)
+    const db = new Database(path, { readonly: true })
+    expect(
+      db
+        .query('SELECT mode, account, SUM(realized_usd) AS r FROM pnl_daily GROUP BY mode, account ORDER BY mode')
+        .all(),
+    ).toEqual([
+      { mode: 'live', account: '0xaaa', r: 1 },
+      { mode: 'paper', account: '0x111', r: -20 },
+    ])
+    db.close()
   })
 })

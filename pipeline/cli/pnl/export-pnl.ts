@@ -11,13 +11,16 @@ import {
   parseFlags,
   parseUtcDay,
   resolveFormat,
+  resolveScope,
   runCommand,
+  SCOPE_FLAGS,
+  SCOPE_HELP,
   UsageError,
 } from './args.ts'
 import { computeDailyPnl, type DailyPnl } from './compute-pnl.ts'
 import { fixed, renderCsv, renderTable } from './format.ts'
 
-export const EXPORT_PNL_USAGE = `usage: mm export-pnl [--date YYYY-MM-DD] [--db <path>] [--format table|csv|json]
+export const EXPORT_PNL_USAGE = `usage: mm export-pnl [--date YYYY-MM-DD] [--db <path>] [--format table|csv|json] [--mode m] [--account a]
 
 Realized PnL (average cost), fees, rebates and unrealized PnL at the day's last fair value, per market, for one
 UTC day (default: today). Reads the database only; never starts a server or contacts the exchange. The result
@@ -25,6 +28,8 @@ replaces that day's rows in pnl_daily.
   --date    the UTC day, YYYY-MM-DD
   --db      the daemon's database (default ${DEFAULT_DB})
   --format  table (default on a terminal), csv (default otherwise) or json
+${SCOPE_HELP}
+One mode and account at a time: paper and live, or two accounts, are never summed.
 `
 
 const CSV_HEADERS = [
@@ -102,6 +107,7 @@ export function runExportPnl(argv: string[], io: CliIo): Promise<number> {
       date: { type: 'string' },
       db: { type: 'string', default: DEFAULT_DB },
       format: { type: 'string' },
+      ...SCOPE_FLAGS,
       help: { type: 'boolean', short: 'h' },
     })
     if (flags.help) {
@@ -113,14 +119,15 @@ export function runExportPnl(argv: string[], io: CliIo): Promise<number> {
     if (!flags.db) throw new UsageError('--db needs a path')
     const store = openCliStore(flags.db)
     try {
+      const scope = resolveScope(store.db, flags)
       const pnl = computeDailyPnl({
         day,
-        fills: loadCountedFills(store.db, day.end),
+        fills: loadCountedFills(store.db, day.end, scope),
         markets: loadMarkets(store.db),
-        fairs: loadLastFairs(store.db, day.date),
+        fairs: loadLastFairs(store.db, day.date, scope),
       })
-      upsertPnlDaily(store.db, day.date, pnl.markets, Date.now())
-      io.stdout(renderPnl(pnl, format, store.path))
+      upsertPnlDaily(store.db, scope, day.date, pnl.markets, Date.now())
+      io.stdout(renderPnl(pnl, format, `${store.path}, ${scope.label}`))
       return 0
     } finally {
       store.close()

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CONDITION_A, CONDITION_B, positionEvent } from '../../../plugins/persist/sqlite/test-events.ts'
+import { openStore } from '../../../plugins/persist/sqlite/store.ts'
+import { CONDITION_A, CONDITION_B, fillEvent, positionEvent } from '../../../plugins/persist/sqlite/test-events.ts'
 import { buildHistoryDb, collectIo } from './pnl-fixture.ts'
 import { type PositionDiff, runRebuildPositions } from './rebuild-positions.ts'
 
@@ -88,5 +89,42 @@ describe('rebuild-positions', () => {
     expect(missing.err.join('')).toMatch(/database not found/)
     const stray = collectIo()
     expect(await runRebuildPositions(['positions.db'], stray)).toBe(2)
+  })
+})
+
+describe('rebuild-positions per mode and account', () => {
+  test('two paper runs (fresh simulator accounts) in one file agree with their own positions; live rows stay apart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mm-rebuild-owner-'))
+    dirs.push(dir)
+    const path = join(dir, 'mm_paper.db')
+    const paper = (account: string) => ({ mode: 'paper' as const, account, ephemeral: true, adoptForeign: false })
+    const at = Date.UTC(2026, 0, 3, 12)
+    const buy = (tradeId: string, orderId: string, size: number) => fillEvent({ tradeId, orderId, size, price: 0.4 })
+    const run1 = openStore(path, { owner: paper('0x111') })
+    run1.apply([buy('t1', '0xa', 10), positionEvent({ shares: 10, avgPrice: 0.4 }, { shares: 0, avgPrice: 0 }, at)])
+    run1.close()
+    // The next run's simulator starts fresh: its trade ids start over, its position is its own.
+    const run2 = openStore(path, { owner: paper('0x222') })
+    run2.apply([buy('t1', '0xb', 3), positionEvent({ shares: 3, avgPrice: 0.4 }, { shares: 0, avgPrice: 0 }, at)])
+    run2.close()
+    const last = await diff(path)
+    expect(last.summary).toContain('paper account 0x222: ')
+    expect(last.positions.find((p) => p.tokenId === '1111')).toMatchObject({
+      dbShares: 3,
+      rebuiltShares: 3,
+      status: 'same',
+    })
+    const first = await diff(path, '--account', '0x111')
+    expect(first.positions.find((p) => p.tokenId === '1111')).toMatchObject({ dbShares: 10, rebuiltShares: 10 })
+    // --write replaces only that account's rows.
+    await diff(path, '--account', '0x111', '--write')
+    const db = new Database(path, { readonly: true })
+    expect(db.query('SELECT account, shares FROM positions WHERE token_id = ? ORDER BY account').all('1111')).toEqual([
+      { account: '0x111', shares: 10 },
+      { account: '0x222', shares: 3 },
+    ])
+    db.close()
+    const live = await diff(path, '--mode', 'live', '--account', '0xlive')
+    expect(live.positions).toEqual([])
   })
 })

@@ -6,16 +6,29 @@ import {
   replacePositions,
 } from '../../../plugins/persist/sqlite/queries.ts'
 import { createAccount } from '../../account.ts'
-import { type CliIo, DEFAULT_DB, openCliStore, parseFlags, resolveFormat, runCommand, UsageError } from './args.ts'
+import {
+  type CliIo,
+  DEFAULT_DB,
+  openCliStore,
+  parseFlags,
+  resolveFormat,
+  resolveScope,
+  runCommand,
+  SCOPE_FLAGS,
+  SCOPE_HELP,
+  UsageError,
+} from './args.ts'
 import { fixed, renderCsv, renderTable, round } from './format.ts'
 
-export const REBUILD_POSITIONS_USAGE = `usage: mm rebuild-positions [--db <path>] [--write] [--format table|csv|json]
+export const REBUILD_POSITIONS_USAGE = `usage: mm rebuild-positions [--db <path>] [--write] [--format table|csv|json] [--mode m] [--account a]
 
 Rebuilds every token's position from the fills table (average cost, FAILED trades excluded) and shows it next
 to the positions table. Never starts a server or contacts the exchange.
   --db      the daemon's database (default ${DEFAULT_DB})
   --write   replace the positions table with the rebuilt positions
   --format  table (default on a terminal), csv (default otherwise) or json
+${SCOPE_HELP}
+Fills and positions of one mode and account only; --write replaces only that account's rows.
 `
 
 export type PositionStatus = 'same' | 'differs' | 'missing in table' | 'not in fills'
@@ -37,6 +50,7 @@ const EPSILON = 1e-6
 export function diffPositions(
   fills: readonly StoredFill[],
   stored: readonly PositionRow[],
+  owner: { readonly mode: string; readonly account: string } = { mode: '', account: '' },
 ): { diffs: PositionDiff[]; rebuilt: PositionRow[] } {
   const account = createAccount()
   const conditionOf = new Map<string, string>()
@@ -49,6 +63,8 @@ export function diffPositions(
   const rebuilt: PositionRow[] = [...conditionOf].map(([tokenId, conditionId]) => {
     const p = account.token(tokenId)
     return {
+      mode: owner.mode,
+      account: owner.account,
       tokenId,
       conditionId,
       shares: round(p.shares, 6),
@@ -139,6 +155,7 @@ export function runRebuildPositions(argv: string[], io: CliIo): Promise<number> 
       db: { type: 'string', default: DEFAULT_DB },
       write: { type: 'boolean', default: false },
       format: { type: 'string' },
+      ...SCOPE_FLAGS,
       help: { type: 'boolean', short: 'h' },
     })
     if (flags.help) {
@@ -149,11 +166,16 @@ export function runRebuildPositions(argv: string[], io: CliIo): Promise<number> 
     if (!flags.db) throw new UsageError('--db needs a path')
     const store = openCliStore(flags.db)
     try {
-      const { diffs, rebuilt } = diffPositions(loadCountedFills(store.db), loadPositions(store.db))
+      const scope = resolveScope(store.db, flags)
+      const { diffs, rebuilt } = diffPositions(
+        loadCountedFills(store.db, Number.MAX_SAFE_INTEGER, scope),
+        loadPositions(store.db, scope),
+        scope,
+      )
       const differing = diffs.filter((d) => d.status !== 'same').length
-      let summary = `${diffs.length} tokens, ${differing} differ from the positions table`
+      let summary = `${scope.label}: ${diffs.length} tokens, ${differing} differ from the positions table`
       if (flags.write) {
-        replacePositions(store.db, rebuilt)
+        replacePositions(store.db, scope, rebuilt)
         summary += `; positions table replaced (${rebuilt.length} rows)`
       } else if (differing > 0) summary += '; run with --write to replace it'
       io.stdout(render(diffs, format, summary))

@@ -1,3 +1,4 @@
+import { fields } from '../../../pipeline/logger.ts'
 import { notProcessed } from './exchange-port.ts'
 import type { BatchResult, ExecutorCore } from './executor-core.ts'
 import { chunks } from './executor-core.ts'
@@ -44,7 +45,11 @@ export function createCanceller(core: ExecutorCore): Canceller {
       const ids = batch.map((o) => o.id)
       if (!port) {
         for (const id of ids) {
-          log.info(`[dry run] would cancel ${id} (${reason})`)
+          const o = orders.get(id)
+          log.info(
+            `[dry run] would cancel ${o ? `${o.side} ${o.size} ${core.nameToken(o.conditionId, o.tokenId)} @ ${o.price}` : id} (${reason})`,
+            fields({ order_id: id }),
+          )
           apply(id, { kind: 'cancel-confirmed' }, false)
         }
         done += ids.length
@@ -63,6 +68,7 @@ export function createCanceller(core: ExecutorCore): Canceller {
           const key = id.toLowerCase()
           if (canceled.has(key)) {
             apply(id, { kind: 'cancel-confirmed' }, false)
+            deps.metrics.cancelled?.(reason, 1)
             done++
           } else {
             apply(
@@ -121,7 +127,7 @@ export function createCanceller(core: ExecutorCore): Canceller {
     )
     const ms = Number.isFinite(wait) ? Math.max(1, wait) : 1000
     log.warn(
-      `${conditionId.slice(0, 10)}…: cancel of ${targets.length} orders held by the rate budget, retry in ${ms} ms`,
+      `${core.nameMarket(conditionId)}: cancel of ${targets.length} orders held by the rate budget, retry in ${ms} ms`,
     )
     const entry = { ids: new Set(targets.map((o) => o.id)), reason, stop: () => {} }
     cancelRetries.set(conditionId, entry)
@@ -167,7 +173,10 @@ export function createCanceller(core: ExecutorCore): Canceller {
   async function cancelMarket(conditionId: string, reason: string): Promise<void> {
     const open = core.openOf(conditionId)
     if (open.length === 0) return
-    log.info(`${conditionId.slice(0, 10)}…: cancelling ${open.length} orders (${reason})`)
+    log.info(
+      `${core.nameMarket(conditionId)}: cancelling ${open.length} orders (${reason})`,
+      fields({ condition_id: conditionId }),
+    )
     await cancelProtective(conditionId, open, reason)
   }
 

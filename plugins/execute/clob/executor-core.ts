@@ -1,3 +1,4 @@
+import { marketLabel, tokenLabel } from '../../../pipeline/market-names.ts'
 import type { LiveOrder, Market, QuoteSide, Side } from '../../../schemas/domain.ts'
 import { ExchangeError } from './exchange-port.ts'
 import type { ExecutorDeps } from './executor.ts'
@@ -104,6 +105,9 @@ export interface ExecutorCore {
   /** A run held back by the rate budget asks for another once the budget allows (one timer per market). */
   retryLater(conditionId: string, waitMs: number): void
   openOf(conditionId?: string): TrackedOrder[]
+  /** `"Will X…?" YES` for a token of a market we trade (ids go to the JSON fields of the log record). */
+  nameToken(conditionId: string, tokenId: string): string
+  nameMarket(conditionId: string): string
 }
 
 export function toLiveOrder(o: TrackedOrder): LiveOrder {
@@ -275,11 +279,22 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
   }
 
   const openOf = (conditionId?: string) => orders.open(conditionId)
+  const markets = new Map<string, Market>()
+  const nameToken = (conditionId: string, tokenId: string) => {
+    const m = markets.get(conditionId)
+    return m ? tokenLabel(m, tokenId) : `token ${tokenId.slice(0, 10)}…`
+  }
+  const nameMarket = (conditionId: string) => {
+    const m = markets.get(conditionId)
+    return m ? marketLabel(m) : `${conditionId.slice(0, 10)}…`
+  }
 
   return {
     deps,
     orders,
-    markets: new Map(),
+    markets,
+    nameToken,
+    nameMarket,
     inflight,
     lateSubmits: new Set(),
     fillKeys: new Map(),

@@ -1,3 +1,4 @@
+import { fields } from '../../../pipeline/logger.ts'
 import type { Fill } from '../../../schemas/domain.ts'
 import type { ExecutorCore } from './executor-core.ts'
 import { tradeToFills } from './fills.ts'
@@ -81,8 +82,10 @@ export function createFillBook(core: ExecutorCore): FillBook {
     if (moved) {
       if (f.status !== 'FAILED') metrics.fill(f.side)
       metrics.inventory(f.tokenId, account.token(f.tokenId).shares)
-      log.info(
-        `${f.status === 'FAILED' ? 'reversed' : 'fill'} ${f.role} ${f.side} ${f.size} @ ${f.price} token ${f.tokenId} (trade ${f.tradeId})`,
+      // The fill line for people is the daemon's (session log); this one keeps the executor's view at debug.
+      log.debug(
+        `${f.status === 'FAILED' ? 'reversed' : 'fill'} ${f.role} ${f.side} ${f.size} ${core.nameToken(f.conditionId, f.tokenId)} @ ${f.price}`,
+        fields({ trade_id: f.tradeId, order_id: f.orderId, token_id: f.tokenId }),
       )
     }
     apply(f.orderId, { kind: 'trade', tradeId: f.tradeId, size: f.size, status: f.status }, true)

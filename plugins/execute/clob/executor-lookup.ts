@@ -1,3 +1,4 @@
+import { fields } from '../../../pipeline/logger.ts'
 import type { Canceller } from './executor-cancel.ts'
 import { type ExecutorCore, quoteSideOf } from './executor-core.ts'
 import { createTrackedOrder, isOpen } from './order-state.ts'
@@ -74,7 +75,10 @@ export function createLookups(core: ExecutorCore, canceller: Canceller): Lookups
         )
         orders.set(w.id, created)
         apply(w.id, { kind: 'rest-order', order: { status: w.status, sizeMatched: w.size_matched } }, false)
-        log.info(`adopted order ${w.id.slice(0, 10)}… ${w.side} ${w.original_size} @ ${w.price} token ${w.asset_id}`)
+        log.info(
+          `adopted order ${w.side} ${w.original_size} ${core.nameToken(w.market, w.asset_id)} @ ${w.price}`,
+          fields({ order_id: w.id, token_id: w.asset_id, condition_id: w.market }),
+        )
       }
     },
     async reconcileOpen(exchangeOpen) {

@@ -1,3 +1,5 @@
+import { fields } from '../../../pipeline/logger.ts'
+import { marketLabel, tokenLabel } from '../../../pipeline/market-names.ts'
 import type { Market, OrderIntent } from '../../../schemas/domain.ts'
 import type { BookPair } from '../../../stages/io.ts'
 import { unsignablePrice } from './amounts.ts'
@@ -63,7 +65,7 @@ export function createPlacer(core: ExecutorCore): Placer {
     for (const c of fit.cut) {
       const i = c.intent
       log.debug(
-        `${market.conditionId.slice(0, 10)}…: SELL ${i.size} @ ${i.price} token ${i.tokenId} ` +
+        `${tokenLabel(market, i.tokenId)}: SELL ${i.size} @ ${i.price} ` +
           (c.size > 0 ? `cut to ${c.size}` : 'dropped') +
           ' (shares sold, offered or not yet settled since the quote)',
       )
@@ -95,7 +97,7 @@ export function createPlacer(core: ExecutorCore): Placer {
     for (const c of fit.cut) {
       const i = c.intent
       log.debug(
-        `${market.conditionId.slice(0, 10)}…: BUY ${i.size} @ ${i.price} token ${i.tokenId} ` +
+        `${tokenLabel(market, i.tokenId)}: BUY ${i.size} @ ${i.price} ` +
           (c.size > 0 ? `cut to ${c.size}` : 'dropped') +
           ` (pUSD free ${free.toFixed(2)})`,
       )
@@ -105,7 +107,7 @@ export function createPlacer(core: ExecutorCore): Placer {
       core.flags.lastCollateralWarn = t
       const wanted = intents.reduce((s, o) => s + (o.side === 'BUY' ? o.price * o.size : 0), 0)
       log.warn(
-        `quoting cut for lack of pUSD: ${fit.cut.length} BUYs cut or dropped on ${market.conditionId.slice(0, 10)}… ` +
+        `quoting cut for lack of pUSD: ${fit.cut.length} BUYs cut or dropped on ${marketLabel(market)} ` +
           `(wanted ${wanted.toFixed(2)}, free ${Math.max(0, free).toFixed(2)}, reserved by resting BUYs ` +
           `${reservedUsd().toFixed(2)}); smaller sizes or fewer markets would quote in full`,
       )
@@ -129,7 +131,7 @@ export function createPlacer(core: ExecutorCore): Placer {
       }
       const wait = await spend('orders', wanted.length, want, market.conditionId)
       if (wait > 0) {
-        log.debug(`${market.conditionId.slice(0, 10)}…: rate budget spent, ${wanted.length} orders left for later`)
+        log.debug(`${marketLabel(market)}: rate budget spent, ${wanted.length} orders left for later`)
         retryLater(market.conditionId, wait)
         return { done: 0, held: true }
       }
@@ -141,7 +143,10 @@ export function createPlacer(core: ExecutorCore): Placer {
       // Signed at another price than tracked, the order would rest where nobody asked for it.
       const problem = unsignablePrice(i.price, tokenTick(market, books, i.tokenId))
       if (problem)
-        log.warn(`${market.conditionId.slice(0, 10)}…: ${i.side} @ ${i.price} token ${i.tokenId} dropped: ${problem}`)
+        log.warn(
+          `${tokenLabel(market, i.tokenId)}: ${i.side} ${i.size} @ ${i.price} dropped: ${problem}`,
+          fields({ condition_id: market.conditionId, token_id: i.tokenId }),
+        )
       return problem === undefined
     })
     const intents = fitToCollateral(market, fitToHoldings(market, signable))
@@ -160,7 +165,11 @@ export function createPlacer(core: ExecutorCore): Placer {
     if (!port) {
       for (const b of built) {
         const o = orders.get(b.id)
-        if (o) log.info(`[dry run] would place ${o.side} ${o.size} @ ${o.price} token ${o.tokenId} (id ${b.id})`)
+        if (o)
+          log.info(
+            `[dry run] would place ${o.side} ${o.size} ${tokenLabel(market, o.tokenId)} @ ${o.price}`,
+            fields({ order_id: b.id, token_id: o.tokenId, condition_id: market.conditionId }),
+          )
         apply(b.id, { kind: 'submit-accepted', status: 'live' }, false)
       }
       return { done: built.length, held: false }
@@ -223,7 +232,13 @@ export function createPlacer(core: ExecutorCore): Placer {
     if (event.kind === 'submit-accepted' && exchangeId && exchangeId.toLowerCase() !== o.id.toLowerCase()) {
       log.error(`exchange order id ${exchangeId} differs from the locally computed hash ${o.id}`)
     }
-    if (event.kind === 'submit-rejected') log.info(`order ${o.id.slice(0, 10)}… rejected: ${event.reason}`)
+    if (event.kind === 'submit-rejected') {
+      log.info(
+        `order ${o.side} ${o.size} ${core.nameToken(o.conditionId, o.tokenId)} @ ${o.price} rejected: ${event.reason}`,
+        fields({ order_id: o.id, token_id: o.tokenId, condition_id: o.conditionId }),
+      )
+      deps.metrics.rejected?.(event.reason)
+    }
     apply(o.id, event, external)
   }
 

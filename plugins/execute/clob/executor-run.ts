@@ -129,7 +129,7 @@ export function createMarketRun(
     if (diff.deferred.length > 0) what.push(`${diff.deferred.length} deferred under the exposure cap`)
     if (diff.blockedByUnresolved.length > 0) what.push(`${diff.blockedByUnresolved.length} levels held by unresolved`)
     if (diff.awaitingResolution.length > 0) what.push(`${diff.awaitingResolution.length} to cancel once resolved`)
-    if (what.length > 0) log.debug(`${conditionId.slice(0, 10)}… requote: ${what.join('; ')}`)
+    if (what.length > 0) log.debug(`${core.nameMarket(conditionId)} requote: ${what.join('; ')}`)
   }
 
   async function runMarket(input: ExecuteInput): Promise<ExecuteReport> {

@@ -192,6 +192,7 @@ function makerSellFill(orderId: string, size: number, price: number): WireTrade 
 function setup(opts: { collateral?: (now: () => number) => Collateral; dryRun?: boolean } = {}) {
   const clock = createManualClock()
   const freeGauge: number[] = []
+  const counted = { rejected: [] as string[], cancelled: [] as [string, number][] }
   const ctx = createTestContext({ stage: 'execute', plugin: 'clob', clock })
   const fake = fakePort()
   const inner = createOrderFactory({ signer: createFastSigner(KEY), funder: undefined, signatureType: 0, chainId: 137 })
@@ -217,6 +218,8 @@ function setup(opts: { collateral?: (now: () => number) => Collateral; dryRun?: 
       rateLimited: () => {},
       collateralFree: (usd) => freeGauge.push(usd),
       marketsWaiting: () => {},
+      rejected: (reason) => counted.rejected.push(reason),
+      cancelled: (reason, n) => counted.cancelled.push([reason, n]),
     },
     budget: createOrderBudget({ clock: ctx.clock, log: ctx.log, random: () => 0.5 }),
     apiKey: 'k',
@@ -226,7 +229,7 @@ function setup(opts: { collateral?: (now: () => number) => Collateral; dryRun?: 
     maxBudgetWaitMs: 0,
     ...(opts.collateral ? { collateral: opts.collateral(() => ctx.clock.now()) } : {}),
   })
-  return { ctx, fake, ex, clock, freeGauge }
+  return { ctx, fake, ex, clock, freeGauge, counted }
 }
 
 /** An order of market m as GET /data/order or the open-orders list shows it. */
@@ -264,15 +267,29 @@ describe('executor', () => {
   })
 
   test('a definite rejection is final and the next run places again', async () => {
-    const { fake, ex } = setup()
+    const { fake, ex, counted, ctx } = setup()
     await ex.setMarkets([m])
     fake.script.post.push('reject')
     await ex.run({ market: m, books, quote, orders: bids(1), now: 0 })
     expect(ex.liveOrders()).toEqual([])
     expect(ex.tracked()[0]?.status).toBe('rejected')
+    // Counted with its reason (mm_orders_rejected_total), and the line names the market and outcome.
+    expect(counted.rejected).toEqual(['not enough balance / allowance'])
+    expect(ctx.lines.find((l) => l.includes('rejected'))).toContain('BUY 10 "Will the test pass?" YES @ 0.3 rejected')
     await ex.run({ market: m, books, quote, orders: bids(1), now: 0 })
     expect(fake.posts).toEqual([1, 1])
     expect(ex.liveOrders().length).toBe(1)
+  })
+
+  test('confirmed cancels are counted with why they were cancelled', async () => {
+    const { ex, counted } = setup()
+    await ex.setMarkets([m])
+    await ex.run({ market: m, books, quote, orders: bids(2), now: 0 })
+    await ex.pull(m, 'risk HALTED: daily loss')
+    expect(counted.cancelled).toEqual([
+      ['risk HALTED: daily loss', 1],
+      ['risk HALTED: daily loss', 1],
+    ])
   })
 
   test('an unconfirmed cancel blocks the replacement: exposure never exceeds what was asked', async () => {

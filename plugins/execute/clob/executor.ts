@@ -46,6 +46,10 @@ export interface ExecutorMetrics {
   collateralFree(usd: number): void
   /** How many markets wait for the rate budget now. */
   marketsWaiting(count: number): void
+  /** An order the exchange refused, with its message. */
+  rejected?(reason: string): void
+  /** Orders confirmed cancelled, with why we cancelled them. */
+  cancelled?(reason: string, count: number): void
 }
 
 /** What /status shows of the executor: the exchange's mode, the signer's buckets, and who waits for them. */

@@ -1,4 +1,5 @@
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import { cancelKind, rejectionKind } from '../../../pipeline/metric-labels.ts'
 import type { Market } from '../../../schemas/domain.ts'
 import type { ExecuteHandler } from '../../../stages/io.ts'
 import { createBalanceRefresher } from './balance-refresh.ts'
@@ -123,6 +124,8 @@ export default definePlugin({
               rateLimited: () => rateLimited.inc(),
               collateralFree: (usd) => collateralFree.set(usd),
               marketsWaiting: (n) => waitingGauge.set(n),
+              rejected: (reason) => core.ordersRejected.inc({ reason: rejectionKind(reason) }),
+              cancelled: (reason, n) => core.ordersCancelled.inc({ reason: cancelKind(reason) }, n),
             }
           : {
               orderSent: () => {},

@@ -1,6 +1,7 @@
 import type { Account } from '../../../pipeline/account.ts'
 import type { Clock } from '../../../pipeline/clock.ts'
-import type { Logger } from '../../../pipeline/logger.ts'
+import { fields, type Logger } from '../../../pipeline/logger.ts'
+import { tokenLabel } from '../../../pipeline/market-names.ts'
 import type { Market } from '../../../schemas/domain.ts'
 import type { Collateral } from './collateral.ts'
 import { ExchangeError, type ExchangePort } from './exchange-port.ts'
@@ -96,11 +97,18 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         lastDrift.set(token, drift)
         if (Math.abs(drift) <= DRIFT_EPS) continue
         if (before !== undefined && Math.abs(before - drift) <= DRIFT_EPS) {
-          log.warn(`position of token ${token} set to the exchange's: ${ours} → ${exchange} (same drift twice)`)
+          log.warn(
+            `position of ${tokenLabel(m, token)} set to the exchange's: ${ours} → ${exchange} (same drift twice)`,
+            fields({ token_id: token, condition_id: m.conditionId }),
+          )
           account.setHoldings(token, exchange, row?.avgPrice ?? account.token(token).avgPrice)
           lastDrift.set(token, 0)
           deps.setDrift(token, 0)
-        } else log.info(`position drift on token ${token}: Data API ${exchange}, fills ${ours}`)
+        } else
+          log.info(
+            `position drift on ${tokenLabel(m, token)}: Data API ${exchange}, fills ${ours}`,
+            fields({ token_id: token, condition_id: m.conditionId }),
+          )
       }
     }
   }

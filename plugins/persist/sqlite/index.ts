@@ -1,8 +1,11 @@
 import { resolve } from 'node:path'
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import { LATENCY_BUCKETS } from '../../../pipeline/metrics.ts'
+import { ownerOf } from '../../../pipeline/state-owner.ts'
 import { DurationSchema, formatDuration } from '../../../schemas/duration.ts'
 import type { DaemonEvent } from '../../../stages/events.ts'
+import { baseMode } from './owner.ts'
 import { realizedSinceIn } from './realized.ts'
 import { openStoreWorker, type StoreWorker } from './worker-client.ts'
 import { createBatchWriter } from './writer.ts'
@@ -12,7 +15,10 @@ export const SqliteConfigSchema = z.strictObject({
     .string()
     .min(1)
     .default('./mm_state.db')
-    .describe('Database file; a relative path is resolved against the config file’s directory'),
+    .describe(
+      'Database file; a relative path is resolved against the config file’s directory. One file per mode and ' +
+        'account: the daemon refuses a file another mode or account wrote (unless --adopt-state)',
+    ),
   flush_interval: DurationSchema.default(200).describe('Longest an event waits before its batch is committed'),
   batch_size: z
     .number()
@@ -51,6 +57,9 @@ export default definePlugin({
   create(config, ctx) {
     let cfg = config
     const path = resolve(ctx.configDir, cfg.path)
+    const owner = ownerOf(ctx.resources)
+    // A dry run reads its live account's day (the real loss limit); throwaway paper accounts read every paper run.
+    const readScope = { mode: baseMode(owner), account: owner.ephemeral ? undefined : owner.account }
     // Not `instance`: Prometheus sets that label on every scraped series and would rename ours.
     const labels = { plugin_instance: ctx.instance }
     const depth = ctx.metrics
@@ -76,7 +85,7 @@ export default definePlugin({
         'persist_commit_seconds',
         'From handing a batch to the database thread to its durable commit',
         ['plugin_instance'],
-        [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+        LATENCY_BUCKETS,
       )
       .labels(labels)
 
@@ -122,16 +131,30 @@ export default definePlugin({
           busyTimeoutMs: cfg.busy_timeout,
           synchronous: cfg.synchronous,
           integrityCheck: cfg.integrity_check,
+          owner,
         })
         try {
           store = await opening
         } finally {
           opening = undefined
         }
+        const claim = store.claim
+        if (claim?.outcome === 'adopted')
+          ctx.log.warn(`--adopt-state: ${path} now belongs to this run${claim.was ? ` (was ${claim.was})` : ''}`)
         ctx.log.info(`persisting to ${path} (WAL, commit every ${formatDuration(cfg.flush_interval)})`)
       },
       async realizedSince(since) {
-        return realizedSinceIn(path, since)
+        return realizedSinceIn(path, since, readScope)
+      },
+      async reconcileActive(openOrderIds) {
+        await writer.flush()
+        const target = store ?? (await opening)
+        if (!target) return
+        const removed = await target.reconcileActive(openOrderIds)
+        if (removed > 0)
+          ctx.log.info(
+            `orders_active: removed ${removed} rows of orders no longer open on the exchange (left by a run that did not stop cleanly)`,
+          )
       },
       write(event) {
         if (stopped) {

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite'
 import { SCHEMA_V1 } from './schema.ts'
+import { SCHEMA_V2 } from './schema-v2.ts'
 
 /** One step of the schema, applied once, in version order, inside a transaction. */
 export interface Migration {
@@ -9,7 +10,10 @@ export interface Migration {
 }
 
 /** Ordered; append only. A released migration is never edited: add the next version instead. */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial tables', sql: SCHEMA_V1 }]
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial tables', sql: SCHEMA_V1 },
+  { version: 2, name: 'mode and account on every row; state_owner', sql: SCHEMA_V2 },
+]
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0)
 

@@ -20,7 +20,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       try {
         store?.close()
         store = openStore(msg.path, msg.options)
-        reply({ kind: 'opened', path: store.path })
+        reply({ kind: 'opened', path: store.path, claim: store.claim })
       } catch (err) {
         store = undefined
         reply({ kind: 'open-failed', message: err instanceof Error ? err.message : String(err) })
@@ -34,6 +34,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       try {
         store.apply(msg.events)
         reply({ kind: 'committed', id: msg.id })
+      } catch (err) {
+        reply({ kind: 'commit-failed', id: msg.id, message: err instanceof Error ? err.message : String(err) })
+      }
+      return
+    case 'reconcile-active':
+      try {
+        if (!store) throw new Error('the database is not open')
+        reply({ kind: 'reconciled', id: msg.id, removed: store.reconcileActive(msg.openIds) })
       } catch (err) {
         reply({ kind: 'commit-failed', id: msg.id, message: err instanceof Error ? err.message : String(err) })
       }

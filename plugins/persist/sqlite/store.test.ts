@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DaemonEvent } from '../../../stages/events.ts'
-import { LATEST_SCHEMA_VERSION } from './migrations.ts'
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations.ts'
 import { openStore, type Store, StoreOpenError } from './store.ts'
 import {
   CONDITION_A,
@@ -54,9 +54,10 @@ describe('schema', () => {
       'schema_version',
     ])
       expect(tables).toContain(t)
-    expect(rows<{ version: number }>(s, 'SELECT version FROM schema_version')).toEqual([
-      { version: LATEST_SCHEMA_VERSION },
-    ])
+    expect(rows<{ version: number }>(s, 'SELECT version FROM schema_version ORDER BY version')).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version })),
+    )
+    expect(MIGRATIONS.at(-1)?.version).toBe(LATEST_SCHEMA_VERSION)
     expect(s.db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal')
   })
 })

@@ -1,9 +1,11 @@
 import { Database } from 'bun:sqlite'
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import type { StateOwner } from '../../../pipeline/state-owner.ts'
 import type { Fill, LiveOrder, TokenPosition } from '../../../schemas/domain.ts'
 import type { DaemonEvent, DaemonEventOf } from '../../../stages/events.ts'
 import { migrate } from './migrations.ts'
+import { type ClaimOutcome, claimOwner } from './owner.ts'
 import { FINAL_TRADE_STATUSES, TERMINAL_ORDER_STATUSES, utcDay } from './schema.ts'
 
 /** A database file that cannot be used: the message names the file and the cause. */
@@ -27,6 +29,8 @@ export interface StoreOptions {
   /** Run PRAGMA quick_check at open so a damaged file fails at start, not mid-run. */
   readonly integrityCheck: boolean
   readonly now: () => number
+  /** The daemon's identity: checked against the file's owner, and recorded on every row it writes. */
+  readonly owner?: StateOwner
 }
 
 export const DEFAULT_STORE_OPTIONS: StoreOptions = {
@@ -40,6 +44,10 @@ export const DEFAULT_STORE_OPTIONS: StoreOptions = {
 export interface Store {
   readonly db: Database
   readonly path: string
+  /** How the owner check went ('new': this run claimed the file; 'adopted': --adopt-state took it over). */
+  readonly claim: { readonly outcome: ClaimOutcome; readonly was?: string } | undefined
+  /** Deletes orders_active rows of this owner that are not among `openIds` (left by a run that was killed). */
+  reconcileActive(openIds: readonly string[]): number
   /** Apply events in one transaction; returns how many were applied. Throws (and writes nothing) on failure. */
   apply(events: readonly DaemonEvent[]): number
   close(): void
@@ -117,7 +125,8 @@ export function openStore(file: string, options: Partial<StoreOptions> = {}): St
         throw new StoreOpenError(path, `corrupt (quick_check: ${rows.map((r) => r.quick_check).join('; ')})`)
     }
     migrate(db, opts.now())
-    return createStore(db, path)
+    const claim = opts.owner ? claimOwner(db, opts.owner, opts.now()) : undefined
+    return createStore(db, path, opts.owner, claim)
   } catch (err) {
     db?.close()
     if (err instanceof StoreOpenError) throw err
@@ -164,9 +173,9 @@ function fillParams(f: Fill, at: number): Bind {
   }
 }
 
-const ORDER_INSERT = `(order_id, condition_id, token_id, side, price, size, usd_value, filled, status, layer, quote_side,
-  quoted_mid, created_at, updated_at) VALUES ($order_id, $condition_id, $token_id, $side, $price, $size, $usd_value,
-  $filled, $status, $layer, $quote_side, $quoted_mid, $created_at, $updated_at)`
+const ORDER_INSERT = `(mode, account, order_id, condition_id, token_id, side, price, size, usd_value, filled, status,
+  layer, quote_side, quoted_mid, created_at, updated_at) VALUES ($mode, $account, $order_id, $condition_id, $token_id,
+  $side, $price, $size, $usd_value, $filled, $status, $layer, $quote_side, $quoted_mid, $created_at, $updated_at)`
 const ORDER_UPDATE = `price = excluded.price, size = excluded.size, usd_value = excluded.usd_value,
   filled = excluded.filled, status = excluded.status, updated_at = excluded.updated_at`
 const TERMINAL_LIST = TERMINAL_ORDER_STATUSES.map((s) => `'${s}'`).join(', ')
@@ -187,48 +196,50 @@ function prepare(db: Database) {
     ),
     activeDelete: db.prepare<unknown, [string]>('DELETE FROM orders_active WHERE order_id = ?'),
     fill: db.prepare<unknown, [Bind]>(
-      `INSERT INTO fills (trade_id, order_id, token_id, condition_id, side, price, size, usd_value, fee_usd, role,
-         trade_status, filled_at, recorded_at, updated_at)
-       VALUES ($trade_id, $order_id, $token_id, $condition_id, $side, $price, $size, $usd_value, $fee_usd, $role,
-         $trade_status, $filled_at, $at, $at)
+      `INSERT INTO fills (mode, account, trade_id, order_id, token_id, condition_id, side, price, size, usd_value,
+         fee_usd, role, trade_status, filled_at, recorded_at, updated_at)
+       VALUES ($mode, $account, $trade_id, $order_id, $token_id, $condition_id, $side, $price, $size, $usd_value,
+         $fee_usd, $role, $trade_status, $filled_at, $at, $at)
        ON CONFLICT (trade_id, order_id, token_id) DO UPDATE SET trade_status = excluded.trade_status,
          fee_usd = excluded.fee_usd, updated_at = excluded.updated_at
        WHERE fills.trade_status NOT IN (${FINAL_TRADE_LIST})`,
     ),
     position: db.prepare<unknown, [Bind]>(
-      `INSERT INTO positions (token_id, condition_id, shares, avg_price, realized_pnl, updated_at)
-       VALUES ($token_id, $condition_id, $shares, $avg_price, $realized_pnl, $at)
-       ON CONFLICT (token_id) DO UPDATE SET condition_id = excluded.condition_id, shares = excluded.shares,
+      `INSERT INTO positions (mode, account, token_id, condition_id, shares, avg_price, realized_pnl, updated_at)
+       VALUES ($mode, $account, $token_id, $condition_id, $shares, $avg_price, $realized_pnl, $at)
+       ON CONFLICT (mode, account, token_id) DO UPDATE SET condition_id = excluded.condition_id, shares = excluded.shares,
          avg_price = excluded.avg_price, realized_pnl = excluded.realized_pnl, updated_at = excluded.updated_at
        WHERE excluded.updated_at >= positions.updated_at`,
     ),
     marketTokens: db.prepare<unknown, [Bind]>(
-      `INSERT INTO markets (condition_id, yes_token_id, no_token_id, updated_at)
-       VALUES ($condition_id, $yes_token_id, $no_token_id, $at)
+      `INSERT INTO markets (mode, account, condition_id, yes_token_id, no_token_id, updated_at)
+       VALUES ($mode, $account, $condition_id, $yes_token_id, $no_token_id, $at)
        ON CONFLICT (condition_id) DO UPDATE SET yes_token_id = excluded.yes_token_id,
-         no_token_id = excluded.no_token_id, updated_at = excluded.updated_at`,
+         no_token_id = excluded.no_token_id, updated_at = excluded.updated_at, mode = excluded.mode,
+         account = excluded.account`,
     ),
     market: db.prepare<unknown, [Bind]>(
-      `INSERT INTO markets (condition_id, question, yes_token_id, no_token_id, tick_size, updated_at)
-       VALUES ($condition_id, $question, $yes_token_id, $no_token_id, $tick_size, $at)
+      `INSERT INTO markets (mode, account, condition_id, question, yes_token_id, no_token_id, tick_size, updated_at)
+       VALUES ($mode, $account, $condition_id, $question, $yes_token_id, $no_token_id, $tick_size, $at)
        ON CONFLICT (condition_id) DO UPDATE SET question = excluded.question, yes_token_id = excluded.yes_token_id,
-         no_token_id = excluded.no_token_id, tick_size = excluded.tick_size, updated_at = excluded.updated_at`,
+         no_token_id = excluded.no_token_id, tick_size = excluded.tick_size, updated_at = excluded.updated_at,
+         mode = excluded.mode, account = excluded.account`,
     ),
     markout: db.prepare<unknown, [Bind]>(
-      `INSERT INTO markouts (trade_id, token_id, horizon_sec, condition_id, markout, measured_at)
-       VALUES ($trade_id, $token_id, $horizon_sec, $condition_id, $markout, $at)
+      `INSERT INTO markouts (mode, account, trade_id, token_id, horizon_sec, condition_id, markout, measured_at)
+       VALUES ($mode, $account, $trade_id, $token_id, $horizon_sec, $condition_id, $markout, $at)
        ON CONFLICT (trade_id, token_id, horizon_sec) DO UPDATE SET markout = excluded.markout,
          measured_at = excluded.measured_at`,
     ),
     selection: db.prepare<unknown, [Bind]>(
-      `INSERT INTO selection_snapshots (taken_at, market_count, added, removed, markets)
-       VALUES ($at, $market_count, $added, $removed, $markets)
+      `INSERT INTO selection_snapshots (mode, account, taken_at, market_count, added, removed, markets)
+       VALUES ($mode, $account, $at, $market_count, $added, $removed, $markets)
        ON CONFLICT (taken_at) DO NOTHING`,
     ),
     fair: db.prepare<unknown, [Bind]>(
-      `INSERT INTO fair_values (condition_id, date, at, fair, reservation, bid, ask, half_spread)
-       VALUES ($condition_id, $date, $at, $fair, $reservation, $bid, $ask, $half_spread)
-       ON CONFLICT (condition_id, date) DO UPDATE SET at = excluded.at, fair = excluded.fair,
+      `INSERT INTO fair_values (mode, account, condition_id, date, at, fair, reservation, bid, ask, half_spread)
+       VALUES ($mode, $account, $condition_id, $date, $at, $fair, $reservation, $bid, $ask, $half_spread)
+       ON CONFLICT (mode, account, condition_id, date) DO UPDATE SET at = excluded.at, fair = excluded.fair,
          reservation = excluded.reservation, bid = excluded.bid, ask = excluded.ask,
          half_spread = excluded.half_spread
        WHERE excluded.at >= fair_values.at`,
@@ -240,8 +251,26 @@ function isTerminal(status: string): boolean {
   return (TERMINAL_ORDER_STATUSES as readonly string[]).includes(status)
 }
 
-function createStore(db: Database, path: string): Store {
-  const st = prepare(db)
+/** Every row records whose it is: the statements get the owner's mode and account with their parameters. */
+function owned(st: ReturnType<typeof prepare>, who: Bind) {
+  const bind = (stmt: { run(p: Bind): { changes: number } }) => ({ run: (p: Bind) => stmt.run({ ...p, ...who }) })
+  return {
+    orderTerminal: bind(st.orderTerminal),
+    orderLive: bind(st.orderLive),
+    activeUpsert: bind(st.activeUpsert),
+    activeDelete: st.activeDelete,
+    fill: bind(st.fill),
+    position: bind(st.position),
+    marketTokens: bind(st.marketTokens),
+    market: bind(st.market),
+    markout: bind(st.markout),
+    selection: bind(st.selection),
+    fair: bind(st.fair),
+  }
+}
+
+function createStore(db: Database, path: string, owner: StateOwner | undefined, claim: Store['claim']): Store {
+  const st = owned(prepare(db), { mode: owner?.mode ?? '', account: owner?.account ?? '' })
 
   function positionRow(conditionId: string, p: TokenPosition, at: number) {
     st.position.run({
@@ -330,6 +359,22 @@ function createStore(db: Database, path: string): Store {
   return {
     db,
     path,
+    claim,
+    reconcileActive(openIds) {
+      if (!owner) throw new Error('reconcileActive needs the owner the store was opened for')
+      const keep = new Set(openIds.map((id) => id.toLowerCase()))
+      // This owner's rows, and for throwaway paper accounts every paper row: their simulator is gone.
+      const rows = db
+        .query<{ order_id: string }, [string, string, number]>(
+          `SELECT order_id FROM orders_active WHERE mode = ?1 AND (account = ?2 OR ?3 = 1)`,
+        )
+        .all(owner.mode, owner.account, owner.ephemeral ? 1 : 0)
+      const gone = rows.filter((r) => !keep.has(r.order_id.toLowerCase()))
+      db.transaction(() => {
+        for (const r of gone) st.activeDelete.run(r.order_id)
+      }).immediate()
+      return gone.length
+    },
     apply(events) {
       if (closed) throw new Error(`database ${path} is closed`)
       if (events.length === 0) return 0

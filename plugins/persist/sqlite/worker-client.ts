@@ -1,16 +1,20 @@
 import type { DaemonEvent } from '../../../stages/events.ts'
-import { StoreOpenError, type StoreOptions } from './store.ts'
+import { type Store, StoreOpenError, type StoreOptions } from './store.ts'
 import type { FromWorker, ToWorker } from './worker-protocol.ts'
 
 /** The main thread's handle on the database thread. */
 export interface StoreWorker {
+  /** The owner check's outcome at open. */
+  readonly claim: Store['claim']
   /** Resolves once the batch's transaction is committed; rejects with the database's error. */
   commit(events: readonly DaemonEvent[]): Promise<void>
+  /** Drops orders_active rows (of this owner) not among `openIds`; resolves with how many. */
+  reconcileActive(openIds: readonly string[]): Promise<number>
   close(): Promise<void>
 }
 
 interface Pending {
-  resolve(): void
+  resolve(removed?: number): void
   reject(err: Error): void
 }
 
@@ -44,10 +48,12 @@ export function openStoreWorker(path: string, options: Omit<StoreOptions, 'now'>
         onOpen?.(msg)
         return
       case 'committed':
+      case 'reconciled':
       case 'commit-failed': {
         const p = pending.get(msg.id)
         pending.delete(msg.id)
         if (msg.kind === 'committed') p?.resolve()
+        else if (msg.kind === 'reconciled') p?.resolve(msg.removed)
         else p?.reject(new Error(msg.message))
         return
       }
@@ -58,12 +64,24 @@ export function openStoreWorker(path: string, options: Omit<StoreOptions, 'now'>
   }
   worker.onerror = (event: ErrorEvent) => die(new Error(`database thread failed: ${event.message}`))
 
+  let claim: Store['claim']
   const handle: StoreWorker = {
+    get claim() {
+      return claim
+    },
+    reconcileActive(openIds) {
+      if (dead) return Promise.reject(dead)
+      const id = ++nextId
+      return new Promise<number>((resolve, reject) => {
+        pending.set(id, { resolve: (n) => resolve(n ?? 0), reject })
+        worker.postMessage({ kind: 'reconcile-active', id, openIds } satisfies ToWorker)
+      })
+    },
     commit(events) {
       if (dead) return Promise.reject(dead)
       const id = ++nextId
       return new Promise<void>((resolve, reject) => {
-        pending.set(id, { resolve, reject })
+        pending.set(id, { resolve: () => resolve(), reject })
         worker.postMessage({ kind: 'commit', id, events } satisfies ToWorker)
       })
     },
@@ -84,8 +102,10 @@ export function openStoreWorker(path: string, options: Omit<StoreOptions, 'now'>
     onOpen = (msg) => {
       onOpen = undefined
       if (msg instanceof Error) reject(new StoreOpenError(path, msg.message))
-      else if (msg.kind === 'opened') resolve(handle)
-      else if (msg.kind === 'open-failed') {
+      else if (msg.kind === 'opened') {
+        claim = msg.claim
+        resolve(handle)
+      } else if (msg.kind === 'open-failed') {
         // The thread already formatted "cannot use database <file>: <cause>"; keep that text as is.
         die(new Error(msg.message))
         reject(new Error(msg.message))
