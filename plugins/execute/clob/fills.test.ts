@@ -173,7 +173,7 @@ describe('a fill of an untracked order placed under another key of ours', () => 
     expect(ctx.account.fills().map((f) => [f.tradeId, f.orderId, f.status])).toEqual([
       ['trade-7', '0xours', 'CONFIRMED'],
     ])
-    expect(ctx.lines.filter((l) => l.includes('fill MAKER SELL 10 @ 0.6'))).toHaveLength(1)
+    expect(ctx.lines.filter((l) => l.includes('fill MAKER SELL 10 ') && l.includes('@ 0.6'))).toHaveLength(1)
   })
 
   test('an unknown status spelling books the fill as a match not settled and names the spelling', async () => {
