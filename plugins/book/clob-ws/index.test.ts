@@ -11,16 +11,16 @@ import { FIXTURES, type FixtureServer, type Level, startFixtureServer, waitFor }
  * dead connections, back-off) runs on a manual clock, so the tests step through it instead of waiting.
  */
 
-const CAPTURED_TOKEN = '350977769852917329387037893294763093471844346281449484439085576212613048126'
-const YES = '71321045679252212594626385532706912750332728571942532289631379312455583992563'
-const NO = '52114319501245915516055106046884209969926127482827954674443846427813813222426'
+const CAPTURED_TOKEN = '33020244695722882397200486995945992468289922673842098884282668541748403691869'
+const YES = '72856886316346290022620740284512248423221995782091084030232563289485462890695'
+const NO = '81393628224043659583148564308139715176355413730459312238617369919087315118971'
 const CAPTURED = testMarket({
-  conditionId: '0x6bd56627aa21311850825edb27e53434a0e17a4f782be0086bc07f71eee00d0d',
+  conditionId: '0x8655d998b19d9d64fec6db4004c45bc5428d336a36a4ba99248780f19276eff7',
   yesTokenId: CAPTURED_TOKEN,
   noTokenId: '22',
 })
 const DD22 = testMarket({
-  conditionId: '0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917',
+  conditionId: '0x57330d1db194b90b696c4e3cca4d12c44e0e84636a0c2fbfb9e7a816f4d82fe4',
   yesTokenId: YES,
   noTokenId: NO,
 })
@@ -36,7 +36,7 @@ type Handler = Awaited<ReturnType<typeof createTestPlugin<'book', typeof plugin.
 
 beforeEach(async () => {
   server = startFixtureServer()
-  captured = await Bun.file(`${FIXTURES}/ws_book_snapshot_captured.json`).json()
+  captured = await Bun.file(`${FIXTURES}/ws_book_deep.json`).json()
   server.seed(CAPTURED_TOKEN, CAPTURED.conditionId, captured.bids, captured.asks)
   server.seed('22', CAPTURED.conditionId, [{ price: '0.92', size: '10' }], [{ price: '0.93', size: '10' }])
   const book = await Bun.file(`${FIXTURES}/ws_market_book_msg.json`).json()
@@ -95,8 +95,8 @@ describe('clob-ws against a replaying server', () => {
   test('one price_change lost on the wire: detected, counted, re-seeded from REST /book, whole again', async () => {
     const h = await start([DD22])
     await waitFor(() => fresh(h, DD22), 'books fresh')
-    server.change(YES, 'BUY', '0.5', '0', false) // lost
-    server.change(YES, 'BUY', '0.48', '75') // reveals it: feed best bid 0.49, local 0.50
+    server.change(YES, 'BUY', '0.4', '0', false) // lost
+    server.change(YES, 'BUY', '0.38', '75') // reveals it: feed best bid 0.39, local 0.40
     await waitFor(() => server.restRequests.includes(YES), 'REST /book')
     await waitFor(() => fresh(h, DD22), 'book re-seeded')
     expect(await metric('mm_seq_gaps_total', { token_id: YES })).toBe(1)
@@ -106,9 +106,9 @@ describe('clob-ws against a replaying server', () => {
     const model = server.restBook(YES) as { bids: Level[]; asks: Level[] }
     expect(out.yes.bids()).toEqual(levels(model.bids).reverse())
     expect(out.yes.asks()).toEqual(levels(model.asks).reverse())
-    expect(out.yes.bestBid()).toEqual({ price: 0.49, size: 350 })
+    expect(out.yes.bestBid()).toEqual({ price: 0.39, size: 260 })
     // And it keeps tracking afterwards.
-    server.change(YES, 'SELL', '0.51', '10')
+    server.change(YES, 'SELL', '0.41', '10')
     await waitFor(() => {
       const next = h.run({ market: DD22 })
       return !isPull(next) && next.yes.bestAsk()?.size === 10
@@ -126,7 +126,7 @@ describe('clob-ws against a replaying server', () => {
     expect(ctx.health.components.get('market-data')?.up).toBe(false)
     expect(await metric('mm_ws_connected', { channel: 'market', shard: '0' })).toBe(0)
     // Meanwhile the book moved on the server; the new connection must bring the new state.
-    server.change(YES, 'BUY', '0.49', '999')
+    server.change(YES, 'BUY', '0.39', '999')
     clock.advance(300) // past backoff_min (250 ms, jitter ≤ 1×)
     await waitFor(() => server.connections() === 2, 'reconnect')
     await waitFor(() => fresh(h, DD22), 'fresh after reconnect')
@@ -136,8 +136,8 @@ describe('clob-ws against a replaying server', () => {
     const out = h.run({ market: DD22 })
     if (isPull(out)) throw new Error(out.pull)
     expect(out.yes.bids(2)).toEqual([
-      { price: 0.5, size: 200 },
-      { price: 0.49, size: 999 },
+      { price: 0.4, size: 120 },
+      { price: 0.39, size: 999 },
     ])
     expect(ctx.health.components.get('market-data')?.up).toBe(true)
   })
@@ -166,7 +166,7 @@ describe('clob-ws against a replaying server', () => {
     server.silent = true
     clock.advance(16_000)
     expect(fresh(h, DD22)).toBe(false)
-    server.change(YES, 'BUY', '0.49', '777') // never reaches the client
+    server.change(YES, 'BUY', '0.39', '777') // never reaches the client
     clock.advance(3_000) // past snapshot_wait, yet no REST while silent: a snapshot now could miss what follows
     await Bun.sleep(20)
     expect(server.restRequests).toEqual([])
@@ -178,7 +178,7 @@ describe('clob-ws against a replaying server', () => {
     if (isPull(out)) throw new Error(out.pull)
     const model = server.restBook(YES) as { bids: Level[]; asks: Level[] }
     expect(out.yes.bids()).toEqual(levels(model.bids).reverse())
-    expect(out.yes.bids(2)[1]).toEqual({ price: 0.49, size: 777 })
+    expect(out.yes.bids(2)[1]).toEqual({ price: 0.39, size: 777 })
     expect(server.connections()).toBe(1)
   })
 
@@ -231,7 +231,7 @@ describe('clob-ws against a replaying server', () => {
     server.sendRaw('not json')
     server.sendRaw(JSON.stringify({ event_type: 'surprise' }))
     server.sendRaw(await Bun.file(`${FIXTURES}/ws_last_trade.json`).text()) // no event_type
-    server.change(YES, 'SELL', '0.53', '1') // a good frame after the bad ones
+    server.change(YES, 'SELL', '0.43', '1') // a good frame after the bad ones
     await waitFor(() => ctx.lines.some((l) => l.includes('surprise')), 'logged')
     await waitFor(() => {
       const out = h.run({ market: DD22 })

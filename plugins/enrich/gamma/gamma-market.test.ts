@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildMarket, GammaMarketSchema } from './gamma-market.ts'
 
-const FIXTURES = join(import.meta.dir, '../../../../shared/fixtures/polymarket')
+const FIXTURES = join(import.meta.dir, '../../../tests/fixtures/wire')
 function raw(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>
 }
@@ -16,10 +16,10 @@ function rowOf(g: ReturnType<typeof parse>) {
 }
 
 describe('GammaMarketSchema', () => {
-  test('reads the JSON-string lists of the real fixture', () => {
+  test('reads the JSON-string lists of a Gamma market', () => {
     const g = parse(raw('gamma_market.json'))
     expect(g.outcomes).toEqual(['Up', 'Down'])
-    expect(g.outcomePrices).toEqual(['0.505', '0.495'])
+    expect(g.outcomePrices).toEqual(['0.515', '0.485'])
     expect(g.clobTokenIds).toHaveLength(2)
     expect(g.orderPriceMinTickSize).toBe(0.01)
   })
@@ -49,7 +49,7 @@ describe('buildMarket', () => {
     const built = buildMarket(rowOf(sports), sports)
     expect(built).toMatchObject({
       kind: 'market',
-      market: { tickSize: 0.001, minOrderSize: 5, rewardsMinSize: 500, rewardsMaxSpread: 2.5, feeRateBps: 1000 },
+      market: { tickSize: 0.001, minOrderSize: 5, rewardsMinSize: 300, rewardsMaxSpread: 3, feeRateBps: 700 },
     })
     const noFees = parse({ ...raw('gamma_market_closed_binary_accepting_true.json'), closed: false })
     expect(buildMarket(rowOf(noFees), noFees)).toMatchObject({ kind: 'market', market: { feeRateBps: 0 } })
