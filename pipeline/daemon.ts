@@ -21,7 +21,7 @@ import type { Logger } from './logger.ts'
 import { type CoreMetrics, createMetricsRegistry, createPluginMetrics } from './metrics.ts'
 import { createQuotePlane, type QuotePlane } from './quote-plane.ts'
 import { type InstanceChange, planReload } from './reload-plan.ts'
-import { createUniverse, type Universe } from './universe.ts'
+import { createUniverse, noMarketOnExchange, type Universe } from './universe.ts'
 
 export type ReloadOutcome = 'applied' | 'noop' | 'rejected' | 'rolled_back'
 
@@ -335,6 +335,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await restoreTodaysRealized(current, account, clock.now(), log)
     u.start()
     await u.refresh('start')
+    const pointless = noMarketOnExchange(u.lastRead(), exchange.endpoints.kind)
+    if (pointless) throw new Error(pointless)
   } catch (err) {
     await daemon.stop('start failed')
     throw err

@@ -9,6 +9,7 @@ import caps from './risk/caps/index.ts'
 import inventorySkew from './skew/inventory-skew/index.ts'
 import file from './source/file/index.ts'
 import sheets from './source/sheets/index.ts'
+import simMarkets from './source/sim-markets/index.ts'
 import volSpread from './spread/vol-spread/index.ts'
 
 /**
@@ -18,6 +19,7 @@ import volSpread from './spread/vol-spread/index.ts'
 export const builtins: readonly AnyPlugin[] = [
   file,
   sheets,
+  simMarkets,
   gamma,
   clobWs,
   ewmaMicroprice,
