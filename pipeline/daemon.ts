@@ -19,6 +19,7 @@ import { type ExchangeHost, startExchange } from './exchange.ts'
 import { createHealth, type Health } from './health.ts'
 import type { Logger } from './logger.ts'
 import { type CoreMetrics, createMetricsRegistry, createPluginMetrics } from './metrics.ts'
+import { createOperatorHolds, type OperatorHolds } from './operator-holds.ts'
 import { createQuotePlane, type QuotePlane } from './quote-plane.ts'
 import { type InstanceChange, planReload } from './reload-plan.ts'
 import { createUniverse, noMarketOnExchange, type Universe } from './universe.ts'
@@ -42,6 +43,8 @@ export interface Daemon {
   readonly metrics: CoreMetrics
   readonly quotes: QuotePlane
   readonly universe: Universe
+  /** The operator's pauses and halt (dashboard, POST /control/*). */
+  readonly holds: OperatorHolds
   readonly startedAt: number
   /** The daemon's clock (real, or simulated in tests and fast runs). */
   readonly clock: Clock
@@ -51,6 +54,8 @@ export interface Daemon {
   reload(source?: { text: string }): Promise<ReloadResult>
   /** Cancel every order, flush, stop every plugin and the simulator. Idempotent. */
   stop(reason: string): Promise<void>
+  /** Called once when stop begins (the dashboard shows "stopping"). */
+  onStop(listener: (reason: string) => void): () => void
 }
 
 export interface DaemonOptions {
@@ -157,7 +162,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
   })
 
-  quotes = createQuotePlane(services, () => current)
+  const holds = createOperatorHolds()
+  quotes = createQuotePlane(
+    services,
+    () => current,
+    (id) => holds.reasonFor(id),
+  )
   const u = createUniverse(services, () => current, quotes, {
     retryMinMs: opts.loaded.config.universe.retry_min * 1000,
     retryMaxMs: opts.loaded.config.universe.retry_max * 1000,
@@ -179,6 +189,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   })
 
   let stopping: Promise<void> | undefined
+  const stopListeners = new Set<(reason: string) => void>()
   let reloading: Promise<unknown> = Promise.resolve()
 
   function reloadResult(outcome: ReloadOutcome, extra: Partial<ReloadResult> = {}): ReloadResult {
@@ -284,6 +295,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     metrics: core,
     quotes: q,
     universe: u,
+    holds,
     startedAt: clock.now(),
     clock,
     dryRun,
@@ -303,6 +315,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     stop(reason) {
       stopping ??= (async () => {
         log.info(`stopping (${reason}): cancelling every order, flushing state`)
+        for (const l of stopListeners) {
+          try {
+            l(reason)
+          } catch (err) {
+            log.error('a stop listener failed:', err)
+          }
+        }
         q.close() // no new quote from here on
         // A reload in progress finishes (or refuses to swap), and a selection read is aborted — but a plugin
         // that ignores its abort signal must not keep orders resting: past the deadline, cancel anyway.
@@ -328,6 +347,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         log.info('stopped')
       })()
       return stopping
+    },
+    onStop(listener) {
+      stopListeners.add(listener)
+      return () => stopListeners.delete(listener)
     },
   }
 
