@@ -156,7 +156,8 @@ function ordersCell(orders) {
       (o) =>
         `<span class="ord ${o.side === 'BUY' ? 'buy' : 'sell'}">${o.side} ${o.outcome} ${sz(o.size)}@${px(o.price)}</span>`,
     )
-  return `<span class="count">${orders.length}</span> ${shown.join(' ')}${orders.length > 4 ? ` <span class="muted">+${orders.length - 4} more</span>` : ''}`
+  const more = orders.length > 4 ? `<span class="muted">+${orders.length - 4} more</span>` : ''
+  return `<div class="muted">${orders.length} resting</div><div class="ords">${shown.join('')}${more}</div>`
 }
 
 function riskCell(m) {
@@ -309,8 +310,22 @@ function renderChart() {
         ],
         series: [
           {},
-          { label: 'PnL (USD)', scale: 'usd', stroke: '#4ade80', width: 2, fill: 'rgba(74,222,128,0.08)' },
-          { label: 'Net inventory (shares)', scale: 'sh', stroke: '#60a5fa', width: 1.5, dash: [4, 3] },
+          {
+            label: 'PnL (USD)',
+            scale: 'usd',
+            stroke: '#4ade80',
+            width: 2,
+            fill: 'rgba(74,222,128,0.08)',
+            points: { show: false },
+          },
+          {
+            label: 'Net inventory (shares)',
+            scale: 'sh',
+            stroke: '#60a5fa',
+            width: 1.5,
+            dash: [4, 3],
+            points: { show: false },
+          },
         ],
       },
       data,
