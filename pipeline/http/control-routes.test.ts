@@ -114,6 +114,8 @@ describe('dashboard assets', () => {
     for (const [path, type] of [
       ['/', 'text/html'],
       ['/dashboard/app.js', 'text/javascript'],
+      ['/dashboard/chart.js', 'text/javascript'],
+      ['/dashboard/controls.js', 'text/javascript'],
       ['/dashboard/style.css', 'text/css'],
       ['/dashboard/uplot.js', 'text/javascript'],
       ['/dashboard/uplot.css', 'text/css'],

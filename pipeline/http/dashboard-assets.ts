@@ -14,6 +14,8 @@ const resolveModule = (path: string) => Bun.resolveSync(path, import.meta.dir)
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: join(DIR, 'index.html'), type: 'text/html; charset=utf-8' },
   '/dashboard/app.js': { file: join(DIR, 'app.js'), type: 'text/javascript; charset=utf-8' },
+  '/dashboard/chart.js': { file: join(DIR, 'chart.js'), type: 'text/javascript; charset=utf-8' },
+  '/dashboard/controls.js': { file: join(DIR, 'controls.js'), type: 'text/javascript; charset=utf-8' },
   '/dashboard/style.css': { file: join(DIR, 'style.css'), type: 'text/css; charset=utf-8' },
   '/dashboard/uplot.js': {
     file: resolveModule('uplot/dist/uPlot.iife.min.js'),
@@ -30,6 +32,7 @@ export function mountDashboard(app: Hono, daemon: Daemon): void {
         new Response(Bun.file(asset.file), { headers: { 'Content-Type': asset.type, 'Cache-Control': 'no-cache' } }),
     )
   }
+  app.get('/favicon.ico', () => new Response(null, { status: 204 }))
   let feed: LiveFeed | undefined
   app.get('/events', (c) => {
     feed ??= createLiveFeed(daemon)

@@ -1,5 +1,7 @@
-// The mm dashboard: one EventSource on /events (the daemon's event bus), no polling. Controls are POSTs with the
-// bearer token typed into the header (kept in this browser's localStorage only).
+// The mm dashboard: one EventSource on /events (the daemon's event bus), no polling. The chart and the controls
+// are modules of their own.
+import { renderChart as drawChart } from './chart.js'
+import { mountControls } from './controls.js'
 
 const state = {
   markets: new Map(),
@@ -272,128 +274,9 @@ function renderHolds() {
   notice.className = `notice ${h.halted ? 'halted' : ''}`
 }
 
-// ---- chart ----------------------------------------------------------------------------------------------------
+const renderChart = () => drawChart(state.samples)
 
-let chart = null
-function renderChart() {
-  const el = $('chart')
-  const data = [
-    state.samples.map((s) => s.t / 1000),
-    state.samples.map((s) => s.pnl),
-    state.samples.map((s) => s.inventory),
-  ]
-  if (!chart) {
-    chart = new uPlot(
-      {
-        width: el.clientWidth || 600,
-        height: 220,
-        legend: { live: false },
-        cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, usd: {}, sh: {} },
-        axes: [
-          { stroke: '#8b95a7', grid: { stroke: '#232a36' }, ticks: { stroke: '#232a36' } },
-          {
-            scale: 'usd',
-            stroke: '#8b95a7',
-            grid: { stroke: '#232a36' },
-            values: (_, v) => v.map((x) => `$${x.toFixed(2)}`),
-            size: 64,
-          },
-          {
-            scale: 'sh',
-            side: 1,
-            stroke: '#8b95a7',
-            grid: { show: false },
-            values: (_, v) => v.map((x) => `${x.toFixed(0)} sh`),
-            size: 64,
-          },
-        ],
-        series: [
-          {},
-          {
-            label: 'PnL (USD)',
-            scale: 'usd',
-            stroke: '#4ade80',
-            width: 2,
-            fill: 'rgba(74,222,128,0.08)',
-            points: { show: false },
-          },
-          {
-            label: 'Net inventory (shares)',
-            scale: 'sh',
-            stroke: '#60a5fa',
-            width: 1.5,
-            dash: [4, 3],
-            points: { show: false },
-          },
-        ],
-      },
-      data,
-      el,
-    )
-    new ResizeObserver(() => chart.setSize({ width: el.clientWidth, height: 220 })).observe(el)
-  } else chart.setData(data)
-}
-
-// ---- controls -------------------------------------------------------------------------------------------------
-
-const tokenInput = $('token')
-tokenInput.value = localStorage.getItem('mm-token') ?? ''
-tokenInput.addEventListener('change', () => localStorage.setItem('mm-token', tokenInput.value))
-
-function say(text, bad = false) {
-  const n = $('notice')
-  n.hidden = false
-  n.textContent = text
-  n.className = `notice ${bad ? 'bad' : 'ok'}`
-  clearTimeout(say.timer)
-  say.timer = setTimeout(renderHolds, 6000)
-}
-
-async function post(path, body) {
-  const res = await fetch(path, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${tokenInput.value}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? '' : JSON.stringify(body),
-  })
-  const json = await res.json().catch(() => ({}))
-  if (!res.ok) {
-    const why = res.status === 401 ? 'wrong or missing API token' : (json.error ?? `HTTP ${res.status}`)
-    say(`${path}: ${why}`, true)
-    return undefined
-  }
-  return json
-}
-
-const actions = {
-  'pause-all': () => post('/control/pause').then((r) => r && say(`all quoting paused; ${r.orders_left} orders left`)),
-  'resume-all': () => post('/control/resume').then((r) => r && say('quoting resumed')),
-  halt: () => {
-    if (!confirm('Halt: cancel every order and stop quoting until “Resume all”?')) return
-    return post('/control/halt').then((r) => r && say(`halted; ${r.orders_left} orders left`))
-  },
-  lift: () =>
-    post('/control/lift-loss-halt').then((r) => r && say('daily loss count reset; a daily-loss halt is lifted')),
-  reload: () =>
-    fetch('/config/reload', { method: 'POST', headers: { Authorization: `Bearer ${tokenInput.value}` } })
-      .then(async (res) => ({ res, json: await res.json().catch(() => ({})) }))
-      .then(({ res, json }) =>
-        res.ok
-          ? say(`config reload: ${json.outcome} (generation ${json.generation})`)
-          : say(
-              `config reload: ${res.status === 401 ? 'wrong or missing API token' : (json.errors ?? [json.error]).join('; ')}`,
-              true,
-            ),
-      ),
-  pause: (market) => post('/control/pause', { market }).then((r) => r && say(`paused; ${r.orders_left} orders left`)),
-  resume: (market) => post('/control/resume', { market }).then((r) => r && say('resumed')),
-}
-
-document.addEventListener('click', (e) => {
-  const button = e.target.closest('button[data-action]')
-  if (!button) return
-  actions[button.dataset.action]?.(button.dataset.market)
-})
+mountControls(renderHolds)
 
 setInterval(() => {
   if (state.startedAt && state.feed === 'live')
