@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { createManualClock } from '../pipeline/clock.ts'
 import { createTestContext, testMarket } from '../pipeline/testing.ts'
 import { createLiveness } from '../plugins/book/clob-ws/freshness.ts'
@@ -7,15 +8,15 @@ import type { Market } from '../schemas/domain.ts'
 import { type BenchResult, measure } from './types.ts'
 
 /**
- * Market-data ingest on recorded frames: 1,000 tokens (500 markets) seeded with the captured 2026 book
- * (fixtures/ws_book_snapshot_captured.json, NO books mirrored), then a stream of price_change frames in the
+ * Market-data ingest on recorded frames: 1,000 tokens (500 markets) seeded with a deep book
+ * (tests/fixtures/wire/ws_book_deep.json, NO books mirrored), then a stream of price_change frames in the
  * current wire format built from it: changes near the touch, a third of them batched with the other token's
  * mirror entry, each carrying the true best_bid / best_ask, so every integrity check runs and passes.
  * Compared with bare JSON.parse of the same frames. Hash verification is on (it runs on book events only). Targets: ingest ≥ 50% of the JSON.parse rate, p99 ≤ 20 µs
  * from frame receipt (the string) to "market dirty".
  */
 
-const FIX = '/work/shared/fixtures/polymarket/ws_book_snapshot_captured.json'
+const FIX = join(import.meta.dir, '../tests/fixtures/wire/ws_book_deep.json')
 const MARKETS = 500
 const FRAMES = 50_000
 const ROUNDS = 5
@@ -255,7 +256,7 @@ export default async function (): Promise<BenchResult[]> {
     dirtyP[1].push(percentile(lat, 0.99))
   }
 
-  // Memory: 1,000 tokens subscribed and seeded with the captured book (54 levels each).
+  // Memory: 1,000 tokens subscribed and seeded with the deep book (61 levels each).
   Bun.gc(true)
   const before = process.memoryUsage().heapUsed
   const mem = seededCore(ms, books, () => {})
@@ -263,14 +264,14 @@ export default async function (): Promise<BenchResult[]> {
   const heapMb = (process.memoryUsage().heapUsed - before) / 1e6
   if (mem.gaps() !== 0 || sink === 0) throw new Error('unreachable')
 
-  // A full book event (the captured one: 54 levels), with and without the server hash recomputed.
+  // A full book event (the deep fixture: 61 levels), with and without the server hash recomputed.
   const capturedText = await Bun.file(FIX).text()
   const m0 = ms[0] as Market
   const bookText = capturedText.replace(/"asset_id": "\d+"/, `"asset_id": "${m0.yesTokenId}"`)
   const hashed = seededCore(ms, books, () => {}, true)
   const plain = seededCore(ms, books, () => {}, false)
-  const bookPlain = measure('ingest book event, 54 levels, hash off', 5_000, () => plain.data.ingestFrame(bookText))
-  const bookHashed = measure('ingest book event, 54 levels, hash verified', 5_000, () =>
+  const bookPlain = measure('ingest book event, 61 levels, hash off', 5_000, () => plain.data.ingestFrame(bookText))
+  const bookHashed = measure('ingest book event, 61 levels, hash verified', 5_000, () =>
     hashed.data.ingestFrame(bookText),
   )
 
@@ -298,7 +299,7 @@ export default async function (): Promise<BenchResult[]> {
     bookPlain,
     { ...bookHashed, ratio: `${(bookHashed.medianUs / bookPlain.medianUs).toFixed(1)}× hash off` },
     {
-      name: 'memory, 1,000 tokens seeded (54 levels each)',
+      name: 'memory, 1,000 tokens seeded (61 levels each)',
       count: MARKETS * 2,
       medianUs: 0,
       p99Us: 0,

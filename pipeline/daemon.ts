@@ -22,13 +22,14 @@ import { createHealth, type Health } from './health.ts'
 import { fields, type Logger } from './logger.ts'
 import { createTokenNames, type TokenNames } from './market-names.ts'
 import { type CoreMetrics, createMetricsRegistry, createPluginMetrics } from './metrics.ts'
+import { createOperatorHolds, type OperatorHolds } from './operator-holds.ts'
 import { createOperatorView, logHealthChanges } from './operator-view.ts'
 import { startProcessMetrics } from './process-metrics.ts'
 import { createQuotePlane, type QuotePlane } from './quote-plane.ts'
 import { type InstanceChange, planReload } from './reload-plan.ts'
 import { createSessionLog, type SessionLog } from './session-log.ts'
 import { ownerOf, type StateOwner, stateOwner } from './state-owner.ts'
-import { createUniverse, type Universe } from './universe.ts'
+import { createUniverse, noMarketOnExchange, type Universe } from './universe.ts'
 
 export type ReloadOutcome = 'applied' | 'noop' | 'rejected' | 'rolled_back'
 
@@ -49,6 +50,8 @@ export interface Daemon {
   readonly metrics: CoreMetrics
   readonly quotes: QuotePlane
   readonly universe: Universe
+  /** The operator's pauses and halt (dashboard, POST /control/*). */
+  readonly holds: OperatorHolds
   readonly startedAt: number
   /** The daemon's clock (real, or simulated in tests and fast runs). */
   readonly clock: Clock
@@ -66,6 +69,8 @@ export interface Daemon {
   reload(source?: { text: string }): Promise<ReloadResult>
   /** Cancel every order, flush, stop every plugin and the simulator. Idempotent. */
   stop(reason: string): Promise<void>
+  /** Called once when stop begins (the dashboard shows "stopping"). */
+  onStop(listener: (reason: string) => void): () => void
 }
 
 export interface DaemonOptions {
@@ -248,7 +253,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     }
   })
 
-  quotes = createQuotePlane(services, () => current)
+  const holds = createOperatorHolds()
+  quotes = createQuotePlane(
+    services,
+    () => current,
+    (id) => holds.reasonFor(id),
+  )
   const u = createUniverse(services, () => current, quotes, {
     retryMinMs: opts.loaded.config.universe.retry_min * 1000,
     retryMaxMs: opts.loaded.config.universe.retry_max * 1000,
@@ -290,6 +300,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   })
 
   let stopping: Promise<void> | undefined
+  const stopListeners = new Set<(reason: string) => void>()
   let reloading: Promise<unknown> = Promise.resolve()
 
   function reloadResult(outcome: ReloadOutcome, extra: Partial<ReloadResult> = {}): ReloadResult {
@@ -396,6 +407,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     metrics: core,
     quotes: q,
     universe: u,
+    holds,
     startedAt: clock.now(),
     clock,
     dryRun,
@@ -420,6 +432,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       stopping ??= (async () => {
         log.info(`stopping (${reason}): cancelling every order, flushing state`)
         stopSummary()
+        for (const l of stopListeners) {
+          try {
+            l(reason)
+          } catch (err) {
+            log.error('a stop listener failed:', err)
+          }
+        }
         q.close() // no new quote from here on
         // A reload in progress finishes (or refuses to swap), and a selection read is aborted — but a plugin
         // that ignores its abort signal must not keep orders resting: past the deadline, cancel anyway.
@@ -448,6 +467,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       })()
       return stopping
     },
+    onStop(listener) {
+      stopListeners.add(listener)
+      return () => stopListeners.delete(listener)
+    },
   }
 
   try {
@@ -455,6 +478,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     await restoreTodaysRealized(current, account, clock.now(), log)
     u.start()
     await u.refresh('start')
+    const pointless = noMarketOnExchange(u.lastRead(), exchange.endpoints.kind)
+    if (pointless) throw new Error(pointless)
   } catch (err) {
     await daemon.stop('start failed')
     throw err

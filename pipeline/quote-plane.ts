@@ -109,7 +109,12 @@ function marketProblem(market: Market, health: Health, now: number): string | un
  * daemon keeps running. Safety checks that must not depend on a plugin remembering them (stale book, lost
  * connection, closed market, a HALTED or side-blocked verdict) are enforced here too.
  */
-export function createQuotePlane(services: EngineServices, current: () => BuiltPipeline): QuotePlane {
+export function createQuotePlane(
+  services: EngineServices,
+  current: () => BuiltPipeline,
+  /** The operator's hold on a market (paused, halted), if any: it is pulled like any other reason. */
+  heldFor: (conditionId: string) => string | undefined = () => undefined,
+): QuotePlane {
   const slots = new Map<string, Slot>()
   const inFlight = new Set<Promise<void>>()
   /** Computations of removed slots still running, by market: a re-added market waits for them. */
@@ -147,6 +152,8 @@ export function createQuotePlane(services: EngineServices, current: () => BuiltP
     try {
       const problem = marketProblem(market, resources.health, now)
       if (problem) return await pullMarket(p, slot, problem.includes(' down') ? 'health' : 'market', problem)
+      const held = heldFor(market.conditionId)
+      if (held) return await pullMarket(p, slot, 'operator', held)
 
       const books = call(p.book, () => p.book.handler.run({ market }))
       if (isPull(books)) return await pullMarket(p, slot, 'book', books.pull)

@@ -19,10 +19,34 @@ export interface Universe {
   /** Read sources, enrich, and apply the result. Never throws; a failure keeps the current selection. */
   refresh(reason: string): Promise<boolean>
   markets(): readonly Market[]
+  /** What the last successful read of the sources found: rows listed, and the rows enrichment left out. */
+  lastRead(): SelectionRead | undefined
   /** Schedule periodic refreshes and status lines. */
   start(): void
   /** No more refreshes; resolves once an in-flight one has finished applying. */
   stop(): Promise<void>
+}
+
+export interface SelectionRead {
+  readonly rows: number
+  readonly excluded: readonly { readonly origin: string; readonly reason: string }[]
+  readonly markets: number
+}
+
+/**
+ * Why starting on this selection is pointless, or undefined: the market list has rows, yet the exchange knows
+ * none of them (say, markets.csv of the default scenario while the simulator runs another). Running idle
+ * would look like a quiet market; failing says what is wrong.
+ */
+export function noMarketOnExchange(read: SelectionRead | undefined, exchange: string): string | undefined {
+  if (!read || read.rows === 0 || read.markets > 0 || read.excluded.length === 0) return undefined
+  if (!read.excluded.every((e) => /not found/i.test(e.reason))) return undefined
+  const first = read.excluded[0]
+  return (
+    `the market list names none of the exchange's markets: ${read.rows} listed, none found on the ${exchange} exchange` +
+    ` (${first?.origin}: ${first?.reason})` +
+    (exchange === 'sim' ? "; the sim-markets source lists the simulator's own markets, whatever the scenario" : '')
+  )
 }
 
 /**
@@ -38,6 +62,7 @@ export function createUniverse(
 ): Universe {
   const { log, clock, events, metrics } = services
   let markets: readonly Market[] = []
+  let lastRead: SelectionRead | undefined
   let loadedOnce = false
   let running: Promise<boolean> | undefined
   let again: string | undefined
@@ -89,6 +114,7 @@ export function createUniverse(
     }
     if (stopped) return false // read while stopping: nothing is applied
     failures = 0
+    lastRead = { rows: merged.rows.length, excluded: enriched.excluded, markets: enriched.markets.length }
     // Plugins log their own bad rows and exclusions; only what merging found is new here.
     for (const d of merged.duplicates) log.warn(`selection: ${d.origin} left out: ${d.reason}`)
 
@@ -161,6 +187,7 @@ export function createUniverse(
       }
     },
     markets: () => markets,
+    lastRead: () => lastRead,
     start() {
       cancelStatus = clock.setInterval(() => {
         const p = current()

@@ -11,6 +11,7 @@ import caps from './risk/caps/index.ts'
 import inventorySkew from './skew/inventory-skew/index.ts'
 import file from './source/file/index.ts'
 import sheets from './source/sheets/index.ts'
+import simMarkets from './source/sim-markets/index.ts'
 import volSpread from './spread/vol-spread/index.ts'
 
 /**
@@ -20,6 +21,7 @@ import volSpread from './spread/vol-spread/index.ts'
 export const builtins: readonly AnyPlugin[] = [
   file,
   sheets,
+  simMarkets,
   gamma,
   clobWs,
   ewmaMicroprice,

@@ -7,7 +7,7 @@ import type { ApiCreds } from './auth.ts'
 import { createManualClock, type ManualClock, type Simulator } from './index.ts'
 import { alice, bob, clobClient, deriveCreds, l2Headers, startTestSimulator } from './testing.ts'
 
-const FIX = join(import.meta.dir, '../../shared/fixtures/polymarket')
+const FIX = join(import.meta.dir, '../tests/fixtures/wire')
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIX, name), 'utf8'))
 
 let sim: Simulator

@@ -1,4 +1,5 @@
-// Both WebSocket channels through a plain WebSocket client, compared field-by-field with the captured fixtures.
+// Both WebSocket channels through a plain WebSocket client, compared field-by-field with the wire fixtures
+// (tests/fixtures/wire/, whose shapes tests/captures/ checks against the real captures).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,7 +9,7 @@ import type { ApiCreds } from './auth.ts'
 import type { Simulator } from './index.ts'
 import { alice, bob, clobClient, deriveCreds, startTestSimulator } from './testing.ts'
 
-const FIX = join(import.meta.dir, '../../shared/fixtures/polymarket')
+const FIX = join(import.meta.dir, '../tests/fixtures/wire')
 type Obj = Record<string, unknown>
 const fixture = (name: string) => JSON.parse(readFileSync(join(FIX, name), 'utf8')) as Obj
 const keys = (o: unknown) => Object.keys(o as Obj).sort()
@@ -82,7 +83,7 @@ describe('market channel', () => {
     const books = JSON.parse(dump) as Obj[]
     expect(Array.isArray(books)).toBe(true)
     expect(books.map((b) => b.asset_id)).toEqual([yes, no])
-    expect(keys(books[0])).toEqual(keys(fixture('ws_book_snapshot_captured.json')))
+    expect(keys(books[0])).toEqual(keys(fixture('ws_book_deep.json')))
 
     const a = client(alice, aliceCreds)
     await a.createAndPostOrder({ tokenID: yes, price: 0.4, size: 10, side: Side.BUY }, undefined, OrderType.GTC, true)

@@ -63,7 +63,7 @@ describe('the daemon process', () => {
     await readUntil(proc, /Market selection update complete/, out)
     expect(out.text).toContain('pipeline built (generation 1)')
     for (const plugin of [
-      'file',
+      'sim-markets',
       'gamma',
       'clob-ws',
       'ewma-microprice',
@@ -76,7 +76,7 @@ describe('the daemon process', () => {
     ]) {
       expect(out.text).toContain(plugin)
     }
-    expect(out.text).toContain('Initial market selection: 4 markets loaded from file')
+    expect(out.text).toContain('Initial market selection: 4 markets loaded from sim-markets')
     // Wait until at least one market is quoting, as /status shows it.
     let quoting = 0
     for (let i = 0; i < 100 && quoting === 0; i++) {

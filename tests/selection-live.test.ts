@@ -43,7 +43,7 @@ test('editing the market file adds and removes markets live, logged and snapshot
     join(dir, 'mm.yaml'),
     readFileSync(join(ROOT, 'mm.config.yaml'), 'utf8')
       .replace('port: 9108', 'port: 0')
-      .replace('refresh: 15m', 'refresh: 1h'),
+      .replace('{ use: sim-markets }', '{ use: file, with: { path: ./markets.csv, refresh: 1h } }'),
   )
   const res = await loadConfig(join(dir, 'mm.yaml'), { builtins, env: {} })
   if (!res.ok) throw new Error(formatIssues('mm.yaml', res.issues))

@@ -22,6 +22,7 @@ Usage:
   bun run mm record --out <file.jsonl> --url <ws url> --assets <id,id>
                                             journal raw market-channel frames
   bun run mm export-pnl --date YYYY-MM-DD [--db <file>] [--format table|csv|json]
+                                            print a day's PnL per market and write it to pnl_daily
   bun run mm rebuild-positions [--db <file>] [--write]
   bun run mm preflight [--config <file>] [--probe-order] [--json]
                                             the account as the exchange sees it: keys, balances,

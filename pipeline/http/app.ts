@@ -7,6 +7,8 @@ import { formatIssue } from '../config/errors.ts'
 import { redactConfig } from '../config/load.ts'
 import type { Daemon } from '../daemon.ts'
 import type { AnyPlugin } from '../define-plugin.ts'
+import { mountControlRoutes, resetRisk } from './control-routes.ts'
+import { mountDashboard } from './dashboard-assets.ts'
 import { buildStatus } from './status.ts'
 
 const MAX_RELOAD_BODY = 256 * 1024
@@ -27,11 +29,12 @@ function pluginSchema(def: AnyPlugin): unknown {
   }
 }
 
-/** The control and observation API: Prometheus scrape target, status, config, plugins, hot reload. */
+/** The control and observation API: dashboard, Prometheus scrape target, status, config, plugins, controls, hot reload. */
 export function createApp(daemon: Daemon, opts: { token: string | undefined; plugins?: readonly AnyPlugin[] }) {
   const app = new Hono()
   const plugins = opts.plugins ?? builtins
 
+  mountDashboard(app, daemon)
   app.get('/metrics', async (c) => {
     c.header('Content-Type', daemon.registry.contentType)
     return c.body(await daemon.registry.metrics())
@@ -75,19 +78,11 @@ export function createApp(daemon: Daemon, opts: { token: string | undefined; plu
   })
 
   app.post('/risk/reset', (c) => {
-    const reason = c.req.query('reason') ?? 'reset over HTTP'
-    const resettable = daemon
-      .current()
-      .risk.filter((r) => typeof (r.handler as { reset?: unknown }).reset === 'function')
-    if (resettable.length === 0) return c.json({ error: 'no risk plugin in this pipeline can be reset' }, 404)
-    const reset = resettable.map((r) => ({
-      instance: r.entry.instance,
-      plugin: r.entry.def.name,
-      result: (r.handler as unknown as { reset(why: string): unknown }).reset(reason),
-    }))
-    daemon.quotes.markAllDirty()
+    const reset = resetRisk(daemon, c.req.query('reason') ?? 'reset over HTTP')
+    if (!reset) return c.json({ error: 'no risk plugin in this pipeline can be reset' }, 404)
     return c.json({ reset })
   })
+  mountControlRoutes(app, daemon)
 
   app.post(
     '/config/reload',

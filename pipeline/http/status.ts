@@ -50,6 +50,8 @@ export function buildStatus(daemon: Daemon) {
     dry_run: daemon.dryRun,
     exchange: daemon.exchange.endpoints.kind,
     connections: Object.fromEntries([...daemon.health.components].map(([k, v]) => [k, v])),
+    /** The operator's pauses and halt (POST /control/*). */
+    holds: daemon.holds.state(),
     markets,
   }
 }

@@ -23,8 +23,8 @@ import { fixed, renderCsv, renderTable } from './format.ts'
 export const EXPORT_PNL_USAGE = `usage: mm export-pnl [--date YYYY-MM-DD] [--db <path>] [--format table|csv|json] [--mode m] [--account a]
 
 Realized PnL (average cost), fees, rebates and unrealized PnL at the day's last fair value, per market, for one
-UTC day (default: today). Reads the database only; never starts a server or contacts the exchange. The result
-replaces that day's rows in pnl_daily.
+UTC day (default: today), printed and written to the database: the result replaces that day's rows in the
+pnl_daily table. Reads fills from the database only; never starts a server or contacts the exchange.
   --date    the UTC day, YYYY-MM-DD
   --db      the daemon's database (default ${DEFAULT_DB})
   --format  table (default on a terminal), csv (default otherwise) or json

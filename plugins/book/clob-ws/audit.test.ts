@@ -16,13 +16,13 @@ describe('REST /book audit of fresh books (§7.6: a socket that PONGs but sends 
     expect(t.server.received.filter((t) => t === 'PING').length).toBeGreaterThan(0)
     expect(t.fresh(h, DD22)).toBe(true)
     expect(t.server.connections()).toBe(1)
-    t.server.change(YES, 'BUY', '0.49', '777') // the exchange moves; the frozen socket says nothing
+    t.server.change(YES, 'BUY', '0.39', '777') // the exchange moves; the frozen socket says nothing
     await t.step(250, 200, () => t.server.connections() === 2)
     expect(t.server.connections()).toBe(2)
     await t.step(250, 40, () => t.fresh(h, DD22))
     const out = h.run({ market: DD22 })
     if (isPull(out)) throw new Error(out.pull)
-    expect(out.yes.bids(2)[1]).toEqual({ price: 0.49, size: 777 })
+    expect(out.yes.bids(2)[1]).toEqual({ price: 0.39, size: 777 })
     expect(await t.metric('mm_book_audit_mismatches_total', { action: 'reconnect' })).toBe(1)
     expect(await t.metric('mm_book_audit_checks_total', { result: 'disagree' })).toBe(2)
     expect(t.ctx.lines.some((l) => l.includes('book audit:') && l.includes('reconnecting its socket'))).toBe(true)
@@ -32,21 +32,21 @@ describe('REST /book audit of fresh books (§7.6: a socket that PONGs but sends 
   test('a book that misses one change on a live socket is re-seeded, the socket kept', async () => {
     const h = await t.start([DD22], { audit_every: '5s' })
     await waitFor(() => t.fresh(h, DD22), 'books fresh')
-    t.server.change(YES, 'BUY', '0.45', '5', false) // lost below the top: no best_bid/best_ask check can see it
+    t.server.change(YES, 'BUY', '0.35', '5', false) // lost below the top: no best_bid/best_ask check can see it
     for (let i = 0; i < 40 && (await t.metric('mm_book_audit_mismatches_total')) === 0; i++) {
       t.server.change(NO, 'SELL', '0.6', String(10 + i)) // the socket keeps carrying data for the other token
       await t.step(250, 1)
     }
-    await t.step(250, 20, () => t.fresh(h, DD22) && h.run({ market: DD22 }) !== undefined && serverHas045(h))
+    await t.step(250, 20, () => t.fresh(h, DD22) && h.run({ market: DD22 }) !== undefined && serverHas035(h))
     expect(await t.metric('mm_book_audit_mismatches_total', { action: 'reseed' })).toBe(1)
     expect(await t.metric('mm_book_audit_mismatches_total', { action: 'reconnect' })).toBe(0)
     expect(t.server.connections()).toBe(1)
-    expect(serverHas045(h)).toBe(true)
+    expect(serverHas035(h)).toBe(true)
   })
 
-  function serverHas045(h: Handler): boolean {
+  function serverHas035(h: Handler): boolean {
     const out = h.run({ market: DD22 })
-    return !isPull(out) && out.yes.bids().some((l) => l.price === 0.45 && l.size === 5)
+    return !isPull(out) && out.yes.bids().some((l) => l.price === 0.35 && l.size === 5)
   }
 
   test('within audit_rate, least recently checked first; every book agrees; the pass and its bound are reported', async () => {

@@ -31,8 +31,8 @@ describe('clob-ws against a replaying server', () => {
   test('one price_change lost on the wire: detected, counted, re-seeded from REST /book, whole again', async () => {
     const h = await t.start([DD22])
     await waitFor(() => t.fresh(h, DD22), 'books fresh')
-    t.server.change(YES, 'BUY', '0.5', '0', false) // lost
-    t.server.change(YES, 'BUY', '0.48', '75') // reveals it: feed best bid 0.49, local 0.50
+    t.server.change(YES, 'BUY', '0.4', '0', false) // lost
+    t.server.change(YES, 'BUY', '0.38', '75') // reveals it: feed best bid 0.39, local 0.40
     await waitFor(() => t.server.restRequests.includes(YES), 'REST /book')
     await waitFor(() => t.fresh(h, DD22), 'book re-seeded')
     expect(await t.metric('mm_seq_gaps_total', { token_id: YES })).toBe(1)
@@ -42,9 +42,9 @@ describe('clob-ws against a replaying server', () => {
     const model = t.server.restBook(YES) as { bids: Level[]; asks: Level[] }
     expect(out.yes.bids()).toEqual(levels(model.bids).reverse())
     expect(out.yes.asks()).toEqual(levels(model.asks).reverse())
-    expect(out.yes.bestBid()).toEqual({ price: 0.49, size: 350 })
+    expect(out.yes.bestBid()).toEqual({ price: 0.39, size: 260 })
     // And it keeps tracking afterwards.
-    t.server.change(YES, 'SELL', '0.51', '10')
+    t.server.change(YES, 'SELL', '0.41', '10')
     await waitFor(() => {
       const next = h.run({ market: DD22 })
       return !isPull(next) && next.yes.bestAsk()?.size === 10
@@ -62,7 +62,7 @@ describe('clob-ws against a replaying server', () => {
     expect(t.ctx.health.components.get('market-data')?.up).toBe(false)
     expect(await t.metric('mm_ws_connected', { channel: 'market', shard: '0' })).toBe(0)
     // Meanwhile the book moved on the server; the new connection must bring the new state.
-    t.server.change(YES, 'BUY', '0.49', '999')
+    t.server.change(YES, 'BUY', '0.39', '999')
     t.clock.advance(500) // past backoff_min (250 ms, jitter ≤ 1×) and connect_stagger since the first open
     await waitFor(() => t.server.connections() === 2, 'reconnect')
     await waitFor(() => t.fresh(h, DD22), 'fresh after reconnect')
@@ -72,8 +72,8 @@ describe('clob-ws against a replaying server', () => {
     const out = h.run({ market: DD22 })
     if (isPull(out)) throw new Error(out.pull)
     expect(out.yes.bids(2)).toEqual([
-      { price: 0.5, size: 200 },
-      { price: 0.49, size: 999 },
+      { price: 0.4, size: 120 },
+      { price: 0.39, size: 999 },
     ])
     expect(t.ctx.health.components.get('market-data')?.up).toBe(true)
   })
@@ -102,7 +102,7 @@ describe('clob-ws against a replaying server', () => {
     t.server.silent = true
     t.clock.advance(16_000)
     expect(t.fresh(h, DD22)).toBe(false)
-    t.server.change(YES, 'BUY', '0.49', '777') // never reaches the client
+    t.server.change(YES, 'BUY', '0.39', '777') // never reaches the client
     t.clock.advance(3_000) // past snapshot_wait, yet no REST while silent: a snapshot now could miss what follows
     await Bun.sleep(20)
     expect(t.server.restRequests).toEqual([])
@@ -114,7 +114,7 @@ describe('clob-ws against a replaying server', () => {
     if (isPull(out)) throw new Error(out.pull)
     const model = t.server.restBook(YES) as { bids: Level[]; asks: Level[] }
     expect(out.yes.bids()).toEqual(levels(model.bids).reverse())
-    expect(out.yes.bids(2)[1]).toEqual({ price: 0.49, size: 777 })
+    expect(out.yes.bids(2)[1]).toEqual({ price: 0.39, size: 777 })
     expect(t.server.connections()).toBe(1)
   })
 

@@ -9,16 +9,16 @@ import { BookSummarySchema } from './wire.ts'
 const fixtureText = (name: string) => Bun.file(`${FIXTURES}/${name}`).text()
 const fixture = async (name: string) => JSON.parse(await fixtureText(name)) as Record<string, unknown>
 
-const CAPTURED_TOKEN = '350977769852917329387037893294763093471844346281449484439085576212613048126'
+const CAPTURED_TOKEN = '33020244695722882397200486995945992468289922673842098884282668541748403691869'
 const CAPTURED = testMarket({
-  conditionId: '0x6bd56627aa21311850825edb27e53434a0e17a4f782be0086bc07f71eee00d0d',
+  conditionId: '0x8655d998b19d9d64fec6db4004c45bc5428d336a36a4ba99248780f19276eff7',
   yesTokenId: CAPTURED_TOKEN,
   noTokenId: '1',
 })
-const YES = '71321045679252212594626385532706912750332728571942532289631379312455583992563'
-const NO = '52114319501245915516055106046884209969926127482827954674443846427813813222426'
+const YES = '72856886316346290022620740284512248423221995782091084030232563289485462890695'
+const NO = '81393628224043659583148564308139715176355413730459312238617369919087315118971'
 const DD22 = testMarket({
-  conditionId: '0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917',
+  conditionId: '0x57330d1db194b90b696c4e3cca4d12c44e0e84636a0c2fbfb9e7a816f4d82fe4',
   yesTokenId: YES,
   noTokenId: NO,
 })
@@ -65,7 +65,7 @@ function priceChange(
   side: string,
   bb: string,
   ba: string,
-  ts = 1703875201001,
+  ts = 1765432101001,
 ) {
   return JSON.stringify({
     event_type: 'price_change',
@@ -78,9 +78,9 @@ function priceChange(
 describe('books from the fixtures, level by level', () => {
   beforeEach(() => setup())
 
-  test('the captured 2026 book: every level, best first, and the server hash matches', async () => {
-    const raw = await fixture('ws_book_snapshot_captured.json')
-    data.ingestFrame(await fixtureText('ws_book_snapshot_captured.json'))
+  test('a deep book: every level, best first, and the server hash matches', async () => {
+    const raw = await fixture('ws_book_deep.json')
+    data.ingestFrame(await fixtureText('ws_book_deep.json'))
     const tb = data.token(CAPTURED_TOKEN)
     if (!tb) throw new Error('not tracked')
     expect(tb.state).toBe('fresh')
@@ -90,8 +90,8 @@ describe('books from the fixtures, level by level', () => {
     // On the wire the best level is last; the view is best first.
     expect(tb.bids()).toEqual(wireBids.reverse())
     expect(tb.asks()).toEqual(wireAsks.reverse())
-    expect(tb.bestBid()).toEqual({ price: 0.07, size: 182528.55 })
-    expect(tb.bestAsk()).toEqual({ price: 0.08, size: 228198.28 })
+    expect(tb.bestBid()).toEqual({ price: 0.32, size: 3832 })
+    expect(tb.bestAsk()).toEqual({ price: 0.35, size: 2777.5 })
     expect(ctx.dirty).toContain(CAPTURED.conditionId)
     data.tick()
     expect(await metric('mm_book_hash_checks_total', { result: 'match' })).toBe(1)
@@ -101,14 +101,14 @@ describe('books from the fixtures, level by level', () => {
     data.ingestFrame(await fixtureText('ws_market_book_msg.json'))
     const yes = data.token(YES)
     expect(yes?.bids()).toEqual([
-      { price: 0.5, size: 200 },
-      { price: 0.49, size: 350 },
+      { price: 0.4, size: 120 },
+      { price: 0.39, size: 260 },
     ])
     expect(yes?.asks()).toEqual([
-      { price: 0.51, size: 150 },
-      { price: 0.52, size: 250 },
+      { price: 0.41, size: 95 },
+      { price: 0.42, size: 180 },
     ])
-    // The NO book, then a consistent two-token batch: YES ask 0.51 taken, YES bid 0.51 placed; NO ask 0.49.
+    // The NO book, then a consistent two-token batch: YES ask 0.41 taken, YES bid 0.41 placed; NO ask 0.49.
     data.ingestFrame(
       JSON.stringify({
         event_type: 'book',
@@ -116,23 +116,23 @@ describe('books from the fixtures, level by level', () => {
         market: DD22.conditionId,
         bids: [{ price: '0.48', size: '100' }],
         asks: [{ price: '0.5', size: '70' }],
-        timestamp: '1703875200000',
+        timestamp: '1765432100000',
       }),
     )
     data.ingestFrame(
       JSON.stringify([
-        JSON.parse(priceChange(YES, '0.51', '0', 'SELL', '0.5', '0.52')),
+        JSON.parse(priceChange(YES, '0.41', '0', 'SELL', '0.4', '0.42')),
         await fixture('ws_market_price_change_msg.json'),
         JSON.parse(priceChange(NO, '0.49', '100', 'SELL', '0.48', '0.49')),
       ]),
     )
     expect(yes?.state).toBe('fresh')
     expect(yes?.bids()).toEqual([
-      { price: 0.51, size: 150 },
-      { price: 0.5, size: 200 },
-      { price: 0.49, size: 350 },
+      { price: 0.41, size: 70 },
+      { price: 0.4, size: 120 },
+      { price: 0.39, size: 260 },
     ])
-    expect(yes?.asks()).toEqual([{ price: 0.52, size: 250 }])
+    expect(yes?.asks()).toEqual([{ price: 0.42, size: 180 }])
     expect(data.token(NO)?.asks()).toEqual([
       { price: 0.49, size: 100 },
       { price: 0.5, size: 70 },
@@ -147,7 +147,7 @@ describe('books from the fixtures, level by level', () => {
     )
     const t = data.token(YES)?.trades
     expect(t?.tradesPerMin).toBe(2)
-    expect(t?.imbalance).toBeCloseTo((25 - 75) / 100)
+    expect(t?.imbalance).toBeCloseTo((30 - 75) / 105)
     expect(t?.lastPrice).toBe(0.5)
     data.tick()
     expect(await metric('mm_trades_per_min', { token_id: YES })).toBe(2)
@@ -159,49 +159,49 @@ describe('gaps: a missed price_change is detected and the book re-seeded', () =>
 
   test('mismatch → invalid, counted, REST requested; the snapshot plus newer held changes make it whole', async () => {
     data.ingestFrame(await fixtureText('ws_market_book_msg.json'))
-    // Missed: YES bid 0.50 → 0 (server best bid is now 0.49). The next change at 0.48 reveals it.
-    data.ingestFrame(priceChange(YES, '0.48', '10', 'BUY', '0.49', '0.51', 1703875201005))
+    // Missed: YES bid 0.40 → 0 (server best bid is now 0.39). The next change at 0.38 reveals it.
+    data.ingestFrame(priceChange(YES, '0.38', '10', 'BUY', '0.39', '0.41', 1765432101005))
     const yes = data.token(YES)
     expect(yes?.state).toBe('invalid')
-    expect(yes?.stateReason).toContain('best bid mismatch: local 0.5, feed 0.49')
+    expect(yes?.stateReason).toContain('best bid mismatch: local 0.4, feed 0.39')
     expect(await metric('mm_seq_gaps_total', { token_id: YES })).toBe(1)
     expect(requested).toEqual([YES])
     expect(ctx.dirty.at(-1)).toBe(DD22.conditionId)
     // More changes while the snapshot is on its way: held.
-    data.ingestFrame(priceChange(YES, '0.52', '300', 'SELL', '0.49', '0.51', 1703875201010))
+    data.ingestFrame(priceChange(YES, '0.42', '300', 'SELL', '0.39', '0.41', 1765432101010))
     data.snapshotStarted(YES)
     expect(yes?.state).toBe('reloading')
     // The snapshot predates the last change (taken at ...008): that change goes on top, the older one does not.
     const snap = {
       market: DD22.conditionId,
       asset_id: YES,
-      timestamp: '1703875201008',
+      timestamp: '1765432101008',
       bids: [
-        { price: '0.48', size: '10' },
-        { price: '0.49', size: '350' },
+        { price: '0.38', size: '10' },
+        { price: '0.39', size: '260' },
       ],
       asks: [
-        { price: '0.52', size: '250' },
-        { price: '0.51', size: '150' },
+        { price: '0.42', size: '180' },
+        { price: '0.41', size: '95' },
       ],
       tick_size: '0.01',
     }
     data.applyRestSnapshot(YES, BookSummarySchema.parse(snap), snap)
     expect(yes?.state).toBe('fresh')
     expect(yes?.bids()).toEqual([
-      { price: 0.49, size: 350 },
-      { price: 0.48, size: 10 },
+      { price: 0.39, size: 260 },
+      { price: 0.38, size: 10 },
     ])
     expect(yes?.asks()).toEqual([
-      { price: 0.51, size: 150 },
-      { price: 0.52, size: 300 },
+      { price: 0.41, size: 95 },
+      { price: 0.42, size: 300 },
     ])
     expect(await metric('mm_snapshot_reload_total', { token_id: YES })).toBe(1)
   })
 
   test('a crossed book, a price outside (0, 1) and an off-grid price each invalidate the book', async () => {
     for (const [price, side, why] of [
-      ['0.53', 'BUY', 'crossed'],
+      ['0.43', 'BUY', 'crossed'],
       ['1.5', 'BUY', 'outside (0, 1)'],
       ['0.505', 'SELL', 'off the 0.01 tick grid'],
     ] as const) {
@@ -216,8 +216,8 @@ describe('gaps: a missed price_change is detected and the book re-seeded', () =>
 
   test('a best_bid_ask that disagrees re-seeds; one that agrees confirms', async () => {
     data.ingestFrame(await fixtureText('ws_market_book_msg.json'))
-    const bba = { ...(await fixture('ws_market_best_bid_ask_msg.json')), asset_id: YES, timestamp: '1703875200001' }
-    data.ingestFrame(JSON.stringify({ ...bba, best_bid: '0.5', best_ask: '0.51' }))
+    const bba = { ...(await fixture('ws_market_best_bid_ask_msg.json')), asset_id: YES, timestamp: '1765432100001' }
+    data.ingestFrame(JSON.stringify({ ...bba, best_bid: '0.4', best_ask: '0.41' }))
     expect(data.token(YES)?.state).toBe('fresh')
     data.ingestFrame(JSON.stringify(bba))
     expect(data.token(YES)?.state).toBe('invalid')
@@ -245,7 +245,7 @@ describe('tick size change: a new epoch', () => {
     const old = {
       market: DD22.conditionId,
       asset_id: YES,
-      timestamp: '1703875200000',
+      timestamp: '1765432100000',
       bids: [{ price: '0.5', size: '1' }],
       asks: [],
       tick_size: '0.01',
@@ -253,7 +253,7 @@ describe('tick size change: a new epoch', () => {
     data.applyRestSnapshot(YES, BookSummarySchema.parse(old), old)
     expect(yes?.state).toBe('invalid')
     expect(requested).toEqual([YES, YES])
-    const next = { ...old, timestamp: '1703875210001', bids: [{ price: '0.505', size: '4' }], tick_size: '0.001' }
+    const next = { ...old, timestamp: '1765432110001', bids: [{ price: '0.505', size: '4' }], tick_size: '0.001' }
     data.applyRestSnapshot(YES, BookSummarySchema.parse(next), next)
     expect(yes?.state).toBe('fresh')
     expect(yes?.bestBid()).toEqual({ price: 0.505, size: 4 })
@@ -286,14 +286,14 @@ describe('bad input is counted and never corrupts a book', () => {
   test('a negative size or a word for a price is refused; the book is not changed and is re-seeded', async () => {
     data.ingestFrame(await fixtureText('ws_market_book_msg.json'))
     const before = data.token(YES)?.bids()
-    data.ingestFrame(priceChange(YES, '0.5', '-200', 'BUY', '0.5', '0.51'))
+    data.ingestFrame(priceChange(YES, '0.4', '-120', 'BUY', '0.4', '0.41'))
     expect(data.token(YES)?.bids()).toEqual(before ?? [])
     expect(data.token(YES)?.state).toBe('invalid')
     expect(data.token(YES)?.stateReason).toContain('malformed')
     expect(requested).toEqual([YES])
     setup()
     data.ingestFrame(await fixtureText('ws_market_book_msg.json'))
-    data.ingestFrame(priceChange(YES, 'abc', '1', 'BUY', '0.5', '0.51'))
+    data.ingestFrame(priceChange(YES, 'abc', '1', 'BUY', '0.4', '0.41'))
     expect(data.token(YES)?.bids()).toEqual(before ?? [])
     data.tick()
     expect(await metric('mm_ws_parse_errors_total', { kind: 'schema' })).toBe(1)
@@ -350,7 +350,7 @@ describe('tick size change and snapshots on the new grid', () => {
     const snap = {
       market: DD22.conditionId,
       asset_id: YES,
-      timestamp: '1703875209999',
+      timestamp: '1765432109999',
       bids: [{ price: '0.501', size: '3' }],
       asks: [{ price: '0.503', size: '3' }],
       tick_size: '0.001',
@@ -365,23 +365,23 @@ describe('"" decimals are absent, not errors of the frame (§7.6)', () => {
   beforeEach(() => setup())
 
   test('a price_change entry without price/size changes nothing and spoils nothing; the rest of the frame applies', async () => {
-    data.ingestFrame(await fixtureText('ws_market_book_msg.json')) // YES: bid 0.50×200, ask 0.51×150
+    data.ingestFrame(await fixtureText('ws_market_book_msg.json')) // YES: bid 0.40×120, ask 0.41×95
     data.ingestFrame(
       JSON.stringify({
         event_type: 'price_change',
         market: DD22.conditionId,
-        timestamp: '1703875201001',
+        timestamp: '1765432101001',
         price_changes: [
-          { asset_id: YES, price: '', size: '', side: 'BUY', best_bid: '0.5', best_ask: '0.51' },
-          { asset_id: YES, price: '0.49', size: '75', side: 'BUY', best_bid: '0.5', best_ask: '' },
+          { asset_id: YES, price: '', size: '', side: 'BUY', best_bid: '0.4', best_ask: '0.41' },
+          { asset_id: YES, price: '0.39', size: '75', side: 'BUY', best_bid: '0.4', best_ask: '' },
         ],
       }),
     )
     const yes = data.token(YES)
     expect(yes?.state).toBe('fresh')
     expect(yes?.bids()).toEqual([
-      { price: 0.5, size: 200 },
-      { price: 0.49, size: 75 },
+      { price: 0.4, size: 120 },
+      { price: 0.39, size: 75 },
     ])
     expect(requested).toEqual([])
     data.tick()

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
+import { FIXTURES as FIX } from './test-support/fixture-server.ts'
 import { decodeEvent, isDecimal, isPriceChange, PriceChangeEventSchema, parseDecimal } from './wire.ts'
 
-const FIX = '/work/shared/fixtures/polymarket'
 const fixture = async (name: string) => (await Bun.file(`${FIX}/${name}`).json()) as Record<string, unknown>
 
 describe('decimal strings', () => {
@@ -20,9 +20,9 @@ describe('decimal strings', () => {
 })
 
 describe('market events', () => {
-  test('the captured book, best_bid_ask, tick size, last trade and new_market fixtures decode', async () => {
+  test('the book, best_bid_ask, tick size, last trade and new_market fixtures decode', async () => {
     for (const name of [
-      'ws_book_snapshot_captured.json',
+      'ws_book_deep.json',
       'ws_market_book_msg.json',
       'ws_market_best_bid_ask_msg.json',
       'ws_market_tick_size_msg.json',

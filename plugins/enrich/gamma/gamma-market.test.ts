@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { buildMarket, GammaMarketSchema } from './gamma-market.ts'
 import { gammaObject } from './test-support/gamma-objects.ts'
 
-const FIXTURES = join(import.meta.dir, '../../../../shared/fixtures/polymarket')
-/** The captures predate Gamma's `version` field; read here as the V1 markets they are. */
+const FIXTURES = join(import.meta.dir, '../../../tests/fixtures/wire')
+/** The fixtures (shaped like the captures) predate Gamma's `version` field; read here as the V1 markets they are. */
 function raw(name: string): Record<string, unknown> {
   return { ...(JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as Record<string, unknown>), version: 'v1' }
 }
@@ -18,10 +18,10 @@ function rowOf(g: ReturnType<typeof parse>) {
 }
 
 describe('GammaMarketSchema', () => {
-  test('reads the JSON-string lists of the real fixture', () => {
+  test('reads the JSON-string lists of a Gamma market', () => {
     const g = parse(raw('gamma_market.json'))
     expect(g.outcomes).toEqual(['Up', 'Down'])
-    expect(g.outcomePrices).toEqual(['0.505', '0.495'])
+    expect(g.outcomePrices).toEqual(['0.515', '0.485'])
     expect(g.clobTokenIds).toHaveLength(2)
     expect(g.orderPriceMinTickSize).toBe(0.01)
   })
@@ -51,7 +51,7 @@ describe('buildMarket', () => {
     const built = buildMarket(rowOf(sports), sports)
     expect(built).toMatchObject({
       kind: 'market',
-      market: { tickSize: 0.001, minOrderSize: 5, rewardsMinSize: 500, rewardsMaxSpread: 2.5, feeRateBps: 1000 },
+      market: { tickSize: 0.001, minOrderSize: 5, rewardsMinSize: 300, rewardsMaxSpread: 3, feeRateBps: 700 },
     })
     const noFees = parse({ ...raw('gamma_market_closed_binary_accepting_true.json'), closed: false })
     expect(buildMarket(rowOf(noFees), noFees)).toMatchObject({ kind: 'market', market: { feeRateBps: 0 } })

@@ -7,7 +7,7 @@ import type { SelectionRow } from '../../../schemas/domain.ts'
 import gammaPlugin from './index.ts'
 import { gammaObject, idsOf } from './test-support/gamma-objects.ts'
 
-const FIXTURES = join(import.meta.dir, '../../../../shared/fixtures/polymarket')
+const FIXTURES = join(import.meta.dir, '../../../tests/fixtures/wire')
 type Json = Record<string, unknown>
 
 /** The captures predate Gamma's `version` field; read here as the V1 markets they are. */
@@ -114,7 +114,7 @@ function rowFor(m: Json, origin: string, over: Partial<SelectionRow> = {}): Sele
 const signal = new AbortController().signal
 
 describe('gamma enrich', () => {
-  test('builds the Market from the real Gamma fields, YES = token1, NO = token2', async () => {
+  test('builds the Market from the Gamma fields, YES = token1, NO = token2', async () => {
     const c = ctx()
     const enrich = await createTestPlugin(gammaPlugin, {}, c)
     const row = rowFor(BTC, 'sheet row 2', { liquidity: 20_328 })
@@ -123,18 +123,18 @@ describe('gamma enrich', () => {
     expect(out.excluded).toEqual([])
     expect(out.markets).toEqual([
       {
-        conditionId: '0x78443f961b9a65869dcb39359de9960165c7e5cbad0904eac7f29cd77872a63b',
-        question: 'Bitcoin Up or Down - March 12, 5:20AM-5:25AM ET',
+        conditionId: '0xc1c4d7fb6c3bf9959478151d653c72531c0a568abad7fc8c714fb29a08658800',
+        question: 'Ethereum Up or Down - November 20, 2:15PM-2:20PM ET',
         yesTokenId: yes,
         noTokenId: no,
         tickSize: 0.01,
         minOrderSize: 5,
         negRisk: false,
-        endDate: Date.UTC(2026, 2, 12, 9, 25),
+        endDate: Date.UTC(2025, 10, 20, 19, 20),
         acceptingOrders: true,
         closed: false,
-        rewardsMinSize: 50,
-        rewardsMaxSpread: 4.5,
+        rewardsMinSize: 40,
+        rewardsMaxSpread: 3.5,
         feeRateBps: 1000,
         protocol: 'v1',
         selection: row,
@@ -169,7 +169,7 @@ describe('gamma enrich', () => {
       { origin: 'r7', reason: 'market is closed' },
     ])
     expect(c.lines).toContain(
-      '[warn] enrich/gamma: r2: excluded: market is closed (market 0xd57eed0d44f5b8ca54925d8d6ff440b146b3e6e071da18136ee3ee572d34479e: Russia x Ukraine ceasefire by end of 2027?)',
+      '[warn] enrich/gamma: r2: excluded: market is closed (market 0x2ef216417da4f07921efa7f8fb29c48c65ce8f4163e15d8ec2517aae8498b8dd: Will the Lisbon metro Red Line extension open by end of 2027?)',
     )
     expect(c.lines).toContain('[warn] enrich/gamma: r5: excluded: market not found on Gamma (by token1/token2)')
   })

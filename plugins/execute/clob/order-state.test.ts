@@ -450,12 +450,14 @@ describe('property: random event sequences', () => {
 
 describe('submitEvent on the recorded batch answer', () => {
   test('each element of http_batch_order_response.json: accepted, refused for balance, refused for crossing', async () => {
-    const raw: unknown = await Bun.file(`/work/shared/fixtures/polymarket/http_batch_order_response.json`).json()
+    const raw: unknown = await Bun.file(
+      `${import.meta.dir}/../../../tests/fixtures/wire/http_batch_order_response.json`,
+    ).json()
     if (!Array.isArray(raw)) throw new Error('fixture is not an array')
     const events = raw.map((body) => submitEvent({ kind: 'response', httpStatus: 200, body }, 'BUY'))
     expect(events).toEqual([
       { kind: 'submit-accepted', status: 'live' },
-      { kind: 'submit-rejected', reason: 'not enough balance / allowance: the balance is not enough' },
+      { kind: 'submit-rejected', reason: 'not enough balance / allowance' },
       { kind: 'submit-rejected', reason: 'invalid post-only order: order crosses book' },
     ])
   })

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { tradeToFills } from './fills.ts'
 import { parseUserFrame, toMs } from './user-channel-wire.ts'
 
-const FIX = '/work/shared/fixtures/polymarket'
+const FIX = join(import.meta.dir, '../../../tests/fixtures/wire')
 const fixture = (name: string) => readFileSync(join(FIX, name), 'utf8')
-const OURS = '00000000-0000-0000-0000-000000000001'
+const OURS = '7f3e2a10-5b6c-4d8e-9f01-23456789abcd'
 const us = (key: string) => ({ apiKeys: [key], funder: `0x${'ab'.repeat(20)}` })
 
 describe('user channel frames', () => {
@@ -66,10 +66,10 @@ describe('our fills in a trade', () => {
     if (e?.kind !== 'trade') throw new Error('expected a trade')
     const fills = tradeToFills(e.trade, us(OURS), 0)
     expect(fills).toHaveLength(1)
-    expect(fills[0]).toMatchObject({ role: 'TAKER', side: 'BUY', price: 0.5, size: 25, status: 'CONFIRMED' })
-    expect(fills[0]?.timestamp).toBe(Date.UTC(2024, 0, 1))
+    expect(fills[0]).toMatchObject({ role: 'TAKER', side: 'BUY', price: 0.42, size: 15, status: 'CONFIRMED' })
+    expect(fills[0]?.timestamp).toBe(Date.UTC(2025, 10, 20, 14, 30))
     // The maker in the same trade is someone else: not ours.
-    expect(tradeToFills(e.trade, us('00000000-0000-0000-0000-000000000002'), 0).map((f) => f.role)).toEqual(['MAKER'])
+    expect(tradeToFills(e.trade, us('c0ffee00-1111-4222-8333-444455556666'), 0).map((f) => f.role)).toEqual(['MAKER'])
   })
 
   test('maker trade: our maker_orders entries, including a complementary-token one at 1 − p', () => {
@@ -112,7 +112,7 @@ describe('our fills in a trade', () => {
     expect(events.map((e) => e.kind)).toEqual(['trade'])
     const e = events[0]
     if (e?.kind !== 'trade') throw new Error('expected a trade')
-    expect(tradeToFills(e.trade, us(OURS), 0)[0]).toMatchObject({ status: 'MINED', size: 10, role: 'TAKER' })
+    expect(tradeToFills(e.trade, us(OURS), 0)[0]).toMatchObject({ status: 'MINED', size: 12, role: 'TAKER' })
   })
 })
 

@@ -1,13 +1,15 @@
+import { join } from 'node:path'
 import type { Server, ServerWebSocket } from 'bun'
 
 /**
  * A small loopback market-channel server for tests (the simulator is another module): WebSocket at /ws/market,
- * REST GET /book. Books are seeded from the captured fixtures and kept as a model, so every price_change it
+ * REST GET /book. Books are seeded from the in-tree wire fixtures and kept as a model, so every price_change it
  * emits carries the true best_bid / best_ask and REST /book always answers the model's current state. Tests
  * can withhold a frame from the wire, drop every connection, or make the server go silent.
  */
 
-export const FIXTURES = '/work/shared/fixtures/polymarket'
+/** The project's own wire fixtures (tests/fixtures/wire/), shaped like the real protocol. */
+export const FIXTURES = join(import.meta.dir, '../../../../tests/fixtures/wire')
 
 export interface Level {
   price: string

@@ -8,21 +8,21 @@ import plugin from '../index.ts'
 import { FIXTURES, type FixtureServer, type Level, startFixtureServer } from './fixture-server.ts'
 
 /**
- * The clob-ws plugin against a loopback server replaying the captured books, for every plugin-level test file.
+ * The clob-ws plugin against a loopback server replaying the in-tree fixture books, for every plugin-level test file.
  * Sockets and HTTP are real; time (PING, staleness, dead connections, back-off, audits) runs on a manual clock,
  * so the tests step through it instead of waiting. Call `useReplayHarness()` at the top of a test file.
  */
 
-export const CAPTURED_TOKEN = '350977769852917329387037893294763093471844346281449484439085576212613048126'
-export const YES = '71321045679252212594626385532706912750332728571942532289631379312455583992563'
-export const NO = '52114319501245915516055106046884209969926127482827954674443846427813813222426'
+export const CAPTURED_TOKEN = '33020244695722882397200486995945992468289922673842098884282668541748403691869'
+export const YES = '72856886316346290022620740284512248423221995782091084030232563289485462890695'
+export const NO = '81393628224043659583148564308139715176355413730459312238617369919087315118971'
 export const CAPTURED = testMarket({
-  conditionId: '0x6bd56627aa21311850825edb27e53434a0e17a4f782be0086bc07f71eee00d0d',
+  conditionId: '0x8655d998b19d9d64fec6db4004c45bc5428d336a36a4ba99248780f19276eff7',
   yesTokenId: CAPTURED_TOKEN,
   noTokenId: '22',
 })
 export const DD22 = testMarket({
-  conditionId: '0xdd22472e552920b8438158ea7238bfadfa4f736aa4cee91a6b86c39ead110917',
+  conditionId: '0x57330d1db194b90b696c4e3cca4d12c44e0e84636a0c2fbfb9e7a816f4d82fe4',
   yesTokenId: YES,
   noTokenId: NO,
 })
@@ -53,7 +53,7 @@ export function useReplayHarness(): ReplayHarness {
 
   beforeEach(async () => {
     server = startFixtureServer()
-    captured = await Bun.file(`${FIXTURES}/ws_book_snapshot_captured.json`).json()
+    captured = await Bun.file(`${FIXTURES}/ws_book_deep.json`).json()
     server.seed(CAPTURED_TOKEN, CAPTURED.conditionId, captured.bids, captured.asks)
     server.seed('22', CAPTURED.conditionId, [{ price: '0.92', size: '10' }], [{ price: '0.93', size: '10' }])
     const book = await Bun.file(`${FIXTURES}/ws_market_book_msg.json`).json()

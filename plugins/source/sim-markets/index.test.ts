@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { createTestContext, createTestPlugin } from '../../../pipeline/testing.ts'
+import { type Simulator, startSimulator } from '../../../sim/index.ts'
+import plugin from './index.ts'
+
+let sim: Simulator
+const signal = new AbortController().signal
+
+beforeAll(async () => {
+  sim = await startSimulator({ scenario: 'jumpy', flow: false })
+})
+afterAll(async () => {
+  await sim.stop()
+})
+
+describe('sim-markets source', () => {
+  test("lists every open market of the simulator's scenario (jumpy), YES = token1, NO = token2", async () => {
+    const ctx = createTestContext({ stage: 'source', plugin: 'sim-markets', exchange: { gammaUrl: sim.urls.gamma } })
+    const source = await createTestPlugin(plugin, {}, ctx)
+    const out = await source.run({ now: 0, signal })
+    expect(out.rejected).toEqual([])
+    expect(out.rows.length).toBeGreaterThan(1)
+    expect(out.rows.map((r) => [r.token1, r.token2, r.condition_id, r.origin])).toEqual(
+      sim.markets.map((m) => [m.tokens[0], m.tokens[1], m.conditionId, `simulator market ${m.slug}`]),
+    )
+  })
+
+  test('against Polymarket it refuses to start, saying what to use instead', async () => {
+    const ctx = createTestContext({ stage: 'source', plugin: 'sim-markets', exchange: { kind: 'polymarket' } })
+    await expect(createTestPlugin(plugin, {}, ctx)).rejects.toThrow('it needs exchange.use: sim')
+  })
+
+  test('a simulator that does not answer is an error naming the URL (the selection is kept)', async () => {
+    const ctx = createTestContext({
+      stage: 'source',
+      plugin: 'sim-markets',
+      exchange: { gammaUrl: 'http://127.0.0.1:1/gamma' },
+    })
+    const source = await createTestPlugin(plugin, {}, ctx)
+    await expect(source.run({ now: 0, signal })).rejects.toThrow(
+      'simulator markets http://127.0.0.1:1/gamma/markets?closed=false: cannot fetch',
+    )
+  })
+})
