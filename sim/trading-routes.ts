@@ -64,6 +64,19 @@ export function createTradingRoutes(d: ClobDeps, s: Session): Route[] {
     return d.faults.exchangeMode() === 'restarting' ? error(425, EXCHANGE_MODE_ERRORS.restarting) : undefined
   }
 
+  /**
+   * A restricted mode refuses the whole request as production does, per the newer SDKs that type these answers
+   * (ts-sdk): 503 with `code: post_only_mode` for an order that is not post-only while only those are taken, 503
+   * saying "cancel-only" while only cancels are taken. Nothing is charged or placed.
+   */
+  function modeRefusal(raws: readonly unknown[]): Response | undefined {
+    const mode = d.faults.exchangeMode()
+    if (mode === 'cancel_only') return json({ error: EXCHANGE_MODE_ERRORS.cancelOnly, code: 'cancel_only_mode' }, 503)
+    if (mode === 'post_only' && raws.some((r) => (r as { postOnly?: unknown } | null)?.postOnly !== true))
+      return json({ error: EXCHANGE_MODE_ERRORS.postOnly, code: 'post_only_mode' }, 503)
+    return undefined
+  }
+
   function reject(errorMsg: string, orderID = '') {
     return { status: 400, body: { error: errorMsg, success: false, errorMsg, orderID } }
   }
@@ -86,9 +99,6 @@ export function createTradingRoutes(d: ClobDeps, s: Session): Route[] {
       (d.accounts.depositWalletRequired(dec.maker) || d.accounts.depositWalletRequired(dec.signer))
     )
       return reject(DEPOSIT_WALLET_ERROR, id)
-    const mode = d.faults.exchangeMode()
-    if (mode === 'cancel_only') return reject(EXCHANGE_MODE_ERRORS.cancelOnly, id)
-    if (mode === 'post_only' && !dec.input.postOnly) return reject(EXCHANGE_MODE_ERRORS.postOnly, id)
     const market = engine.token(dec.input.tokenId)?.market.spec
     if (market) {
       for (const need of requiredApprovals(d.contracts, market, dec.input.side))
@@ -134,6 +144,8 @@ export function createTradingRoutes(d: ClobDeps, s: Session): Route[] {
         if (closed) return closed
         const body = parseBody(ctx)
         if (!body.ok) return error(400, 'Invalid order payload')
+        const refused = modeRefusal([body.value])
+        if (refused) return refused
         return charged(ctx, 'order', 1, () => {
           const r = submitOne(ctx, body.value)
           return json(r.body, r.status)
@@ -151,6 +163,8 @@ export function createTradingRoutes(d: ClobDeps, s: Session): Route[] {
         if (!body.ok || !Array.isArray(body.value)) return error(400, 'Invalid order payload')
         const list: unknown[] = body.value
         if (list.length > MAX_BATCH) return error(400, `Too many orders in payload, max ${MAX_BATCH}`)
+        const refused = modeRefusal(list)
+        if (refused) return refused
         return charged(ctx, 'order', list.length, () =>
           json(
             list.map((raw) => {
