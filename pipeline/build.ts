@@ -40,6 +40,8 @@ export interface EngineServices {
   readonly events: EventBus
   markDirty(conditionId: string): void
   requestRefresh(): void
+  /** Told of every instance as it is created, before any is started (the daemon's view of persistence). */
+  onCreated?(instance: Instance): void
 }
 
 export function createContext(
@@ -132,12 +134,18 @@ export async function buildPipeline(
           continue
         }
         const inst = await createInstance(entry, services, loaded.dir)
+        services.onCreated?.(inst)
         created.push(inst)
         list.push(inst)
       }
       byStage.set(stage, list)
     }
-    for (const inst of created) await startInstance(inst)
+    // Persistence first: what the others restore at start (the executor's back-fill point) is read from it.
+    const persistFirst = [
+      ...created.filter((i) => i.entry.stage === 'persist'),
+      ...created.filter((i) => i.entry.stage !== 'persist'),
+    ]
+    for (const inst of persistFirst) await startInstance(inst)
   } catch (err) {
     for (const inst of created.reverse()) await stopInstance(inst, services.log)
     throw err

@@ -50,8 +50,13 @@ export interface Resources {
   readonly health: Health
   readonly capitalUsd: number
   readonly mode: 'paper' | 'live'
-  /** The trading address whose state this is (the funder, or the signer of an EOA account); lower-case 0x…. */
-  readonly accountAddress: string
+  /** This instance's part of the market list (universe.shard of universe.of); of 1 = every market is ours. */
+  readonly shard: { readonly index: number; readonly of: number }
+  /**
+   * Match time (ms) of the newest fill the persisted state holds for this owner, undefined when none: the executor
+   * back-fills from there at start, so fills matched while the daemon was down are not lost.
+   */
+  lastFillAt(): Promise<number | undefined>
   /** Limits shared with other instances of this account, when a persist plugin offers them (postgres). */
   accountShare(): AccountShare | undefined
   /** --test: everything up to the exchange call, logged, nothing sent. */

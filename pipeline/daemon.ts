@@ -1,4 +1,3 @@
-import { computeAddress } from 'ethers'
 import type { Registry } from 'prom-client'
 import pkg from '../package.json' with { type: 'json' }
 import type { AccountShare } from '../stages/account-share.ts'
@@ -14,7 +13,7 @@ import {
 import { type Clock, realClock } from './clock.ts'
 import type { ConfigIssue } from './config/errors.ts'
 import { type LoadedConfig, loadConfig, loadConfigText } from './config/load.ts'
-import type { Credentials, Resources } from './context.ts'
+import type { Resources } from './context.ts'
 import type { AnyPlugin } from './define-plugin.ts'
 import { createEventBus, type EventBus } from './event-bus.ts'
 import { type ExchangeHost, startExchange } from './exchange.ts'
@@ -123,12 +122,6 @@ async function restoreTodaysRealized(p: BuiltPipeline, account: Account, now: nu
   }
 }
 
-/** The funder, or the signer of an EOA account; 'unknown' without a key (a dry run may have none). */
-function accountAddressOf(c: Credentials): string {
-  if (c.funder) return c.funder.toLowerCase()
-  return c.privateKey ? computeAddress(c.privateKey).toLowerCase() : 'unknown'
-}
-
 /**
  * Persisted mirrors of resting orders (orders_active) follow the exchange: at start, after the executor has
  * adopted or cancelled what an earlier run left, and at stop, after its cancel-all, a killed run's rows go.
@@ -180,8 +173,16 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     health,
     capitalUsd: opts.loaded.config.capital_usd,
     mode: opts.loaded.config.mode,
-    accountAddress: accountAddressOf(exchange.credentials),
     accountShare: () => share,
+    shard: { index: opts.loaded.config.universe.shard, of: opts.loaded.config.universe.of },
+    // The first persist plugin that knows: it is started before the executor asks (buildPipeline).
+    async lastFillAt() {
+      for (const inst of persistCreated) {
+        const at = await inst.handler.lastFillAt?.()
+        if (at !== undefined) return at
+      }
+      return undefined
+    },
     dryRun,
     owner: stateOwner({
       mode: opts.loaded.config.mode,
@@ -193,6 +194,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   // The first persist plugin that shares limits with other instances of the account (e.g. postgres).
   let share: AccountShare | undefined
+  const persistCreated: Instance<'persist'>[] = []
   const findShare = (p: BuiltPipeline) => {
     for (const inst of p.persist) {
       const s = inst.handler.accountShare?.()
@@ -210,6 +212,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     events,
     markDirty: (id) => quotes?.markDirty(id),
     requestRefresh: () => void universe?.refresh('source asked'),
+    onCreated: (inst) => {
+      if (inst.entry.stage === 'persist') persistCreated.push(inst as Instance<'persist'>)
+    },
   }
 
   let generation = 1

@@ -12,3 +12,15 @@ export function shardIndexOf(conditionId: string, of: number): number {
 export function shardOf(markets: readonly Market[], shard: { readonly index: number; readonly of: number }): Market[] {
   return markets.filter((m) => shardIndexOf(m.conditionId, shard.of) === shard.index)
 }
+
+/** Whether a market is this instance's: always with one shard. */
+export function ownsMarket(shard: { readonly index: number; readonly of: number }): (conditionId: string) => boolean {
+  if (shard.of <= 1) return () => true
+  return (conditionId) => {
+    try {
+      return shardIndexOf(conditionId, shard.of) === shard.index
+    } catch {
+      return false // not a condition id: nothing of ours
+    }
+  }
+}

@@ -18,6 +18,7 @@ import { createEventBus, type EventBus } from './event-bus.ts'
 import { createHealth, type Health } from './health.ts'
 import { createMemoryLogger } from './logger.ts'
 import { createMetricsRegistry, createPluginMetrics } from './metrics.ts'
+import type { StateOwner } from './state-owner.ts'
 
 /**
  * Helpers for testing a plugin on its own: a context with a memory logger, a fresh metrics registry, a manual
@@ -55,8 +56,9 @@ export interface TestContextOptions {
   exchange?: Partial<ExchangeEndpoints>
   credentials?: Partial<Credentials>
   capitalUsd?: number
-  accountAddress?: string
+  owner?: StateOwner
   accountShare?: AccountShare
+  lastFillAt?: number
   dryRun?: boolean
   configDir?: string
 }
@@ -80,8 +82,10 @@ export function createTestContext(opts: TestContextOptions = {}): TestContext {
     health,
     capitalUsd: opts.capitalUsd ?? 10_000,
     mode: 'paper',
-    accountAddress: opts.accountAddress ?? '0x00000000000000000000000000000000000000aa',
+    ...(opts.owner ? { owner: opts.owner } : {}),
     accountShare: () => opts.accountShare,
+    shard: { index: 0, of: 1 },
+    lastFillAt: async () => opts.lastFillAt,
     dryRun: opts.dryRun ?? false,
   }
   const stage = opts.stage ?? 'fair-value'

@@ -199,6 +199,16 @@ export interface ExecuteHandler<C = unknown> extends Lifecycle<C> {
   pull(market: Market, reason: string): Promise<void>
   /** Orders currently tracked for a market (or all). */
   liveOrders(conditionId?: string): readonly LiveOrder[]
+  /**
+   * What /status and the dashboard show of execution: the exchange's mode, the rate budget, and the markets waiting
+   * for it (each with its condition id); undefined before start.
+   */
+  status?(): ExecutionStatus | undefined
+}
+
+/** The part of an executor's status the engine reads; the rest (mode, budget) is shown as the plugin gives it. */
+export interface ExecutionStatus {
+  readonly waiting: readonly { readonly conditionId: string; readonly waitMs: number }[]
 }
 
 export interface PersistHandler<C = unknown> extends Lifecycle<C> {
@@ -211,6 +221,8 @@ export interface PersistHandler<C = unknown> extends Lifecycle<C> {
    * after `since`: read at start so a restart keeps the day's losses in the daily loss limit.
    */
   realizedSince?(since: number): Promise<number>
+  /** Match time (ms) of the newest fill recorded for this run's owner; undefined when none. Works before start. */
+  lastFillAt?(): Promise<number | undefined>
   /**
    * Limits shared with other instances of the same account (a database every instance writes): per-signer token
    * buckets and account-wide daily PnL and exposure. The daemon hands the first one offered to the executor and

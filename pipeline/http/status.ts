@@ -16,9 +16,17 @@ function bookStatus(b: BookView | undefined, now: number) {
   }
 }
 
+/** A book plugin's own check of its books against the exchange (clob-ws: the REST /book audit), when it has one. */
+function auditOf(handler: object): unknown {
+  const audit = (handler as { audit?: unknown }).audit
+  return typeof audit === 'function' ? audit.call(handler) : undefined
+}
+
 /** GET /status: per market its books, fair value, quote, orders, position, PnL and risk; plus connections. */
 export function buildStatus(daemon: Daemon) {
   const p = daemon.current()
+  const execution = p.execute.handler.status?.()
+  const waiting = new Map((execution?.waiting ?? []).map((w) => [w.conditionId, w]))
   const books = new Map([...p.book.handler.books()].map((b) => [b.tokenId, b]))
   const now = daemon.clock.now()
   const markets = daemon.universe.markets().map((m) => {
@@ -37,6 +45,8 @@ export function buildStatus(daemon: Daemon) {
       pulled_for: q?.pulledFor ?? null,
       risk: q?.verdict ? { state: q.verdict.state, reason: q.verdict.reason } : null,
       orders: p.execute.handler.liveOrders(m.conditionId),
+      /** Orders of this market held back by the signer's rate budget, and for how long yet. */
+      waiting_for_budget: waiting.get(m.conditionId) ?? null,
       position: { yes_shares: pos.yes.shares, no_shares: pos.no.shares, net_yes: pos.q },
       pnl: {
         realized_usd: pos.yes.realizedPnl + pos.no.realizedPnl,
@@ -52,6 +62,9 @@ export function buildStatus(daemon: Daemon) {
     connections: Object.fromEntries([...daemon.health.components].map(([k, v]) => [k, v])),
     /** The operator's pauses and halt (POST /control/*). */
     holds: daemon.holds.state(),
+    /** The exchange's mode, the signer's token buckets (tier, tokens left) and the markets waiting for them. */
+    execution: execution ?? null,
+    book_audit: auditOf(p.book.handler) ?? null,
     markets,
   }
 }

@@ -63,6 +63,10 @@ export const ClobConfigSchema = z.strictObject({
     .default(true)
     .describe('Send exchange heartbeats, so the exchange cancels our orders ~15 s after the daemon dies'),
   heartbeat_every: DurationSchema.prefault('5s').describe('Heartbeat period (the exchange allows 10 s + 5 s)'),
+  user_channel_silence: DurationSchema.optional().describe(
+    'A user channel silent this long is taken for dead: quotes are pulled (our fills may be late) and it reconnects; ' +
+      'default three heartbeats, 3–15 s',
+  ),
   on_start: z
     .enum(['cancel', 'adopt'])
     .default('cancel')

@@ -2,6 +2,7 @@ import type { ClobClient, SignedOrder } from '@polymarket/clob-client-v2'
 import { AssetType } from '@polymarket/clob-client-v2'
 import { z } from 'zod'
 import type { Clock } from '../../../pipeline/clock.ts'
+import type { Logger } from '../../../pipeline/logger.ts'
 import type { SubmitOutcome } from './order-state.ts'
 import type { TradingHttp } from './trading-http.ts'
 import { type WireOrder, WireOrderSchema, type WireTrade, WireTradeSchema } from './user-channel-wire.ts'
@@ -183,11 +184,37 @@ export interface ClobPortOptions {
   readonly dataApiUrl: string
   /** A call still unanswered after this long is ambiguous. */
   readonly timeoutMs: number
+  /**
+   * Markets this instance trades when several share the account (universe shard/of): the open orders, trades and
+   * positions of the others' markets are theirs, never cancelled, booked or seeded here. Default: every market.
+   */
+  readonly owns?: (conditionId: string) => boolean
+  /** Where an item of a list that does not parse is named (it is skipped; the rest of the page is kept). */
+  readonly log?: Pick<Logger, 'warn'>
+}
+
+/**
+ * A list answer item by item: one item that does not parse is named and left out, never the whole page (a fill
+ * in the rest of a back-fill page must not be lost for one odd trade).
+ */
+function parseEach<T>(schema: z.ZodType<T>, raw: unknown, what: string, log?: Pick<Logger, 'warn'>): T[] {
+  if (!Array.isArray(raw)) throw new ExchangeError(`${what}: expected a list, got ${typeof raw}`, 'ambiguous')
+  const out: T[] = []
+  for (const [i, item] of raw.entries()) {
+    const r = schema.safeParse(item)
+    if (r.success) out.push(r.data)
+    else
+      log?.warn(
+        `${what}: item ${i} left out (${r.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')})`,
+      )
+  }
+  return out
 }
 
 /** The real port: @polymarket/clob-client-v2 created with `throwOnError: true`, every call bounded in time. */
 export function createClobPort(opts: ClobPortOptions): ExchangePort {
   const { client, clock, timeoutMs } = opts
+  const owns = opts.owns ?? (() => true)
   function bounded<T>(what: string, call: () => Promise<T>): Promise<T> {
     const running = call()
     return new Promise<T>((resolve, reject) => {
@@ -244,12 +271,12 @@ export function createClobPort(opts: ClobPortOptions): ExchangePort {
     },
     async openOrders() {
       const raw: unknown = await bounded('GET /data/orders', () => client.getOpenOrders())
-      return z.array(WireOrderSchema).parse(raw)
+      return parseEach(WireOrderSchema, raw, 'GET /data/orders', opts.log).filter((o) => owns(o.market))
     },
     async trades(afterSec) {
       const params = afterSec === undefined ? undefined : { after: String(Math.floor(afterSec)) }
       const raw: unknown = await bounded('GET /data/trades', () => client.getTrades(params))
-      return z.array(WireTradeSchema).parse(raw)
+      return parseEach(WireTradeSchema, raw, 'GET /data/trades', opts.log).filter((t) => owns(t.market))
     },
     async heartbeat(id) {
       let raw: unknown
@@ -298,9 +325,10 @@ export function createClobPort(opts: ClobPortOptions): ExchangePort {
         const res = await bounded('GET /positions', () => fetch(url))
         if (res.status === 429) throw new ExchangeError('GET /positions: 429', 'rate-limited', 429)
         if (!res.ok) throw new ExchangeError(`GET /positions: ${res.status}`, 'ambiguous', res.status)
-        const page = z.array(DataPositionSchema).parse(await res.json())
-        all.push(...page)
-        if (page.length < POSITIONS_PAGE) return all
+        const raw: unknown = await res.json()
+        const page = parseEach(DataPositionSchema, raw, 'GET /positions', opts.log)
+        all.push(...page.filter((p) => p.conditionId === undefined || owns(p.conditionId)))
+        if ((raw as unknown[]).length < POSITIONS_PAGE) return all
       }
     },
   }

@@ -99,6 +99,7 @@ export function createFillBook(core: ExecutorCore): FillBook {
       apply(w.id, { kind: 'order-event', type, status: w.status, sizeMatched: w.size_matched }, true)
     },
     onTrade(trade, seededBefore) {
+      if (deps.owns && !deps.owns(trade.market)) return
       const ours = (id: string) => orders.has(id) || orders.has(id.toLowerCase())
       for (const f of tradeToFills(trade, us, now(), ours)) recordFill(f, seededBefore)
     },

@@ -85,6 +85,11 @@ export interface ExecutorDeps {
   readonly requestBudget?: RequestBudget
   /** Our API key: fills are recognised by it. */
   readonly apiKey: string
+  /**
+   * Markets this instance trades when several share the account (universe shard/of): a trade of another
+   * instance's market is theirs, even though it names our funder. Default: every market.
+   */
+  readonly owns?: (conditionId: string) => boolean
   rules(): ExecutorRules
   markDirty(conditionId: string): void
   /** An unknown order not found this long after its submit is taken as never placed. */

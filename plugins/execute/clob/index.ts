@@ -1,5 +1,6 @@
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import { cancelKind, rejectionKind } from '../../../pipeline/metric-labels.ts'
+import { ownsMarket } from '../../../pipeline/shard.ts'
 import type { Market } from '../../../schemas/domain.ts'
 import type { ExecuteHandler } from '../../../stages/io.ts'
 import { createBalanceRefresher } from './balance-refresh.ts'
@@ -14,7 +15,7 @@ import { createOrderFactory } from './order-factory.ts'
 import { createOrderBudget } from './rate-budget.ts'
 import { createReconciler, type Reconciler } from './reconcile.ts'
 import { createTradingHttp } from './trading-http.ts'
-import { createUserChannel, type UserChannel, userChannelUrl } from './user-channel.ts'
+import { createUserChannel, type UserChannel, userChannelUrl, userSilenceMs } from './user-channel.ts'
 
 export { type ClobConfig, ClobConfigSchema } from './config.ts'
 
@@ -108,6 +109,8 @@ export default definePlugin({
     }
 
     /** The executor against the exchange, or a dry run (`undefined`: nothing is sent, so nothing is counted). */
+    // With several instances on one account, each owns its shard of the markets (and only its orders and fills).
+    const owns = ownsMarket(resources.shard)
     const executorFor = (p: ExchangePort | undefined, apiKey: string): Executor =>
       createExecutor({
         port: p,
@@ -137,6 +140,7 @@ export default definePlugin({
             },
         budget,
         apiKey,
+        owns,
         rules: () => rulesOf(cfg),
         markDirty: (id) => ctx.markDirty(id),
         notFoundGraceMs: cfg.not_found_grace,
@@ -173,6 +177,8 @@ export default definePlugin({
             clock,
             dataApiUrl: resources.exchange.dataApiUrl,
             timeoutMs: cfg.request_timeout,
+            owns,
+            log,
           })
           const p = port
           const ex = executorFor(p, apiKey)
@@ -189,6 +195,8 @@ export default definePlugin({
             collateral,
             signal: ctx.signal,
           })
+          // Fills matched while we were down: from the newest one the database holds (or what the daemon said).
+          backfillFrom ??= await resources.lastFillAt()
           await reconciler.atStart(cfg.on_start, backfillFrom)
           if (cfg.heartbeat) {
             heartbeat = createHeartbeat({
@@ -217,6 +225,8 @@ export default definePlugin({
             auth: { apiKey, secret: built.creds.secret, passphrase: built.creds.passphrase },
             clock,
             log,
+            // Silence is reported as the channel going down: the engine pulls every market until it is back.
+            silenceMs: cfg.user_channel_silence ?? userSilenceMs(cfg.heartbeat_every),
             onEvent: (e) => {
               if (e.kind === 'trade') ex.onTrade(e.trade)
               else ex.onUserOrder(e.order)

@@ -17,7 +17,11 @@ afterAll(async () => {
 
 const ACCOUNT = '0x00000000000000000000000000000000000000aa'
 async function open(instance: string, account = ACCOUNT): Promise<PersistHandler<PostgresConfig>> {
-  const ctx = createTestContext({ stage: 'persist', plugin: 'postgres', accountAddress: account })
+  const ctx = createTestContext({
+    stage: 'persist',
+    plugin: 'postgres',
+    owner: { mode: 'live', account, ephemeral: false, adoptForeign: false },
+  })
   const h = await createTestPlugin(postgres, { url: pg?.url, instance }, ctx)
   await h.start?.()
   return h

@@ -2,7 +2,9 @@ import { hostname } from 'node:os'
 import { SQL } from 'bun'
 import { z } from 'zod'
 import { createAccount } from '../../../pipeline/account.ts'
+import type { Resources } from '../../../pipeline/context.ts'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import { ownerOf } from '../../../pipeline/state-owner.ts'
 import { DurationSchema, formatDuration } from '../../../schemas/duration.ts'
 import type { DaemonEvent } from '../../../stages/events.ts'
 import { createBatchWriter } from '../sqlite/writer.ts'
@@ -31,9 +33,10 @@ function coalesceKey(e: DaemonEvent): string | undefined {
   return undefined
 }
 
-/** The address whose state this is: the funder, or the signer of an EOA account. */
-function ownerOf(config: PostgresConfig, account: string, mode: string): Owner {
-  return { account: account.toLowerCase(), mode, instance: config.instance }
+/** Whose rows these are: the run's owner (mode and trading address), and which instance wrote them. */
+function rowOwner(config: PostgresConfig, resources: Resources): Owner {
+  const o = ownerOf(resources)
+  return { account: o.account, mode: o.mode, instance: config.instance }
 }
 
 export default definePlugin({
@@ -47,7 +50,7 @@ export default definePlugin({
   examples: [{ title: 'one database for every instance', with: { url: '${MM_POSTGRES_URL}' } }],
   create(config, ctx) {
     let cfg = config
-    const owner = ownerOf(cfg, ctx.resources.accountAddress, ctx.resources.mode)
+    const owner = rowOwner(cfg, ctx.resources)
     const sql = new SQL({ url: cfg.url, max: cfg.max_connections })
     const where = `PostgreSQL (instance ${cfg.instance})`
     const commits = ctx.metrics.counter('persist_commits_total', 'Database commits by outcome', [
@@ -114,6 +117,25 @@ export default definePlugin({
             timestamp: Number(r.filled_at),
           })
         return account.realizedSince(since)
+      },
+      async lastFillAt() {
+        try {
+          const rows = (await sql`
+            SELECT MAX(filled_at) AS at FROM fills WHERE account = ${owner.account} AND mode = ${owner.mode}`) as {
+            at: string | number | null
+          }[]
+          const at = rows[0]?.at
+          return at === null || at === undefined ? undefined : Number(at)
+        } catch {
+          return undefined // no table yet: nothing recorded
+        }
+      },
+      // Only this instance's rows: the others' orders are theirs to reconcile.
+      async reconcileActive(openOrderIds) {
+        await sql`
+          DELETE FROM orders_active
+          WHERE account = ${owner.account} AND mode = ${owner.mode} AND instance = ${owner.instance}
+            AND order_id <> ALL(${[...openOrderIds]})`
       },
       accountShare: () => share,
       write(event) {

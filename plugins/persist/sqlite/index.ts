@@ -5,6 +5,7 @@ import { LATENCY_BUCKETS } from '../../../pipeline/metrics.ts'
 import { ownerOf } from '../../../pipeline/state-owner.ts'
 import { DurationSchema, formatDuration } from '../../../schemas/duration.ts'
 import type { DaemonEvent } from '../../../stages/events.ts'
+import { lastFillAtIn } from './last-fill.ts'
 import { baseMode } from './owner.ts'
 import { realizedSinceIn } from './realized.ts'
 import { openStoreWorker, type StoreWorker } from './worker-client.ts'
@@ -142,6 +143,9 @@ export default definePlugin({
         if (claim?.outcome === 'adopted')
           ctx.log.warn(`--adopt-state: ${path} now belongs to this run${claim.was ? ` (was ${claim.was})` : ''}`)
         ctx.log.info(`persisting to ${path} (WAL, commit every ${formatDuration(cfg.flush_interval)})`)
+      },
+      async lastFillAt() {
+        return lastFillAtIn(path, readScope)
       },
       async realizedSince(since) {
         return realizedSinceIn(path, since, readScope)

@@ -19,7 +19,7 @@ export interface OwnerScope {
   readonly account?: string | undefined
 }
 
-function scopeSql(scope: OwnerScope | undefined, alias = ''): { where: string; params: string[] } {
+export function scopeSql(scope: OwnerScope | undefined, alias = ''): { where: string; params: string[] } {
   if (!scope) return { where: '1 = 1', params: [] }
   const a = alias ? `${alias}.` : ''
   if (scope.account === undefined) return { where: `${a}mode = ?`, params: [scope.mode] }
