@@ -19,6 +19,8 @@ const ASSETS: AssetType[] = ['COLLATERAL', 'CONDITIONAL', 'CONDITIONAL-V2']
 
 export function createAccountSettings(contracts: Contracts) {
   const byAddress = new Map<string, Settings>()
+  /** signer → its proxy/Safe wallet, as production knows them (POST /admin/accounts/<wallet> {signer}). */
+  const wallets = new Map<string, string>()
   const get = (address: string): Settings => {
     const key = address.toLowerCase()
     let s = byAddress.get(key)
@@ -50,6 +52,7 @@ export function createAccountSettings(contracts: Contracts) {
   return {
     apply(address: string, patch: AccountSettingsPatch): void {
       const s = get(address)
+      if (patch.signer !== undefined) wallets.set(patch.signer.toLowerCase(), address.toLowerCase())
       if (patch.allowances !== undefined) setAllowances(s, patch.allowances)
       if (patch.deposit_wallet_required !== undefined) s.depositWalletRequired = patch.deposit_wallet_required
       if (patch.tier !== undefined) s.tier = patch.tier
@@ -64,6 +67,8 @@ export function createAccountSettings(contracts: Contracts) {
       for (const sp of spendersOf(contracts, asset)) out[sp] = denied?.has(sp.toLowerCase()) ? '0' : MAX_UINT
       return out
     },
+    /** The proxy/Safe wallet registered for a signer, if any. */
+    walletOf: (signer: string) => wallets.get(signer.toLowerCase()),
     depositWalletRequired: (address: string) => byAddress.get(address.toLowerCase())?.depositWalletRequired ?? false,
     tier: (address: string) => byAddress.get(address.toLowerCase())?.tier,
     view(address: string) {

@@ -38,6 +38,14 @@ export const AccountSettingsSchema = z.strictObject({
   allowances: AllowancesSchema.optional(),
   deposit_wallet_required: z.boolean().optional(),
   tier: TierSchema.optional(),
+  /**
+   * The signer (EOA) whose proxy/Safe wallet this address is. Production knows which wallet belongs to which signer
+   * before any order; without this the simulator learns it from the first order signed for it.
+   */
+  signer: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .optional(),
 })
 export type AccountSettingsPatch = z.infer<typeof AccountSettingsSchema>
 

@@ -42,7 +42,7 @@ export function createSession(d: ClobDeps): Session {
   const funders = new Map<string, string>()
   return {
     funders,
-    acct: (ctx) => funders.get(ctx.apiKey ?? '') ?? ctx.address ?? '',
+    acct: (ctx) => funders.get(ctx.apiKey ?? '') ?? d.accounts.walletOf(ctx.address ?? '') ?? ctx.address ?? '',
     restStyle: () => ({
       prefixed: d.production.rest_statuses === 'prefixed',
       now: d.clock.now(),

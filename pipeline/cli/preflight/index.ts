@@ -5,6 +5,7 @@ import { loadClobClient } from '../../../plugins/execute/clob/client.ts'
 import { createFastSigner } from '../../../plugins/execute/clob/fast-signer.ts'
 import { builtins } from '../../../plugins/index.ts'
 import { formatIssues } from '../../config/errors.ts'
+import type { Env } from '../../config/interpolate.ts'
 import { loadConfig } from '../../config/load.ts'
 import { startExchange } from '../../exchange.ts'
 import { createLogger } from '../../logger.ts'
@@ -40,7 +41,7 @@ export function formatFindings(findings: readonly Finding[]): string {
   return `${lines.join('\n')}\n`
 }
 
-export async function runPreflight(argv: string[], io: PreflightIo): Promise<number> {
+export async function runPreflight(argv: string[], io: PreflightIo, env?: Env): Promise<number> {
   let values: { config?: string; 'probe-order'?: boolean; json?: boolean }
   try {
     ;({ values } = parseArgs({
@@ -57,7 +58,7 @@ export async function runPreflight(argv: string[], io: PreflightIo): Promise<num
     io.stderr(`mm preflight: config file not found: ${path}\n`)
     return 2
   }
-  const res = await loadConfig(path, { builtins })
+  const res = await loadConfig(path, { builtins, ...(env ? { env } : {}) })
   if (!res.ok) {
     io.stderr(`${formatIssues(res.file, res.issues)}\n${res.issues.length} problem(s) in ${res.file}\n`)
     return 1

@@ -191,8 +191,33 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     return next
   }
 
+  /** The same tokens from the signer's shared buckets (other instances of it); on refusal ours go back. */
+  async function spendShared(bucket: BucketName, cost: number): Promise<number> {
+    const share = deps.sharedBudget?.()
+    if (!share) return 0
+    const limit = budget.tier()[bucket]
+    try {
+      const wait = await share.reserve(
+        { signer: deps.factory.signerAddress, bucket, ratePerSec: limit.perSec, burst: limit.burst },
+        cost,
+      )
+      if (wait > 0) budget.refund(bucket, cost)
+      return wait
+    } catch (err) {
+      // The shared database is away: the local budget alone paces us (and the exchange's 429s), rather than
+      // stopping protective cancels. Said once a minute.
+      if (now() - sharedWarnedAt > 60_000) {
+        sharedWarnedAt = now()
+        log.warn(`shared rate budget not reachable, spending the local one alone: ${(err as Error).message}`)
+      }
+      return 0
+    }
+  }
+  let sharedWarnedAt = Number.NEGATIVE_INFINITY
+
   async function spend(bucket: BucketName, cost: number, want: Want, conditionId?: string): Promise<number> {
-    const wait = await budget.acquire(bucket, cost, want)
+    let wait = await budget.acquire(bucket, cost, want)
+    if (wait === 0) wait = await spendShared(bucket, cost)
     if (conditionId !== undefined) {
       const before = waiting.get(conditionId)
       if (wait === 0) waiting.delete(conditionId)

@@ -1,3 +1,4 @@
+import type { AccountShare } from '../../../stages/account-share.ts'
 import type { Account } from '../../../pipeline/account.ts'
 import type { Clock } from '../../../pipeline/clock.ts'
 import type { EventBus } from '../../../pipeline/event-bus.ts'
@@ -90,6 +91,11 @@ export interface ExecutorDeps {
    * instance's market is theirs, even though it names our funder. Default: every market.
    */
   readonly owns?: (conditionId: string) => boolean
+  /**
+   * The signer's buckets as every instance of it sees them (a database they share): tokens are taken there too,
+   * after ours, so instances together never overspend the exchange's per-signer budget.
+   */
+  readonly sharedBudget?: () => AccountShare | undefined
   rules(): ExecutorRules
   markDirty(conditionId: string): void
   /** An unknown order not found this long after its submit is taken as never placed. */

@@ -141,6 +141,7 @@ export default definePlugin({
         budget,
         apiKey,
         owns,
+        sharedBudget: () => resources.accountShare(),
         rules: () => rulesOf(cfg),
         markDirty: (id) => ctx.markDirty(id),
         notFoundGraceMs: cfg.not_found_grace,
