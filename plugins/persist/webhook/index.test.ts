@@ -108,10 +108,13 @@ test('a URL that never answers does not hold up write(); each attempt times out,
   // 50 writes while the receiver hangs: none of them waited for the network.
   expect(performance.now() - started).toBeLessThan(50)
   await until(() => r.calls() >= 3)
-  await Bun.sleep(200) // the third attempt's 100 ms timeout, so the delivery has failed before stop (not dropped)
+  await Bun.sleep(200) // the third attempt's 100 ms timeout: that delivery has failed before stop (not dropped)
   await h.stop?.()
-  expect(await metric(ctx, 'mm_webhook_retries_total')).toBe('mm_webhook_retries_total 2')
-  expect(await metric(ctx, 'mm_webhook_deliveries_total{outcome="failed"}')).toContain(' 1')
+  // The first post: one attempt and 2 retries, then failed; the alerts that waited may have begun another.
+  const count = async (line: string) => Number((await metric(ctx, line)).split(' ').at(-1))
+  expect(await count('mm_webhook_retries_total')).toBeGreaterThanOrEqual(2)
+  expect(await count('mm_webhook_deliveries_total{outcome="failed"}')).toBeGreaterThanOrEqual(1)
+  expect(await count('mm_webhook_deliveries_total{outcome="delivered"}')).toBe(0)
 })
 
 test('a burst beyond the rate limit waits and goes out together in the next post', async () => {
