@@ -63,6 +63,7 @@ export function marketsOf(sim: Simulator): Market[] {
     acceptingOrders: s.acceptingOrders,
     closed: false,
     feeRateBps: s.feeRateBps,
+    protocol: s.protocol,
   }))
 }
 

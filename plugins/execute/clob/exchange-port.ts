@@ -66,7 +66,8 @@ export interface ExchangePort {
   /** Our trades, newest first; `afterSec` filters on match time (unix seconds). */
   trades(afterSec?: number): Promise<WireTrade[]>
   /** Returns the heartbeat id to send next time. */
-  heartbeat(id: string | undefined): Promise<string>
+  /** Waits for the answer at most `timeoutMs` (and never longer than the request timeout). */
+  heartbeat(id: string | undefined, timeoutMs?: number): Promise<string>
   /** Every position of `user` (Data API /positions, paged by `offset` past its ~500 cap). */
   positions(user: string): Promise<DataPosition[]>
   /** pUSD held by the account (GET /balance-allowance, COLLATERAL), resting BUYs included, in USD. */
@@ -215,12 +216,12 @@ function parseEach<T>(schema: z.ZodType<T>, raw: unknown, what: string, log?: Pi
 export function createClobPort(opts: ClobPortOptions): ExchangePort {
   const { client, clock, timeoutMs } = opts
   const owns = opts.owns ?? (() => true)
-  function bounded<T>(what: string, call: () => Promise<T>): Promise<T> {
+  function bounded<T>(what: string, call: () => Promise<T>, limitMs = timeoutMs): Promise<T> {
     const running = call()
     return new Promise<T>((resolve, reject) => {
       const cancel = clock.setTimeout(
-        () => reject(new ExchangeError(`${what}: no answer after ${timeoutMs} ms`, 'ambiguous', undefined, running)),
-        timeoutMs,
+        () => reject(new ExchangeError(`${what}: no answer after ${limitMs} ms`, 'ambiguous', undefined, running)),
+        limitMs,
       )
       running.then(
         (v) => {
@@ -278,10 +279,14 @@ export function createClobPort(opts: ClobPortOptions): ExchangePort {
       const raw: unknown = await bounded('GET /data/trades', () => client.getTrades(params))
       return parseEach(WireTradeSchema, raw, 'GET /data/trades', opts.log).filter((t) => owns(t.market))
     },
-    async heartbeat(id) {
+    async heartbeat(id, limitMs) {
       let raw: unknown
       try {
-        raw = await bounded('POST /v1/heartbeats', () => client.postHeartbeat(id ?? ''))
+        raw = await bounded(
+          'POST /v1/heartbeats',
+          () => client.postHeartbeat(id ?? ''),
+          Math.min(timeoutMs, limitMs ?? timeoutMs),
+        )
       } catch (err) {
         const e = err instanceof ExchangeError ? err : classify(err)
         // A stale or unknown id: the answer names the current one, which is what we send from now on.

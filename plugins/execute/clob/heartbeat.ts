@@ -33,14 +33,17 @@ export function createHeartbeat(opts: HeartbeatOptions): Heartbeat {
   let cancel: (() => void) | undefined
   let busy = false
   let failures = 0
+  // A beat waits for its answer at most one period: a hung answer (the beat may well have been accepted) must not
+  // hold back the next beat, or the exchange's deadline passes while we wait.
+  const limitMs = opts.everyMs
   async function send(): Promise<void> {
     try {
-      id = await opts.port.heartbeat(id)
+      id = await opts.port.heartbeat(id, limitMs)
     } catch (err) {
       if (!(err instanceof StaleHeartbeatError)) throw err
       opts.log.info('exchange heartbeat id was stale: sending again with the id the exchange named')
       id = err.currentId
-      id = await opts.port.heartbeat(id)
+      id = await opts.port.heartbeat(id, limitMs)
     }
   }
 
