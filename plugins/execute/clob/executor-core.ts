@@ -88,6 +88,8 @@ export interface ExecutorCore {
    */
   readonly unsettled: Map<string, Map<string, number>>
   unsettledShares(tokenId: string): number
+  /** Shares of a token the exchange lets us sell now: held and settled, at most its settled balance read. */
+  sellableShares(tokenId: string): number
   /**
    * The exchange's settled balance per token (GET /balance-allowance, CONDITIONAL or CONDITIONAL-V2), less our SELL
    * fills seen since the read was sent: the most a SELL may offer. Absent until read.
@@ -304,6 +306,11 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
   }
 
   const openOf = (conditionId?: string) => orders.open(conditionId)
+  const unsettledShares = (tokenId: string) => {
+    let n = 0
+    for (const v of unsettled.get(tokenId)?.values() ?? []) n += v
+    return n
+  }
   const markets = new Map<string, Market>()
   const nameToken = (conditionId: string, tokenId: string) => {
     const m = markets.get(conditionId)
@@ -338,10 +345,10 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     waiting,
     unsettled,
     settled,
-    unsettledShares(tokenId) {
-      let n = 0
-      for (const v of unsettled.get(tokenId)?.values() ?? []) n += v
-      return n
+    unsettledShares,
+    sellableShares(tokenId) {
+      const held = deps.account.token(tokenId).shares - unsettledShares(tokenId)
+      return Math.min(held, settled.get(tokenId)?.shares ?? Number.POSITIVE_INFINITY)
     },
     modeBlocks,
     noteMode,

@@ -45,7 +45,10 @@ export function createFillBook(core: ExecutorCore): FillBook {
   /** SELL fills already taken off the settled balance read (one trade's statuses count once). */
   const soldAfterRead = new Map<string, number>()
 
-  /** A BUY matched is not sellable until settled (mined); a reversal or settlement ends that. */
+  /**
+   * A BUY is not sellable until its trade is settled: CONFIRMED (the strict reading of §7.5, as the simulator
+   * models it; MATCHED_NOT_BROADCASTED, MATCHED, MINED and RETRYING are all before it). CONFIRMED or FAILED ends it.
+   */
   function trackSettlement(id: string, f: Fill): void {
     if (f.side === 'SELL') {
       // Sold since the balance read: no longer there to sell (a reversal gives them back at the next read).
@@ -57,7 +60,7 @@ export function createFillBook(core: ExecutorCore): FillBook {
       return
     }
     let byFill = core.unsettled.get(f.tokenId)
-    if (f.status === 'MATCHED' || f.status === 'RETRYING') {
+    if (f.status !== 'CONFIRMED' && f.status !== 'FAILED') {
       if (!byFill) {
         byFill = new Map()
         core.unsettled.set(f.tokenId, byFill)

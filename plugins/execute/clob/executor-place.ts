@@ -42,7 +42,7 @@ export interface Placer {
 
 export function createPlacer(core: ExecutorCore): Placer {
   const { deps, orders, now, apply, emitOrder, spend, retryLater, noteFailure, lateSubmits } = core
-  const { port, factory, log, account, metrics, budget } = deps
+  const { port, factory, log, metrics, budget } = deps
 
   /**
    * Shares of `tokenId` held, settled, and not offered by an order that may rest (a cancel in flight still offers
@@ -51,9 +51,7 @@ export function createPlacer(core: ExecutorCore): Placer {
   function freeShares(conditionId: string, tokenId: string): number {
     let offered = 0
     for (const o of orders.open(conditionId, 'SELL')) if (o.tokenId === tokenId) offered += remaining(o)
-    const held = account.token(tokenId).shares - core.unsettledShares(tokenId)
-    const balance = core.settled.get(tokenId)?.shares ?? Number.POSITIVE_INFINITY
-    return Math.min(held, balance) - offered
+    return core.sellableShares(tokenId) - offered
   }
 
   /**

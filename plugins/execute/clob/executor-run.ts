@@ -14,6 +14,7 @@ import type { ExecutorRules } from './executor.ts'
 import { type Canceller, MAX_CANCEL_BATCH } from './executor-cancel.ts'
 import type { ExecutorCore } from './executor-core.ts'
 import type { Placer } from './executor-place.ts'
+import { fitSellsToHoldings } from './fit-sells.ts'
 import type { TrackedOrder } from './order-state.ts'
 import { PRIORITY, type Want } from './rate-budget.ts'
 
@@ -145,14 +146,17 @@ export function createMarketRun(
       orders: budget.burst('orders'),
       cancels: budget.burst('cancels'),
     })
-    const exposureCaps = desiredExposureCaps(input.orders, config.sizeTolerance)
-    const wants = runWants(open, input.orders.length === 0, mid, config.tickSize, deps.maxBudgetWaitMs)
+    // SELLs wanted beyond what may be sold now (bought shares not settled yet, §7.5) are cut before the diff: a kept
+    // order is then compared with what can really rest, instead of being replaced on every run by one cut again.
+    const desired = fitSellsToHoldings(input.orders, core.sellableShares, market.minOrderSize).orders
+    const exposureCaps = desiredExposureCaps(desired, config.sizeTolerance)
+    const wants = runWants(open, desired.length === 0, mid, config.tickSize, deps.maxBudgetWaitMs)
     let placed = 0
     let cancelled = 0
     let kept = 0
     for (let pass = 1; ; pass++) {
       const diff = diffOrders({
-        desired: input.orders,
+        desired,
         live: core.openOf(market.conditionId),
         books: [books.yes, books.no],
         mid,

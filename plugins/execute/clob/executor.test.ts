@@ -467,7 +467,7 @@ describe('executor', () => {
     expect(fake.posts).toEqual([1, 1])
   })
 
-  test('shares bought but not settled are not sold: the SELL waits until the trade is mined', async () => {
+  test('shares bought but not settled are not sold: the SELL waits until the trade is confirmed', async () => {
     const { ctx, fake, ex, clock } = setup()
     await ex.setMarkets([m])
     ctx.account.setHoldings(m.yesTokenId, 10, 0.5)
@@ -491,8 +491,15 @@ describe('executor', () => {
     // Only the 10 settled shares are offered (the exchange would refuse 30 for balance).
     expect(fake.posts).toEqual([1])
     expect(ex.liveOrders().map((o) => o.size)).toEqual([10])
+    // The next run wants the same 30: the 10 resting are all that may be sold, so they are kept, not replaced.
+    const again = await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() })
+    expect(again).toEqual({ placed: 0, cancelled: 0, kept: 1 })
+    expect(fake.posts).toEqual([1])
     ex.onTrade(buy('MINED'))
     await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() + 20_000 })
+    expect(ex.liveOrders().map((o) => o.size)).toEqual([10]) // mined is not yet settled (§7.5, the strict reading)
+    ex.onTrade(buy('CONFIRMED'))
+    await ex.run({ market: m, books, quote, orders: [sell], now: clock.now() + 40_000 })
     expect(ex.liveOrders().map((o) => o.size)).toEqual([30])
   })
 

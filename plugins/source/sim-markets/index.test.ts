@@ -25,6 +25,21 @@ describe('sim-markets source', () => {
     )
   })
 
+  test('the default scenario: its Protocol V2 market is listed too, from positionIds', async () => {
+    const def = await startSimulator({ scenario: 'default', flow: false })
+    try {
+      const ctx = createTestContext({ stage: 'source', plugin: 'sim-markets', exchange: { gammaUrl: def.urls.gamma } })
+      const out = await (await createTestPlugin(plugin, {}, ctx)).run({ now: 0, signal })
+      expect(out.rejected).toEqual([])
+      const v2 = def.markets.find((m) => m.protocol === 'v2')
+      expect(v2).toBeDefined()
+      expect(out.rows.some((r) => r.token1 === v2?.tokens[0] && r.token2 === v2?.tokens[1])).toBe(true)
+      expect(out.rows).toHaveLength(def.markets.length)
+    } finally {
+      await def.stop()
+    }
+  })
+
   test('against Polymarket it refuses to start, saying what to use instead', async () => {
     const ctx = createTestContext({ stage: 'source', plugin: 'sim-markets', exchange: { kind: 'polymarket' } })
     await expect(createTestPlugin(plugin, {}, ctx)).rejects.toThrow('it needs exchange.use: sim')

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import type { SelectionRow } from '../../../schemas/domain.ts'
+import { GammaMarketSchema, outcomeIds } from '../../enrich/gamma/gamma-market.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import type { SourceOutput } from '../../../stages/io.ts'
 import { applyFilters, FILTER_FIELDS, FiltersSchema } from '../selection/filters.ts'
@@ -11,21 +12,12 @@ const GammaItemSchema = z.object({
   conditionId: z.string(),
   slug: z.string().optional(),
   question: z.string().optional(),
-  clobTokenIds: z.string(),
   volume24hr: z.number().optional(),
   liquidityNum: z.number().optional(),
 })
 const TokenPairSchema = z.tuple([z.string().min(1), z.string().min(1)])
 
 const TIMEOUT_MS = 10_000
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * Every open market of the embedded simulator, whatever scenario it runs: the paper default trades the chosen
@@ -71,7 +63,14 @@ export default definePlugin({
             rejected.push({ origin, reason: `unreadable: ${item.error.issues[0]?.message ?? 'invalid'}` })
             continue
           }
-          const tokens = TokenPairSchema.safeParse(parseJson(item.data.clobTokenIds))
+          // Outcome ids by the market's protocol (§7.1): clobTokenIds for v1, positionIds for v2.
+          const gamma = GammaMarketSchema.safeParse(raw)
+          const ids = gamma.success ? outcomeIds(gamma.data) : undefined
+          if (!ids || ids.kind === 'excluded') {
+            rejected.push({ origin, reason: ids?.reason ?? `unreadable: ${gamma.error?.issues[0]?.message}` })
+            continue
+          }
+          const tokens = TokenPairSchema.safeParse(ids.ids)
           if (!tokens.success) {
             rejected.push({ origin, reason: 'not a binary market' })
             continue
