@@ -1,9 +1,9 @@
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
 import type { SelectionRow } from '../../../schemas/domain.ts'
-import { GammaMarketSchema, outcomeIds } from '../../enrich/gamma/gamma-market.ts'
 import { DurationSchema } from '../../../schemas/duration.ts'
 import type { SourceOutput } from '../../../stages/io.ts'
+import { GammaMarketSchema, outcomeIds } from '../../enrich/gamma/gamma-market.ts'
 import { applyFilters, FILTER_FIELDS, FiltersSchema } from '../selection/filters.ts'
 import { logRejected } from '../selection/report.ts'
 
