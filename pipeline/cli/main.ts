@@ -21,6 +21,9 @@ Usage:
                                             journal raw market-channel frames
   bun run mm export-pnl --date YYYY-MM-DD [--db <file>] [--format table|csv|json]
   bun run mm rebuild-positions [--db <file>] [--write]
+  bun run mm drill --config <file> [--duration 30m] [--faults 1000] [--kills 5] [--seed n] [--out dir]
+                                            fault drill: simulator + daemon, faults, kill -9s, judged
+                                            against the exchange's ledger (exit 0 when every invariant holds)
   bun run mm --help
 
 Options:
@@ -118,6 +121,7 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>
   record: async (argv) => (await import('../../sim/cli.ts')).runRecordCommand(argv),
   'export-pnl': async (argv, io) => (await import('./pnl/export-pnl.ts')).runExportPnl(argv, io),
   'rebuild-positions': async (argv, io) => (await import('./pnl/rebuild-positions.ts')).runRebuildPositions(argv, io),
+  drill: async (argv, io) => (await import('../../drill/cli.ts')).runDrillCommand(argv, io),
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
