@@ -149,10 +149,17 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         up = true
         return run
       }
-      const code = run.proc.exitCode ?? (run.proc.kill('SIGKILL'), await run.proc.exited)
       run.planned = 'kill'
-      const reason =
-        [...run.tail].reverse().find((l) => /start failed|error/i.test(l)) ?? run.tail.at(-1) ?? 'no output'
+      if (run.proc.exitCode === null) run.proc.kill('SIGKILL')
+      const code = await run.proc.exited
+      const line = [...run.tail].reverse().find((l) => /start failed|error/i.test(l)) ?? run.tail.at(-1) ?? 'no output'
+      const reason = (() => {
+        try {
+          return String((JSON.parse(line) as { msg?: unknown }).msg ?? line)
+        } catch {
+          return line
+        }
+      })()
       failedStarts.push({ run: run.index, why, exit_code: code, reason: reason.slice(0, 300) })
       opts.progress(`start of run ${run.index} failed (exit ${code}): ${reason.slice(0, 120)}`)
       await endEpisode(admin, [])
