@@ -44,6 +44,15 @@ describe('secret variables', () => {
     expect(shown).not.toContain(TOKEN)
   })
 
+  test('a mapping key is never expanded, so an unknown key named ${PK} cannot echo the key', async () => {
+    const res = await load(`label_\${PK}: 1\n${testConfigYaml('keys')}`, { PK: KEY })
+    expect(res.ok).toBe(false)
+    if (!res.ok) {
+      expect(formatIssues(FILE, res.issues)).toContain('label_${PK}')
+      expect(formatIssues(FILE, res.issues)).not.toContain('abababab')
+    }
+  })
+
   test('a variable that fills a declared secret is a secret everywhere, whatever its name', async () => {
     const withToken = testConfigYaml('src')
       .replace('server: { enabled: false }', 'server: { enabled: false, token: "${ACCESS}" }')

@@ -6,7 +6,7 @@ const VAR_RE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-(.*?))?\}/g
 export type Env = Readonly<Record<string, string | undefined>>
 
 /**
- * Replaces ${VAR} and ${VAR:-default} in every string scalar of the document, in place, so YAML line numbers
+ * Replaces ${VAR} and ${VAR:-default} in every string value (never a key) of the document, in place, so YAML line numbers
  * stay attached to each value. `$$` is a literal `$`. A scalar that is exactly one ${VAR} takes the type the
  * value reads as in YAML (a number stays a number). Returns the paths whose value came from the environment, and
  * for each the text as substituted (a secret that happens to be all digits stays the string it was), and the names of
@@ -21,7 +21,10 @@ export function interpolate(
   const fromEnv = new Map<string, string>()
   const varsAt = new Map<string, string[]>()
   visit(doc, {
-    Scalar(_key, node, path) {
+    Scalar(key, node, path) {
+      // Only values come from the environment: a mapping key names a field, and an expanded key would carry its
+      // value (a secret, even) into every message that names the field.
+      if (key === 'key') return
       if (typeof node.value !== 'string' || !node.value.includes('$')) return
       const original = node.value
       // The dotted path of this scalar, list indices included (pipeline.risk.0.with.x).
