@@ -46,7 +46,7 @@ export async function probeKinds(admin: string, kinds: readonly FaultKind[], rng
     for (let i = 0; i < kind.shapes.length && found < 0; i++) {
       const action = (kind.shapes[i] as (r: Rng, m: readonly DrillMarket[]) => FaultAction)(rng, [BOGUS_MARKET])
       const res = await postAdmin(admin, action.route, action.body)
-      answer = `${res.status} ${res.text}`
+      answer += `${answer ? ' | ' : ''}${res.status} ${res.text}`
       const tiedToMarket = JSON.stringify(action.body).includes(BOGUS_MARKET.conditionId)
       if (res.status === 200 || (tiedToMarket && res.status === 404 && /market/i.test(res.text))) found = i
       if (res.status === 200) await endEpisode(admin, [action])

@@ -27,6 +27,7 @@ export interface DrillReport {
   out_dir: string
   account: string
   faults: {
+    requested: number
     injected: number
     kinds_used: number
     by_kind: Record<string, number>
@@ -48,6 +49,10 @@ export interface DrillReport {
     table_vs_exchange_end: PositionMismatch[]
     replayed_fills_vs_exchange: PositionMismatch[]
     tokens: number
+    end_by_token: Record<
+      string,
+      { exchange: number; status: number | null; positions_table: number; fills_replayed: number }
+    >
   }
   restarts: RestartRecord[]
   failed_starts: Array<{ run: number; why: string; exit_code: number | null; reason: string }>
@@ -93,7 +98,7 @@ export function checks(r: DrillReport): Check[] {
   return [
     {
       figure: 'faults injected',
-      result: `${r.faults.injected} faults of ${r.faults.kinds_used} kinds${Object.keys(r.faults.refused_by_simulator).length ? `; refused: ${top(r.faults.refused_by_simulator)}` : ''}`,
+      result: `${r.faults.injected} (${r.faults.requested} scheduled) of ${r.faults.kinds_used} kinds${Object.keys(r.faults.refused_by_simulator).length ? `; refused: ${top(r.faults.refused_by_simulator)}` : ''}`,
       ok: undefined,
     },
     { figure: 'fills: exchange / database', result: `${r.fills.exchange} / ${r.fills.database}`, ok: undefined },
@@ -169,7 +174,7 @@ export function checks(r: DrillReport): Check[] {
     },
     { figure: 'rejections by reason', result: sum(r.rejections) === 0 ? '0' : top(r.rejections), ok: undefined },
     {
-      figure: 'daily-loss state across restarts (realized USD before → after; halts kept)',
+      figure: 'daily-loss halts kept across restarts (/status realized USD before → after)',
       result:
         r.restarts.map((x) => `${x.realized_before ?? '?'} → ${x.realized_after ?? '?'}`).join(', ') +
         (haltLost.length ? `; ${haltLost.length} halt(s) lost` : ''),

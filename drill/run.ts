@@ -168,13 +168,19 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     return undefined
   }
 
-  const positionsCheck = async (): Promise<{ mismatches: PositionMismatch[]; checked: boolean }> => {
+  const positionsCheck = async (): Promise<{
+    mismatches: PositionMismatch[]
+    checked: boolean
+    daemon?: Map<string, number>
+  }> => {
     // A fill can land between the two reads: a mismatch counts only when three reads a second apart agree.
     let persistent: PositionMismatch[] | undefined
+    let daemon: Map<string, number> | undefined
     for (let i = 0; i < 3; i++) {
       try {
         const [status, account] = await Promise.all([fetchStatus(apiBase), adminAccount(admin, address)])
-        const now = comparePositions(daemonPositions(status, tokens), exchangePositions(account))
+        daemon = daemonPositions(status, tokens)
+        const now = comparePositions(daemon, exchangePositions(account))
         persistent =
           persistent === undefined ? now : now.filter((m) => persistent?.some((p) => p.tokenId === m.tokenId))
       } catch {
@@ -183,7 +189,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       if (persistent.length === 0) break
       await Bun.sleep(1000)
     }
-    return { mismatches: persistent ?? [], checked: true }
+    return { mismatches: persistent ?? [], checked: true, ...(daemon ? { daemon } : {}) }
   }
 
   const realized = (s: DaemonStatus | undefined) =>
@@ -374,6 +380,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   await sim.stop()
   const fills = compareFills(exFills, db.fills)
   const exPos = exchangePositions(account)
+  const replayed = replayPositions(db.fills)
   const logs = scanDaemonLogs({ logDir: derived.logDir, outDir: opts.outDir })
 
   return {
@@ -383,6 +390,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     out_dir: opts.outDir,
     account: address,
     faults: {
+      requested: opts.faults,
       injected: faultsInjected,
       kinds_used: Object.keys(injected).length,
       by_kind: injected,
@@ -402,8 +410,19 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     positions: {
       status_vs_exchange_end: finalPositions.checked ? finalPositions.mismatches : null,
       table_vs_exchange_end: comparePositions(db.positions, exPos),
-      replayed_fills_vs_exchange: comparePositions(replayPositions(db.fills), exPos),
+      replayed_fills_vs_exchange: comparePositions(replayed, exPos),
       tokens: [...new Set([...exPos.keys(), ...db.positions.keys()])].length,
+      end_by_token: Object.fromEntries(
+        [...new Set([...exPos.keys(), ...db.positions.keys()])].map((t) => [
+          t,
+          {
+            exchange: round(exPos.get(t) ?? 0),
+            status: finalPositions.daemon ? round(finalPositions.daemon.get(t) ?? 0) : null,
+            positions_table: round(db.positions.get(t) ?? 0),
+            fills_replayed: round(replayed.get(t) ?? 0),
+          },
+        ]),
+      ),
     },
     restarts,
     failed_starts: failedStarts,
