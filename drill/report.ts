@@ -12,7 +12,10 @@ export interface RestartRecord {
   cleared_after_s: number | null
   start_fault: string | null
   ready_after_s: number | null
+  /** /status vs the exchange, 5 s after the restart. */
   positions_after_restart: PositionMismatch[]
+  /** The positions table vs the exchange, right after that. */
+  table_after_restart: PositionMismatch[]
   realized_before: number | null
   realized_after: number | null
   /** Markets halted by the daily loss limit before the kill, and after the restart. */
@@ -92,7 +95,9 @@ export function checks(r: DrillReport): Check[] {
   const lateClear = kills.filter(
     (k) => k.open_orders_at_kill > 0 && (k.cleared_after_s === null || k.cleared_after_s > r.heartbeat_deadline_s),
   )
-  const restartMismatch = r.restarts.filter((x) => x.positions_after_restart.length > 0)
+  const restartMismatch = r.restarts.filter(
+    (x) => x.positions_after_restart.length > 0 || x.table_after_restart.length > 0,
+  )
   const haltLost = r.restarts.filter((x) => x.halted_before.some((m) => !x.halted_after.includes(m)))
   const pos = r.positions
   return [
@@ -133,7 +138,7 @@ export function checks(r: DrillReport): Check[] {
       ok: pos.replayed_fills_vs_exchange.length === 0,
     },
     {
-      figure: 'positions vs exchange after each restart',
+      figure: 'positions (/status, table) vs exchange after each restart',
       result: `${restartMismatch.length} of ${r.restarts.length} restarts differ`,
       ok: restartMismatch.length === 0,
     },

@@ -168,19 +168,21 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     return undefined
   }
 
-  const positionsCheck = async (): Promise<{
-    mismatches: PositionMismatch[]
-    checked: boolean
-    daemon?: Map<string, number>
-  }> => {
+  /** What the daemon holds per token, as `/status` shows it or as its `positions` table has it. */
+  const fromStatus = async () => daemonPositions(await fetchStatus(apiBase), tokens)
+  const fromTable = async () => readDatabase(derived.dbPath).positions
+
+  const positionsCheck = async (
+    read: () => Promise<Map<string, number>> = fromStatus,
+  ): Promise<{ mismatches: PositionMismatch[]; checked: boolean; daemon?: Map<string, number> }> => {
     // A fill can land between the two reads: a mismatch counts only when three reads a second apart agree.
     let persistent: PositionMismatch[] | undefined
     let daemon: Map<string, number> | undefined
     for (let i = 0; i < 3; i++) {
       try {
-        const [status, account] = await Promise.all([fetchStatus(apiBase), adminAccount(admin, address)])
-        daemon = daemonPositions(status, tokens)
-        const now = comparePositions(daemon, exchangePositions(account))
+        const [mine, account] = await Promise.all([read(), adminAccount(admin, address)])
+        daemon = mine
+        const now = comparePositions(mine, exchangePositions(account))
         persistent =
           persistent === undefined ? now : now.filter((m) => persistent?.some((p) => p.tokenId === m.tokenId))
       } catch {
@@ -223,6 +225,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       start_fault: null,
       ready_after_s: null,
       positions_after_restart: [],
+      table_after_restart: [],
       realized_before: realized(lastStatus),
       realized_after: null,
       halted_before: halted(lastStatus),
@@ -238,8 +241,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     if (!run) return
     record.ready_after_s = round((Date.now() - t) / 1000, 1)
     await Bun.sleep(5000)
-    const check = await positionsCheck()
-    record.positions_after_restart = check.mismatches
+    record.positions_after_restart = (await positionsCheck(fromStatus)).mismatches
+    record.table_after_restart = (await positionsCheck(fromTable)).mismatches
     const after = await fetchStatus(apiBase).catch(() => undefined)
     record.realized_after = realized(after)
     record.halted_after = halted(after)
