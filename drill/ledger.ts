@@ -63,6 +63,8 @@ export interface LedgerFill {
   readonly size: number
   readonly price: number
   readonly status: string
+  /** Database only: ms from the trade's time to when the daemon recorded it. */
+  readonly recordLagMs?: number
 }
 
 const TradeSchema = z.looseObject({
@@ -152,9 +154,11 @@ export function readDatabase(path: string): DatabaseView {
           size: number
           price: number
           trade_status: string
+          filled_at: number
+          recorded_at: number
         },
         []
-      >('SELECT trade_id, order_id, token_id, side, size, price, trade_status FROM fills')
+      >('SELECT trade_id, order_id, token_id, side, size, price, trade_status, filled_at, recorded_at FROM fills')
       .all()
       .map((r) => ({
         tradeId: r.trade_id,
@@ -164,6 +168,7 @@ export function readDatabase(path: string): DatabaseView {
         size: r.size,
         price: r.price,
         status: r.trade_status,
+        recordLagMs: r.recorded_at - r.filled_at,
       }))
     const positions = new Map(
       db

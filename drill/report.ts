@@ -39,6 +39,7 @@ export interface DrillReport {
   }
   samples: number
   fills: {
+    record_lag_s: { p50: number | null; p99: number | null; max: number | null; over_5s: number }
     exchange: number
     database: number
     lost: LedgerFill[]
@@ -113,6 +114,11 @@ export function checks(r: DrillReport): Check[] {
       figure: 'fills unknown to the exchange (phantom)',
       result: String(r.fills.phantom.length),
       ok: r.fills.phantom.length === 0,
+    },
+    {
+      figure: 'fill recorded after its trade (p50 / p99 / max; kills included)',
+      result: `${r.fills.record_lag_s.p50 ?? '?'} s / ${r.fills.record_lag_s.p99 ?? '?'} s / ${r.fills.record_lag_s.max ?? '?'} s; ${r.fills.record_lag_s.over_5s} over 5 s`,
+      ok: undefined,
     },
     {
       figure: 'fills whose status lags the exchange (e.g. MINED vs CONFIRMED)',

@@ -6,12 +6,23 @@ import { deriveDaemonConfig } from './daemon-config.ts'
 import { type DrillMarket, FAULT_KINDS, type FaultAction, MARKET_CLOSE, type Rng, START_FAULTS } from './fault-kinds.ts'
 import { endEpisode, postAdmin, probeKinds, type SupportedKind, startEpisode } from './injector.ts'
 import { compareFills, comparePositions, type PositionMismatch, replayPositions, round } from './invariants.ts'
-import { adminAccount, adminState, exchangeFills, readDatabase } from './ledger.ts'
+import { adminAccount, adminState, exchangeFills, type LedgerFill, readDatabase } from './ledger.ts'
 import { scanDaemonLogs } from './logs.ts'
 import { type DaemonRun, freePort, rssMb, spawnDaemon, startSimProcess, waitReady } from './processes.ts'
 import type { DrillReport, RestartRecord } from './report.ts'
 import { createExposureTracker, type DaemonStatus, daemonPositions, exchangePositions, fetchStatus } from './sampler.ts'
 import { buildSchedule, killTimes, seededRng } from './schedule.ts'
+
+/** How long after its trade each fill reached the database (a silent user channel shows here). */
+function lagSummary(fills: readonly LedgerFill[]) {
+  const lags = fills
+    .map((f) => f.recordLagMs)
+    .filter((x): x is number => x !== undefined)
+    .sort((a, b) => a - b)
+  const at = (q: number) =>
+    lags.length === 0 ? null : round((lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] as number) / 1000, 1)
+  return { p50: at(0.5), p99: at(0.99), max: at(1), over_5s: lags.filter((x) => x > 5000).length }
+}
 
 export interface DrillOptions {
   readonly config: string
@@ -402,6 +413,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     },
     samples,
     fills: {
+      record_lag_s: lagSummary(db.fills),
       exchange: fills.exchange,
       database: fills.database,
       lost: fills.lost,
