@@ -131,6 +131,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
       (rng) => faults({ heartbeat_lose: { count: 1 + Math.floor(rng() * 3) } }),
       (rng) => faults({ heartbeat_lose: 1 + Math.floor(rng() * 3) }),
       () => faults({ heartbeat_lose: true }),
+      (rng) => faults({ heartbeat_lose: Math.round(between(rng, 0.3, 1) * 100) / 100 }),
     ],
   },
   {
@@ -140,6 +141,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
       (rng) => faults({ rate_limit_exhaust: { route: pick(rng, ['/order', '/orders', '/cancel-all']) } }),
       (rng) => faults({ rate_limit_exhaust: { path: pick(rng, ['/order', '/orders']) } }),
       (rng) => faults({ rate_limit_exhaust: { duration_ms: Math.round(between(rng, 1000, 10000)) } }),
+      (rng) => faults({ rate_limit_exhaust: { bucket: pick(rng, ['orders', 'cancels', 'data']) } }),
     ],
   },
   {
@@ -155,8 +157,11 @@ export const FAULT_KINDS: readonly FaultKind[] = [
     (mode): FaultKind => ({
       name: `exchange_mode ${mode}`,
       shapes: [
-        () => faults({ exchange_mode: { mode } }),
-        () => faults({ exchange_mode: mode }),
+        () => ({
+          ...faults({ exchange_mode: { mode } }),
+          off: { route: '/faults', body: { exchange_mode: { mode: 'normal' } } },
+        }),
+        () => ({ ...faults({ exchange_mode: mode }), off: { route: '/faults', body: { exchange_mode: 'normal' } } }),
         () => ({ route: '/mode', body: { mode }, off: { route: '/mode', body: { mode: 'normal' } } }),
       ],
     }),
@@ -164,11 +169,13 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   {
     name: 'tick size change',
     shapes: [
-      (rng, ms) => {
-        const m = market(rng, ms)
-        const tick = m.tickSize >= 0.01 ? 0.001 : 0.01
-        return faults({ tick_size: { condition_id: m.conditionId, tick_size: tick } })
-      },
+      ...['tick_size', 'tick_size_change', 'tick_change'].map(
+        (key) =>
+          (rng: Rng, ms: readonly DrillMarket[]): FaultAction => {
+            const m = market(rng, ms)
+            return faults({ [key]: { condition_id: m.conditionId, tick_size: m.tickSize >= 0.01 ? 0.001 : 0.01 } })
+          },
+      ),
       (rng, ms) => {
         const m = market(rng, ms)
         return {
@@ -189,7 +196,11 @@ export const MARKET_CLOSE: FaultKind = {
   name: 'market close',
   instant: true,
   shapes: [
-    (rng, ms) => faults({ market_close: { condition_id: market(rng, ms).conditionId } }),
+    ...['market_close', 'close_market', 'market_closed'].map(
+      (key) =>
+        (rng: Rng, ms: readonly DrillMarket[]): FaultAction =>
+          faults({ [key]: { condition_id: market(rng, ms).conditionId } }),
+    ),
     (rng, ms) => ({ route: '/markets', body: { condition_id: market(rng, ms).conditionId, closed: true } }),
     (rng, ms) => ({ route: '/markets/close', body: { condition_id: market(rng, ms).conditionId } }),
   ],

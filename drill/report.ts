@@ -35,6 +35,8 @@ export interface DrillReport {
     kinds_used: number
     by_kind: Record<string, number>
     refused_by_simulator: Record<string, number>
+    /** Episodes after which the simulator's fault state was not back to quiet (a kind a reset does not clear). */
+    not_cleared_by_reset: Record<string, number>
     unsupported_kinds: Array<{ name: string; answer: string }>
   }
   samples: number

@@ -319,6 +319,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     }
   })()
 
+  await endEpisode(admin, [])
+  const quietFaults = JSON.stringify((await adminState(admin)).faults)
+  const notReset: Record<string, number> = {}
   const injector = (async () => {
     let closed = false
     for (const ep of schedule) {
@@ -341,7 +344,13 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       // During a restart the faults armed for the start stay; the restart resets them when it is done.
       if (held > 0) {
         for (const a of actions) if (a.off) await postAdmin(admin, a.off.route, a.off.body)
-      } else await endEpisode(admin, actions)
+      } else {
+        await endEpisode(admin, actions)
+        // A kind that a reset does not clear would stay on for the rest of the drill: say so.
+        const now = await adminState(admin).catch(() => undefined)
+        if (now && JSON.stringify(now.faults) !== quietFaults)
+          for (const k of kinds) notReset[k.name] = (notReset[k.name] ?? 0) + 1
+      }
     }
   })()
 
@@ -410,6 +419,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       kinds_used: Object.keys(injected).length,
       by_kind: injected,
       refused_by_simulator: refused,
+      not_cleared_by_reset: notReset,
       unsupported_kinds: probe.unsupported,
     },
     samples,
