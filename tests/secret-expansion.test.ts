@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, test } from 'bun:test'
 import { createManualClock } from '../pipeline/clock.ts'
+import { ENV_OVERRIDES } from '../pipeline/config/env-overrides.ts'
 import { formatIssues } from '../pipeline/config/errors.ts'
 import { loadConfigText } from '../pipeline/config/load.ts'
 import { isSecretVariableName } from '../pipeline/config/secret-vars.ts'
 import { type Daemon, startDaemon } from '../pipeline/daemon.ts'
 import { createApp } from '../pipeline/http/app.ts'
 import { createMemoryLogger } from '../pipeline/logger.ts'
+import { SECRET_PATHS } from '../schemas/config.ts'
 import { nullExchange } from './fixtures/null-exchange.ts'
 import { probe, probes, testBuiltins, testConfigYaml } from './fixtures/test-plugins.ts'
 
@@ -31,6 +33,14 @@ describe('secret variables', () => {
       expect(isSecretVariableName(n)).toBe(true)
     for (const n of ['SPREADSHEET_URL', 'BROWSER_ADDRESS', 'GOOGLE_APPLICATION_CREDENTIALS', 'PKG', 'K_VOL'])
       expect(isSecretVariableName(n)).toBe(false)
+  })
+
+  test('the original environment overrides put a secret variable only into a secret field', () => {
+    const secretFields = new Set(SECRET_PATHS.map((p) => p.join('.')))
+    for (const o of ENV_OVERRIDES.filter((x) => isSecretVariableName(x.env))) {
+      expect(o.target.kind).toBe('exchange')
+      if (o.target.kind === 'exchange') expect(secretFields.has(`exchange.with.${o.target.key}`)).toBe(true)
+    }
   })
 
   test('a secret variable in a non-secret field of a file is refused, named, and its value never shown', async () => {
