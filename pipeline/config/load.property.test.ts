@@ -94,4 +94,4 @@ test(`config loader: ${RUNS * 2} random and mutated configs load or end in locat
   )
   expect(loaded).toBeGreaterThan(0)
   console.log(`config loader: ${tried} configs tried, ${loaded} loaded, ${tried - loaded} refused with located issues`)
-})
+}, 60_000)

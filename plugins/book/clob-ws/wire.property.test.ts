@@ -149,7 +149,7 @@ test(`the market channel: ${RUNS} random and mutated frame sequences never crash
   // The property bites only if books stay fresh through some of the garbage: most frames must be refused cleanly.
   expect(freshChecked).toBeGreaterThan(frames / 2)
   console.log(`market channel: ${RUNS} sequences, ${frames} frames tried, ${freshChecked} fresh books checked`)
-})
+}, 60_000)
 
 test(`decodeEvent: ${RUNS * 5} arbitrary values end in an event or a named failure, never an exception`, () => {
   let tried = 0
@@ -166,4 +166,4 @@ test(`decodeEvent: ${RUNS * 5} arbitrary values end in an event or a named failu
     { numRuns: RUNS * 5, seed: 7 },
   )
   console.log(`decodeEvent: ${tried} inputs tried`)
-})
+}, 60_000)

@@ -80,7 +80,7 @@ test(`REST answers: ${RUNS} random answers per call end in a value or a named er
   )
   expect(named).toBeGreaterThan(0)
   console.log(`REST answers: ${tried} calls tried, ${named} ended in a named error`)
-})
+}, 60_000)
 
 test(`POST /orders elements: ${RUNS * 5} arbitrary elements are a response or an ambiguous failure`, () => {
   let tried = 0
@@ -93,4 +93,4 @@ test(`POST /orders elements: ${RUNS * 5} arbitrary elements are a response or an
     { numRuns: RUNS * 5, seed: 6 },
   )
   console.log(`POST /orders elements: ${tried} tried`)
-})
+}, 60_000)

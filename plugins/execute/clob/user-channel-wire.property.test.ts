@@ -98,7 +98,7 @@ test(`user channel: ${RUNS} random and mutated frames end in events or named rej
   expect(events).toBeGreaterThan(0)
   expect(rejected).toBeGreaterThan(0)
   console.log(`user channel: ${tried} frames tried, ${events} events accepted, ${rejected} rejected by name`)
-})
+}, 60_000)
 
 /**
  * Known defect (found by this property; plugins/execute/clob owns the fix): the trade schema accepts any finite
@@ -123,4 +123,4 @@ test.failing('user channel: no frame moves the account by a fill with size ≤ 0
     }),
     { numRuns: RUNS, seed: 12 },
   )
-})
+}, 60_000)
