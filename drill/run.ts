@@ -4,25 +4,24 @@ import { mkdirSync } from 'node:fs'
 import { Wallet } from 'ethers'
 import { deriveDaemonConfig } from './daemon-config.ts'
 import { type DrillMarket, FAULT_KINDS, type FaultAction, MARKET_CLOSE, type Rng, START_FAULTS } from './fault-kinds.ts'
+import { judgeLedger } from './final-ledger.ts'
 import { endEpisode, postAdmin, probeKinds, type SupportedKind, startEpisode } from './injector.ts'
-import { compareFills, comparePositions, type PositionMismatch, replayPositions, round } from './invariants.ts'
-import { adminAccount, adminState, exchangeFills, type LedgerFill, readDatabase } from './ledger.ts'
+import { round } from './invariants.ts'
+import { adminAccount, adminState, readDatabase } from './ledger.ts'
 import { scanDaemonLogs } from './logs.ts'
 import { type DaemonRun, freePort, rssMb, spawnDaemon, startSimProcess, waitReady } from './processes.ts'
 import type { DrillReport, RestartRecord } from './report.ts'
-import { createExposureTracker, type DaemonStatus, daemonPositions, exchangePositions, fetchStatus } from './sampler.ts'
+import {
+  createExposureTracker,
+  type DaemonStatus,
+  daemonPositions,
+  exchangePositions,
+  fetchStatus,
+  haltedForLoss,
+  persistentMismatches,
+  realizedUsd,
+} from './sampler.ts'
 import { buildSchedule, killTimes, seededRng } from './schedule.ts'
-
-/** How long after its trade each fill reached the database (a silent user channel shows here). */
-function lagSummary(fills: readonly LedgerFill[]) {
-  const lags = fills
-    .map((f) => f.recordLagMs)
-    .filter((x): x is number => x !== undefined)
-    .sort((a, b) => a - b)
-  const at = (q: number) =>
-    lags.length === 0 ? null : round((lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] as number) / 1000, 1)
-  return { p50: at(0.5), p99: at(0.99), max: at(1), over_5s: lags.filter((x) => x > 5000).length }
-}
 
 export interface DrillOptions {
   readonly config: string
@@ -184,39 +183,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const fromStatus = async () => daemonPositions(await fetchStatus(apiBase), tokens)
   const fromTable = async () => readDatabase(derived.dbPath).positions
 
-  const positionsCheck = async (
-    read: () => Promise<Map<string, number>> = fromStatus,
-  ): Promise<{ mismatches: PositionMismatch[]; checked: boolean; daemon?: Map<string, number> }> => {
-    // A fill can land between the two reads: a mismatch counts only when three reads a second apart agree.
-    let persistent: PositionMismatch[] | undefined
-    let daemon: Map<string, number> | undefined
-    for (let i = 0; i < 3; i++) {
-      try {
-        const [mine, account] = await Promise.all([read(), adminAccount(admin, address)])
-        daemon = mine
-        const now = comparePositions(mine, exchangePositions(account))
-        persistent =
-          persistent === undefined ? now : now.filter((m) => persistent?.some((p) => p.tokenId === m.tokenId))
-      } catch {
-        return { mismatches: [], checked: false }
-      }
-      if (persistent.length === 0) break
-      await Bun.sleep(1000)
-    }
-    return { mismatches: persistent ?? [], checked: true, ...(daemon ? { daemon } : {}) }
-  }
-
-  const realized = (s: DaemonStatus | undefined) =>
-    s
-      ? round(
-          s.markets.reduce((a, m) => a + m.pnl.realized_usd, 0),
-          2,
-        )
-      : null
-  const halted = (s: DaemonStatus | undefined) =>
-    (s?.markets ?? [])
-      .filter((m) => m.risk && /halt/i.test(m.risk.state) && /loss/i.test(m.risk.reason ?? ''))
-      .map((m) => m.condition_id)
+  const positionsCheck = (read: () => Promise<Map<string, number>> = fromStatus) =>
+    persistentMismatches(read, async () => exchangePositions(await adminAccount(admin, address)))
 
   const recover = async (why: string) => {
     const release = hold()
@@ -238,9 +206,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       ready_after_s: null,
       positions_after_restart: [],
       table_after_restart: [],
-      realized_before: realized(lastStatus),
+      realized_before: realizedUsd(lastStatus),
       realized_after: null,
-      halted_before: halted(lastStatus),
+      halted_before: haltedForLoss(lastStatus),
       halted_after: [],
     }
     restarts.push(record)
@@ -256,8 +224,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     record.positions_after_restart = (await positionsCheck(fromStatus)).mismatches
     record.table_after_restart = (await positionsCheck(fromTable)).mismatches
     const after = await fetchStatus(apiBase).catch(() => undefined)
-    record.realized_after = realized(after)
-    record.halted_after = halted(after)
+    record.realized_after = realizedUsd(after)
+    record.halted_after = haltedForLoss(after)
     await endEpisode(admin, [])
   }
 
@@ -398,13 +366,15 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   if (stopped === undefined) last.proc.kill('SIGKILL')
   await Bun.sleep(500)
 
-  const account = await adminAccount(admin, address)
-  const db = readDatabase(derived.dbPath)
-  const exFills = await exchangeFills(sim.urls.clob, wallet)
+  const ledger = await judgeLedger({
+    admin,
+    address,
+    dbPath: derived.dbPath,
+    clobUrl: sim.urls.clob,
+    wallet,
+    ...(finalPositions.checked && finalPositions.daemon ? { finalStatus: finalPositions.daemon } : {}),
+  })
   await sim.stop()
-  const fills = compareFills(exFills, db.fills)
-  const exPos = exchangePositions(account)
-  const replayed = replayPositions(db.fills)
   const logs = scanDaemonLogs({ logDir: derived.logDir, outDir: opts.outDir })
 
   return {
@@ -423,37 +393,15 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       unsupported_kinds: probe.unsupported,
     },
     samples,
-    fills: {
-      record_lag_s: lagSummary(db.fills),
-      exchange: fills.exchange,
-      database: fills.database,
-      lost: fills.lost,
-      doubled: fills.doubled,
-      phantom: fills.phantom,
-      status_behind: fills.statusBehind.length,
-      status_behind_examples: fills.statusBehind.slice(0, 5),
-    },
+    fills: ledger.fills,
     positions: {
+      ...ledger.positions,
       status_vs_exchange_end: finalPositions.checked ? finalPositions.mismatches : null,
-      table_vs_exchange_end: comparePositions(db.positions, exPos),
-      replayed_fills_vs_exchange: comparePositions(replayed, exPos),
-      tokens: [...new Set([...exPos.keys(), ...db.positions.keys()])].length,
-      end_by_token: Object.fromEntries(
-        [...new Set([...exPos.keys(), ...db.positions.keys()])].map((t) => [
-          t,
-          {
-            exchange: round(exPos.get(t) ?? 0),
-            status: finalPositions.daemon ? round(finalPositions.daemon.get(t) ?? 0) : null,
-            positions_table: round(db.positions.get(t) ?? 0),
-            fills_replayed: round(replayed.get(t) ?? 0),
-          },
-        ]),
-      ),
     },
     restarts,
     failed_starts: failedStarts,
     unplanned_exits: unplannedExits,
-    orders_after_stop: { exchange: account.open_orders.length, orders_active_rows: db.ordersActive },
+    orders_after_stop: ledger.ordersAfterStop,
     stop: { exit_code: stopped ?? null, seconds: stopSeconds },
     heartbeat_deadline_s: (HEARTBEAT_DEADLINE_MS + DEADLINE_GRACE_MS) / 1000,
     stale_exposure: exposure.summary(),

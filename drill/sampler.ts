@@ -1,5 +1,6 @@
 // Periodic samples of the daemon's /status beside the exchange's truth, and the stale-quote exposure they show.
 import { z } from 'zod'
+import { comparePositions, type PositionMismatch, round } from './invariants.ts'
 import type { AdminAccount, AdminState } from './ledger.ts'
 
 const Level = z.object({ price: z.number() }).nullable()
@@ -42,6 +43,46 @@ export function daemonPositions(
 }
 
 export const exchangePositions = (a: AdminAccount) => new Map(Object.entries(a.tokens))
+
+/**
+ * Daemon vs exchange per token. A fill can land between the two reads: a mismatch counts only when three reads a
+ * second apart agree. `checked` is false when a read failed.
+ */
+export async function persistentMismatches(
+  daemon: () => Promise<Map<string, number>>,
+  exchange: () => Promise<Map<string, number>>,
+): Promise<{ mismatches: PositionMismatch[]; checked: boolean; daemon?: Map<string, number> }> {
+  let persistent: PositionMismatch[] | undefined
+  let last: Map<string, number> | undefined
+  for (let i = 0; i < 3; i++) {
+    try {
+      const [mine, theirs] = await Promise.all([daemon(), exchange()])
+      last = mine
+      const now = comparePositions(mine, theirs)
+      persistent = persistent === undefined ? now : now.filter((m) => persistent?.some((p) => p.tokenId === m.tokenId))
+    } catch {
+      return { mismatches: [], checked: false }
+    }
+    if (persistent.length === 0) break
+    await Bun.sleep(1000)
+  }
+  return { mismatches: persistent ?? [], checked: true, ...(last ? { daemon: last } : {}) }
+}
+
+/** Realized PnL over every market in /status, USD. */
+export const realizedUsd = (s: DaemonStatus | undefined) =>
+  s
+    ? round(
+        s.markets.reduce((a, m) => a + m.pnl.realized_usd, 0),
+        2,
+      )
+    : null
+
+/** Markets the risk stage halted for loss. */
+export const haltedForLoss = (s: DaemonStatus | undefined) =>
+  (s?.markets ?? [])
+    .filter((m) => m.risk && /halt/i.test(m.risk.state) && /loss/i.test(m.risk.reason ?? ''))
+    .map((m) => m.condition_id)
 
 export type ExposureKind = 'stale book' | 'late top of book' | 'market not accepting'
 
