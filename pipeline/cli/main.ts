@@ -27,6 +27,9 @@ Usage:
   bun run mm preflight [--config <file>] [--probe-order] [--json]
                                             the account as the exchange sees it: keys, balances,
                                             allowances, rate-limit tier, clock; exit 1 on any problem
+  bun run mm drill --config <file> [--duration 30m] [--faults 1000] [--kills 5] [--seed n] [--out dir]
+                                            fault drill: simulator + daemon, faults, kill -9s, judged
+                                            against the exchange's ledger (exit 0 when every invariant holds)
   bun run mm --help
 
 Options:
@@ -146,6 +149,7 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>
   'export-pnl': async (argv, io) => (await import('./pnl/export-pnl.ts')).runExportPnl(argv, io),
   preflight: async (argv, io) => (await import('./preflight/index.ts')).runPreflight(argv, io),
   'rebuild-positions': async (argv, io) => (await import('./pnl/rebuild-positions.ts')).runRebuildPositions(argv, io),
+  drill: async (argv, io) => (await import('../../drill/cli.ts')).runDrillCommand(argv, io),
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {

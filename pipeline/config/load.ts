@@ -10,6 +10,7 @@ import { type ConfigIssue, joinPath } from './errors.ts'
 import { type Env, interpolate } from './interpolate.ts'
 import { createLocator } from './locate.ts'
 import { normalizeSlot, type ResolvedEntry, resolvePlugin, strictConfig } from './resolve.ts'
+import { refuseMisplacedSecrets } from './secret-vars.ts'
 import { zodIssuesToConfigIssues } from './zod-issues.ts'
 
 /** A config that loaded, validated and resolved completely: what the daemon builds from. */
@@ -77,6 +78,40 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
   const envOrigins = applyEnvOverrides(raw, env)
   const locate = createLocator(doc, lineCounter)
 
+  // Resolve plugins first (even when the rest has errors, so one run reports every problem): their declared
+  // secrets decide where a secret variable may be expanded, before anything validates or shows a value.
+  const dir = dirname(file)
+  const pipeline = (raw as { pipeline?: Record<string, unknown> }).pipeline
+  const found: Array<{
+    stage: Stage
+    index: number | undefined
+    ref: PluginRef
+    path: (string | number)[]
+    def: AnyPlugin
+    file?: ResolvedEntry['file']
+  }> = []
+  if (typeof pipeline === 'object' && pipeline !== null) {
+    for (const stage of STAGES) {
+      const slot = pipeline[stage]
+      if (slot === undefined) continue
+      for (const { ref, index } of normalizeSlot(slot as PluginRef | PluginRef[])) {
+        if (typeof ref !== 'object' || ref === null || typeof ref.use !== 'string') continue // reported by the schema
+        const path: (string | number)[] = index === undefined ? ['pipeline', stage] : ['pipeline', stage, index]
+        const res = await resolvePlugin(ref, stage, dir, opts.builtins)
+        if ('error' in res) {
+          issues.push({ path: joinPath([...path, 'use']), line: locate([...path, 'use']), message: res.error })
+          continue
+        }
+        found.push({ stage, index, ref, path, def: res.def, ...(res.file ? { file: res.file } : {}) })
+      }
+    }
+  }
+  const secretPaths = [
+    ...SECRET_PATHS,
+    ...found.flatMap((f) => (f.def.secrets ?? []).map((key) => [...f.path, 'with', key])),
+  ]
+  issues.push(...refuseMisplacedSecrets(raw, interp.varsAt, secretPaths, locate, REDACTED))
+
   issues.push(...secretIssues(raw, SECRET_PATHS, interp.fromEnv, envOrigins, locate))
 
   const parsed = MmConfigSchema.safeParse(raw)
@@ -90,50 +125,28 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
     })
   }
 
-  // Resolve plugins even when the rest has errors, so one run reports every problem.
-  const dir = dirname(file)
-  const pipeline = (raw as { pipeline?: Record<string, unknown> }).pipeline
   const stages = Object.fromEntries(STAGES.map((s) => [s, [] as ResolvedEntry[]])) as Record<Stage, ResolvedEntry[]>
-  if (typeof pipeline === 'object' && pipeline !== null) {
-    for (const stage of STAGES) {
-      const slot = pipeline[stage]
-      if (slot === undefined) continue
-      for (const { ref, index } of normalizeSlot(slot as PluginRef | PluginRef[])) {
-        if (typeof ref !== 'object' || ref === null || typeof ref.use !== 'string') continue // reported by the schema
-        const path: (string | number)[] = index === undefined ? ['pipeline', stage] : ['pipeline', stage, index]
-        const found = await resolvePlugin(ref, stage, dir, opts.builtins)
-        if ('error' in found) {
-          issues.push({ path: joinPath([...path, 'use']), line: locate([...path, 'use']), message: found.error })
-          continue
-        }
-        const secretPaths = (found.def.secrets ?? []).map((key) => [...path, 'with', key])
-        issues.push(...secretIssues(raw, secretPaths, interp.fromEnv, envOrigins, locate))
-        const cfg = strictConfig(found.def.config).safeParse(ref.with ?? {})
-        if (!cfg.success) {
-          issues.push(...zodIssuesToConfigIssues(cfg.error, [...path, 'with'], locate, envOrigins))
-          continue
-        }
-        stages[stage].push({
-          stage,
-          instance: index === undefined ? stage : `${stage}.${index}`,
-          path,
-          ref,
-          def: found.def,
-          config: cfg.data,
-          ...(found.file ? { file: found.file } : {}),
-        })
-      }
+  for (const { stage, index, ref, path, def, file: pluginFile } of found) {
+    const pluginSecrets = (def.secrets ?? []).map((key) => [...path, 'with', key])
+    issues.push(...secretIssues(raw, pluginSecrets, interp.fromEnv, envOrigins, locate))
+    const cfg = strictConfig(def.config).safeParse(ref.with ?? {})
+    if (!cfg.success) {
+      issues.push(...zodIssuesToConfigIssues(cfg.error, [...path, 'with'], locate, envOrigins))
+      continue
     }
+    stages[stage].push({
+      stage,
+      instance: index === undefined ? stage : `${stage}.${index}`,
+      path,
+      ref,
+      def,
+      config: cfg.data,
+      ...(pluginFile ? { file: pluginFile } : {}),
+    })
   }
 
   if (issues.length > 0 || !parsed.success) return { ok: false, file, issues: dedupe(issues) }
   const config = parsed.data
-  const secretPaths = [
-    ...SECRET_PATHS,
-    ...Object.values(stages).flatMap((entries) =>
-      entries.flatMap((e) => (e.def.secrets ?? []).map((key) => [...e.path, 'with', key])),
-    ),
-  ]
   return { ok: true, loaded: { file, dir, config, stages, hash: configHash(config, stages, secretPaths), secretPaths } }
 }
 

@@ -95,5 +95,9 @@ export function tradeToFills(
       timestamp: at,
     })
   }
-  return out
+  // A fill that cannot be (no shares, or a price that is not a probability) is named and never booked.
+  const real = out.filter((f) => f.size > 0 && f.price > 0 && f.price < 1)
+  if (real.length < out.length)
+    us.log?.warn(`trade ${trade.id}: ${out.length - real.length} entries left out (size ≤ 0 or price outside (0, 1))`)
+  return real
 }
