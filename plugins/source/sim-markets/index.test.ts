@@ -41,8 +41,19 @@ describe('sim-markets source', () => {
   })
 
   test('against Polymarket it refuses to start, saying what to use instead', async () => {
-    const ctx = createTestContext({ stage: 'source', plugin: 'sim-markets', exchange: { kind: 'polymarket' } })
+    const ctx = createTestContext({
+      stage: 'source',
+      plugin: 'sim-markets',
+      exchange: { kind: 'polymarket', gammaUrl: 'https://gamma-api.polymarket.com' },
+    })
     await expect(createTestPlugin(plugin, {}, ctx)).rejects.toThrow('it needs exchange.use: sim')
+    // A simulator on loopback that the polymarket exchange points at (mm drill) may be listed.
+    const local = createTestContext({
+      stage: 'source',
+      plugin: 'sim-markets',
+      exchange: { kind: 'polymarket', gammaUrl: sim.urls.gamma },
+    })
+    expect((await (await createTestPlugin(plugin, {}, local)).run({ now: 0, signal })).rows.length).toBeGreaterThan(1)
   })
 
   test('a simulator that does not answer is an error naming the URL (the selection is kept)', async () => {

@@ -19,6 +19,15 @@ const TokenPairSchema = z.tuple([z.string().min(1), z.string().min(1)])
 
 const TIMEOUT_MS = 10_000
 
+function onLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname
+    return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  } catch {
+    return false
+  }
+}
+
 /**
  * Every open market of the embedded simulator, whatever scenario it runs: the paper default trades the chosen
  * scenario out of the box. Read from the simulator's own Gamma endpoint (GET /markets?closed=false), so it
@@ -35,9 +44,11 @@ export default definePlugin({
   reloadable: ['refresh', ...FILTER_FIELDS],
   examples: [{ title: "the simulator's markets", with: {} }],
   create(cfg, ctx) {
-    if (ctx.resources.exchange.kind !== 'sim') {
+    // Every market a Gamma lists is a lot of markets on Polymarket: only a simulator (embedded, or one on loopback
+    // that the exchange URLs point at, as `mm drill` does) may be listed whole.
+    if (ctx.resources.exchange.kind !== 'sim' && !onLoopback(ctx.resources.exchange.gammaUrl)) {
       throw new Error(
-        "sim-markets lists the embedded simulator's markets: it needs exchange.use: sim (use the file or sheets source for Polymarket)",
+        "sim-markets lists a simulator's markets: it needs exchange.use: sim, or a Gamma URL on loopback (use the file or sheets source for Polymarket)",
       )
     }
     const url = `${ctx.resources.exchange.gammaUrl.replace(/\/+$/, '')}/markets?closed=false`
