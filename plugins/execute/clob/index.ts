@@ -236,7 +236,7 @@ export default definePlugin({
               if (!reconnect) return
               // Whatever happened while the socket was down comes back from REST.
               background('trade back-fill after reconnect', async () => {
-                const n = await rec.backfillTrades()
+                const n = await rec.backfillRetrying('user channel back', 6, ctx.signal)
                 await ex.resolveUnknowns()
                 await ex.reconcileOpen(await p.openOrders())
                 await rec.readCollateral()
@@ -300,7 +300,8 @@ export default definePlugin({
           // channel: one last back-fill so the positions we stop with are the exchange's.
           if (reconciler) {
             try {
-              await reconciler.backfillTrades()
+              // Not tied to the (already aborted) instance signal: a few bounded tries, about 3.5 s at most.
+              await reconciler.backfillRetrying('stop', 4)
             } catch (err) {
               log.warn(`final trade back-fill failed: ${(err as Error).message}`)
             }

@@ -132,6 +132,29 @@ describe('start (issue 14)', () => {
   })
 })
 
+describe('fills missed on the user channel (the drill lost them)', () => {
+  test('a periodic reconciliation whose open-orders read fails still back-fills the trades', async () => {
+    const { srv, rec, fills } = rig()
+    await rec.atStart('cancel')
+    const now = Math.floor(Date.now() / 1000)
+    srv.state.trades = [takerBuy('missed', 10, now)]
+    srv.state.failNext.set('GET /data/orders', [500])
+    await expect(rec.periodic()).rejects.toThrow(/open orders/)
+    expect(fills.map((f) => f.tradeId)).toEqual(['missed'])
+  })
+
+  test('a back-fill answered 429 (after a reconnect, at stop) is tried again instead of given up', async () => {
+    const { srv, rec, fills, ctx } = rig()
+    await rec.atStart('cancel')
+    const now = Math.floor(Date.now() / 1000)
+    srv.state.trades = [takerBuy('late', 5, now)]
+    srv.state.failNext.set('GET /data/trades', [429, 502])
+    expect(await rec.backfillRetrying('user channel back', 4)).toBe(1)
+    expect(fills.map((f) => f.tradeId)).toEqual(['late'])
+    expect(ctx.lines.filter((l) => l.includes('trade back-fill failed') && l.includes('retrying'))).toHaveLength(2)
+  })
+})
+
 describe('positions', () => {
   test('Data API /positions is paged past its 500 cap', async () => {
     const { srv, port } = rig()

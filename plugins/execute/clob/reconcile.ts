@@ -48,6 +48,11 @@ export interface Reconciler {
   atStart(policy: StartPolicy, backfillSinceMs?: number): Promise<void>
   /** `/data/trades` since the last back-fill (or `fromSec`); fills matched before `seededBefore` are in the seed. */
   backfillTrades(fromSec?: number, seededBefore?: number): Promise<number>
+  /**
+   * A back-fill that must not be given up on a transient failure (after a user-channel reconnect, at stop): retried
+   * with back-off up to `attempts` times; a fill missed here would otherwise wait for the next reconciliation.
+   */
+  backfillRetrying(what: string, attempts: number, signal?: AbortSignal): Promise<number>
   checkPositions(): Promise<void>
   /** GET /balance-allowance (COLLATERAL): the pUSD balance BUYs are fitted into. */
   readCollateral(): Promise<number>
@@ -196,16 +201,41 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         log.info(`back-filled ${n} trades matched since ${new Date(backfillSinceMs).toISOString()}`)
     },
     backfillTrades,
+    async backfillRetrying(what, attempts, signal) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await backfillTrades()
+        } catch (err) {
+          if (attempt >= attempts || !transient(err) || signal?.aborted) throw err
+          const ms = Math.min(10_000, 500 * 2 ** (attempt - 1))
+          log.warn(`${what}: trade back-fill failed (${(err as Error).message}); retrying in ${ms} ms`)
+          await deps.clock.sleep(ms, signal)
+        }
+      }
+    },
     checkPositions,
     readCollateral,
+    // Each step on its own: a 5xx on open orders must not also skip the trade back-fill (a fill missed on the
+    // user channel is found here), nor the balance reads.
     async periodic() {
       executor.prune(300_000)
-      await executor.reconcileOpen(await port.openOrders())
-      await executor.resolveUnknowns()
-      await backfillTrades()
-      await readCollateral()
-      await checkPositions()
-      await readTokenBalances()
+      const steps: [string, () => Promise<unknown>][] = [
+        ['open orders', async () => executor.reconcileOpen(await port.openOrders())],
+        ['unknown orders', () => executor.resolveUnknowns()],
+        ['trade back-fill', () => backfillTrades()],
+        ['pUSD balance', () => readCollateral()],
+        ['positions', () => checkPositions()],
+        ['token balances', () => readTokenBalances()],
+      ]
+      const failed: string[] = []
+      for (const [name, step] of steps) {
+        try {
+          await step()
+        } catch (err) {
+          failed.push(`${name} (${(err as Error).message})`)
+        }
+      }
+      if (failed.length > 0) throw new Error(`reconciliation incomplete: ${failed.join('; ')}`)
     },
   }
 }
