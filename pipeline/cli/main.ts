@@ -21,6 +21,9 @@ Usage:
                                             journal raw market-channel frames
   bun run mm export-pnl --date YYYY-MM-DD [--db <file>] [--format table|csv|json]
   bun run mm rebuild-positions [--db <file>] [--write]
+  bun run mm backtest --config <file> [--scenario <name|file>] [--replay <frames.jsonl>] [--duration 6h]
+                      [--seeds 1..20] [--set <path>=<v1,v2,…>] [--out report/]
+                                            run the daemon in simulated time; table and HTML report
   bun run mm --help
 
 Options:
@@ -118,6 +121,15 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>
   record: async (argv) => (await import('../../sim/cli.ts')).runRecordCommand(argv),
   'export-pnl': async (argv, io) => (await import('./pnl/export-pnl.ts')).runExportPnl(argv, io),
   'rebuild-positions': async (argv, io) => (await import('./pnl/rebuild-positions.ts')).runRebuildPositions(argv, io),
+  backtest: async (argv, io) => {
+    const lab = await import('../../lab/cli.ts')
+    try {
+      return await lab.runBacktestCommand(argv, io)
+    } catch (err) {
+      if (err instanceof lab.BacktestUsageError) throw new UsageError(err.message)
+      throw err
+    }
+  },
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {

@@ -1,0 +1,31 @@
+import { z } from 'zod'
+import { definePlugin } from '../pipeline/define-plugin.ts'
+import type { MarketSpec } from '../sim/index.ts'
+
+/**
+ * The backtest's market list: exactly the scenario's (or the recording's) markets, YES/NO from the market
+ * metadata, so any scenario runs without editing a market list. Rows go through the unchanged `gamma` enrich.
+ */
+export function scenarioSource(markets: readonly MarketSpec[]) {
+  return definePlugin({
+    name: 'scenario-markets',
+    stage: 'source',
+    summary: 'The markets of the backtest scenario (lab only).',
+    config: z.strictObject({}),
+    create() {
+      return {
+        async run() {
+          return {
+            rows: markets.map((m) => ({
+              token1: m.tokens[0],
+              token2: m.tokens[1],
+              condition_id: m.conditionId,
+              origin: `scenario market ${m.slug}`,
+            })),
+            rejected: [],
+          }
+        },
+      }
+    },
+  })
+}
