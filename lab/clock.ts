@@ -14,6 +14,8 @@ export interface VirtualClock extends Clock, SimClock {
   runNext(limit: number): boolean
   /** Jump to `t` without running anything (t must not pass a pending timer). */
   jump(t: number): void
+  /** Timers scheduled so far: a cheap sign of activity for a driver waiting on real I/O. */
+  scheduled(): number
 }
 
 interface Timer {
@@ -118,6 +120,7 @@ export function createVirtualClock(start = Date.UTC(2026, 0, 1)): VirtualClock {
     jump(t) {
       current = Math.max(current, t)
     },
+    scheduled: () => seq,
   }
   return clock
 }

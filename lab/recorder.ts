@@ -1,4 +1,5 @@
 import type { Daemon } from '../pipeline/daemon.ts'
+import type { EventBus } from '../pipeline/event-bus.ts'
 import type { Fill, Market } from '../schemas/domain.ts'
 import type { MarketState } from '../sim/engine.ts'
 import type { Simulator } from '../sim/index.ts'
@@ -62,16 +63,29 @@ export interface RunRecord {
   readonly feesUsd: number
   readonly rewardsEstUsd: number
   readonly maxAbsInventoryUsd: number
+  /** Every order sent (when asked for: the parity test compares them), in the order they were sent. */
+  readonly orders: readonly OrderRow[]
+}
+
+export interface OrderRow {
+  readonly at: number
+  readonly tokenId: string
+  readonly side: 'BUY' | 'SELL'
+  readonly price: number
+  readonly size: number
 }
 
 export interface RecorderDeps {
-  readonly daemon: Daemon
+  readonly events: EventBus
+  /** The daemon, once it has started (sampling waits for it; orders and fills are recorded from the first). */
+  daemon(): Daemon | undefined
   readonly sim: Simulator
   readonly clock: VirtualClock
   readonly sampleMs: number
   readonly rewardsPoolUsdPerDay: number
   /** Our account on the exchange (lowercase). */
   readonly address: string
+  readonly keepOrders?: boolean
 }
 
 const SCALE = 10_000
@@ -86,7 +100,7 @@ export function tokenMid(m: MarketState, outcome: 0 | 1): number | undefined {
 }
 
 export function createRecorder(d: RecorderDeps) {
-  const { daemon, sim, clock } = d
+  const { sim, clock } = d
   const byToken = new Map<string, { state: MarketState; outcome: 0 | 1 }>()
   for (const state of sim.engine.markets) {
     byToken.set(state.spec.tokens[0], { state, outcome: 0 })
@@ -109,6 +123,7 @@ export function createRecorder(d: RecorderDeps) {
   const sent = new Set<string>()
   const cancelled = new Set<string>()
   const samples: Sample[] = []
+  const orders: OrderRow[] = []
   const timers: (() => void)[] = []
   let windowOpen = true
 
@@ -130,10 +145,14 @@ export function createRecorder(d: RecorderDeps) {
     fees += sign * f.feeUsd
   }
 
-  const offEvents = daemon.events.onAny((e) => {
+  const offEvents = d.events.onAny((e) => {
     if (e.type === 'order') {
       if (!windowOpen) return
-      if (e.order.status === 'pending') sent.add(e.order.id)
+      if (e.order.status === 'pending' && !sent.has(e.order.id)) {
+        sent.add(e.order.id)
+        const o = e.order
+        if (d.keepOrders) orders.push({ at: e.at, tokenId: o.tokenId, side: o.side, price: o.price, size: o.size })
+      }
       if (e.order.status === 'cancelled') cancelled.add(e.order.id)
       return
     }
@@ -176,9 +195,10 @@ export function createRecorder(d: RecorderDeps) {
     }
   })
 
-  const marketOf = (cid: string): Market | undefined => daemon.universe.markets().find((m) => m.conditionId === cid)
-
   const sample = () => {
+    const daemon = d.daemon()
+    if (!daemon) return
+    const marketOf = (cid: string): Market | undefined => daemon.universe.markets().find((m) => m.conditionId === cid)
     const exec = daemon.current().execute.handler
     let dayShare = 0
     const ms: MarketSample[] = markets.map((m) => {
@@ -210,9 +230,15 @@ export function createRecorder(d: RecorderDeps) {
     const realized = daemon.account.realizedSince(0)
     samples.push({ t: clock.now(), realized, unrealized: total - realized, fees, rewards, markets: ms })
   }
-  timers.push(clock.setInterval(sample, d.sampleMs))
+  let sampling = false
 
   return {
+    /** The measured window starts: the time series from here on. */
+    startWindow() {
+      if (sampling) return
+      sampling = true
+      timers.push(clock.setInterval(sample, d.sampleMs))
+    },
     /** The measured window ends: sampling stops, fills of the shutdown are still counted. */
     finishWindow() {
       sample()
@@ -231,6 +257,7 @@ export function createRecorder(d: RecorderDeps) {
         feesUsd: fees,
         rewardsEstUsd: rewards,
         maxAbsInventoryUsd: maxInv,
+        orders,
       }
     },
   }
