@@ -9,7 +9,7 @@ export const chartScript = `
   var charts = (window.mmCharts = []);
   var COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text) e.textContent = text; return e; }
-  function count(arrs) { var n = 0; arrs.forEach(function (a) { a.forEach(function (v) { if (v !== null && v !== undefined) n++; }); }); return n; }
+  function count(arrs, nonzero) { var n = 0; arrs.forEach(function (a) { a.forEach(function (v) { if (v !== null && v !== undefined && (!nonzero || v !== 0)) n++; }); }); return n; }
   function chart(parent, id, title, x, series, opts) {
     var box = el('div', 'chart'); box.id = id; box.appendChild(el('div', 'title', title)); parent.appendChild(box);
     var width = Math.max(380, parent.clientWidth - 8);
@@ -22,7 +22,7 @@ export const chartScript = `
     };
     if (opts && opts.notime) o.axes[0].values = function (u, v) { return v.map(function (x) { return x.toFixed(2); }); };
     var u = new uPlot(o, [x].concat(series.map(function (s) { return s.data; })), box);
-    charts.push({ id: id, title: title, points: count(series.map(function (s) { return s.data; })), canvas: !!box.querySelector('canvas') });
+    charts.push({ id: id, title: title, points: count(series.map(function (s) { return s.data; })), nonzero: count(series.map(function (s) { return s.data; }), true), canvas: !!box.querySelector('canvas') });
     return u;
   }
   function line(label, color, data, extra) {
