@@ -126,7 +126,7 @@ describe('mm backtest: config files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mm-bt-'))
     dirs.push(dir)
     const file = join(dir, 'bad.yaml')
-    writeFileSync(file, readFileSync(CONFIG, 'utf8').replace('layers: 3', 'layers: three'))
+    writeFileSync(file, readFileSync(CONFIG, 'utf8').replace('layers: 2', 'layers: two'))
     const r = await run(['--config', file])
     expect(r.code).toBe(1)
     expect(r.err).toContain('pipeline.layer.with.layers')

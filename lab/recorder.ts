@@ -130,7 +130,8 @@ export function createRecorder(d: RecorderDeps) {
   const invUsd = (m: MarketState): number => {
     const q = (shares.get(m.spec.tokens[0]) ?? 0) - (shares.get(m.spec.tokens[1]) ?? 0)
     const yes = midOf(m.spec.tokens[0])
-    return q >= 0 ? q * yes : -q * (1 - yes)
+    // Signed: + long YES exposure (YES held at the YES mid), − long NO (NO held at 1 − mid).
+    return q >= 0 ? q * yes : q * (1 - yes)
   }
   const holdingsValue = () => {
     let v = 0
