@@ -105,7 +105,9 @@ export async function runBacktestCommand(argv: string[], io: BacktestIo): Promis
     }
     throw err
   }
-  const workers = Math.max(1, Number(values.workers ?? Math.min(2, availableParallelism())))
+  const workers = Number(values.workers ?? Math.min(2, availableParallelism()))
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new BacktestUsageError(`--workers ${values.workers}: use a whole number of at least 1`)
   const out = resolve(values.out ?? 'report')
 
   const jobs: Job[] = []
