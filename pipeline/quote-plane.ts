@@ -1,7 +1,7 @@
 import type { Market, OrderIntent, YesQuote } from '../schemas/domain.ts'
 import { combineRiskVerdicts } from '../stages/combine.ts'
 import type { Stage } from '../stages/index.ts'
-import { type BookPair, isPull, type RiskVerdict } from '../stages/io.ts'
+import { type BookPair, isPull, marketTrades, type RiskVerdict } from '../stages/io.ts'
 import type { BuiltPipeline, EngineServices, Instance } from './build.ts'
 import type { Health } from './health.ts'
 import { fairProblem, halfSpreadProblem, orderProblem, quoteProblem } from './output-checks.ts'
@@ -160,12 +160,14 @@ export function createQuotePlane(
       const stale = bookProblem(books)
       if (stale) return await pullMarket(p, slot, 'book', stale)
 
-      const fv = call(p.fairValue, () => p.fairValue.handler.run({ market, books, now }))
+      const trades = marketTrades(books)
+      const fills = resources.account.fills().filter((f) => f.conditionId === market.conditionId)
+      const fv = call(p.fairValue, () => p.fairValue.handler.run({ market, books, trades, fills, now }))
       if (isPull(fv)) return await pullMarket(p, slot, 'fair-value', fv.pull)
       check(p.fairValue, fairProblem(fv.fair))
       s.fair = fv.fair
 
-      const spread = call(p.spread, () => p.spread.handler.run({ market, books, fair: fv.fair, now }))
+      const spread = call(p.spread, () => p.spread.handler.run({ market, books, fair: fv.fair, trades, fills, now }))
       if (isPull(spread)) return await pullMarket(p, slot, 'spread', spread.pull)
       check(p.spread, halfSpreadProblem(spread.halfSpread))
       s.sigma = spread.sigma

@@ -1,5 +1,6 @@
 import type {
   BookView,
+  Fill,
   HealthView,
   LiveOrder,
   Market,
@@ -66,9 +67,47 @@ export interface BookInput {
 }
 export type BookOutput = BookPair
 
+/**
+ * The market's own trades as the book stage keeps them: from `last_trade_price` events, the last trade and a
+ * rolling window (book `trade_window`). The taker's side. Absent when the book plugin keeps no trades.
+ */
+export interface TokenTrades {
+  readonly lastPrice: number | undefined
+  readonly lastSide: 'BUY' | 'SELL' | undefined
+  /** ms UTC of the last trade; 0 before any. */
+  readonly lastAt: number
+  readonly tradesPerMin: number
+  /** (taker buy size − taker sell size) / total size in the window, in [−1, 1]; 0 without trades. */
+  readonly imbalance: number
+  /** Trades in the window. */
+  readonly count: number
+}
+
+export interface MarketTrades {
+  readonly yes: TokenTrades | undefined
+  readonly no: TokenTrades | undefined
+}
+
+function tokenTrades(view: BookView): TokenTrades | undefined {
+  const t = (view as { readonly trades?: Partial<TokenTrades> }).trades
+  return t && typeof t.tradesPerMin === 'number' && typeof t.lastAt === 'number' ? (t as TokenTrades) : undefined
+}
+
+/** The trade tape of a book pair: what a book view that keeps trades (clob-ws's `trades`) exposes, read once. */
+export function marketTrades(books: BookPair): MarketTrades {
+  return { yes: tokenTrades(books.yes), no: tokenTrades(books.no) }
+}
+
 export interface FairValueInput {
   readonly market: Market
   readonly books: BookPair
+  /**
+   * The market's trade tape (what Hummingbot and NautilusTrader strategies call trade ticks). The quote plane
+   * always sets it; optional only so a unit test may leave it out.
+   */
+  readonly trades?: MarketTrades
+  /** Our own fills in this market, oldest first (the account's memory, about a day), FAILED ones included. */
+  readonly fills?: readonly Fill[]
   readonly now: number
 }
 export interface FairValueOutput {
@@ -80,6 +119,9 @@ export interface SpreadInput {
   readonly market: Market
   readonly books: BookPair
   readonly fair: number
+  /** As in FairValueInput. */
+  readonly trades?: MarketTrades
+  readonly fills?: readonly Fill[]
   readonly now: number
 }
 export interface SpreadOutput {

@@ -30,6 +30,9 @@ Usage:
   bun run mm drill --config <file> [--duration 30m] [--faults 1000] [--kills 5] [--seed n] [--out dir]
                                             fault drill: simulator + daemon, faults, kill -9s, judged
                                             against the exchange's ledger (exit 0 when every invariant holds)
+  bun run mm backtest --config <file> [--scenario <name|file>] [--replay <frames.jsonl>] [--duration 6h]
+                      [--seeds 1..20] [--set <path>=<v1,v2,…>] [--out report/]
+                                            run the daemon in simulated time; table and HTML report
   bun run mm --help
 
 Options:
@@ -150,6 +153,15 @@ const SUBCOMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>
   preflight: async (argv, io) => (await import('./preflight/index.ts')).runPreflight(argv, io),
   'rebuild-positions': async (argv, io) => (await import('./pnl/rebuild-positions.ts')).runRebuildPositions(argv, io),
   drill: async (argv, io) => (await import('../../drill/cli.ts')).runDrillCommand(argv, io),
+  backtest: async (argv, io) => {
+    const lab = await import('../../lab/cli.ts')
+    try {
+      return await lab.runBacktestCommand(argv, io)
+    } catch (err) {
+      if (err instanceof lab.BacktestUsageError) throw new UsageError(err.message)
+      throw err
+    }
+  },
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {

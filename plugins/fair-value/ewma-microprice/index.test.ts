@@ -19,8 +19,22 @@ const heavyAsk = bookPair({ bids: [[0.4, 100]], asks: [[0.6, 300]] })
 
 describe('ewma-microprice', () => {
   test('defaults are the original daemon settings', () => {
-    expect(plugin.config.parse({})).toEqual({ alpha: 0.2, min_level_size: 0, clamp_to_touch: true })
+    expect(plugin.config.parse({})).toEqual({
+      alpha: 0.2,
+      min_level_size: 0,
+      mirror_no_book: true,
+      clamp_to_touch: true,
+    })
     expect(plugin.config.safeParse({ alpha: 0 }).success).toBe(false)
+  })
+
+  test('mirror_no_book false reads the YES book alone (the original daemon: no complement mapping)', async () => {
+    // YES 0.40 / 0.60; a NO bid at 0.45 is YES ask liquidity at 0.55, better than the YES-native ask.
+    const books = bookPair({ bids: [[0.4, 100]], asks: [[0.6, 100]] }, { bids: [[0.45, 100]] })
+    const mirrored = await createTestPlugin(plugin)
+    const alone = await createTestPlugin(plugin, { mirror_no_book: false })
+    expect(fairOf(mirrored.run(input(books)))).toBeCloseTo(0.475, 12) // (0.40·100 + 0.55·100) / 200
+    expect(fairOf(alone.run(input(books)))).toBeCloseTo(0.5, 12)
   })
 
   test('hand-computed EWMA: the first microprice is the first fair value, then f ← 0.2·m + 0.8·f', async () => {

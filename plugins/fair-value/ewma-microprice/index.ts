@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import type { BookView } from '../../../schemas/domain.ts'
 import { type FairValueInput, type FairValueOutput, type PullQuotes, pull } from '../../../stages/io.ts'
 import { clamp } from '../../quoting-math/grid.ts'
 import { microprice, type YesTop, yesTop } from '../../quoting-math/yes-top.ts'
@@ -30,6 +31,13 @@ export default definePlugin({
         'Shares: top levels smaller than this are skipped on both books, so a tiny spoof order at the touch ' +
           'cannot move the microprice; 0 = use the touch as it is',
       ),
+    mirror_no_book: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Read the NO book as YES liquidity at 1 − p (Polymarket matches across the pair); false = the YES book ' +
+          'alone, as the original daemon did (no YES/NO complement mapping)',
+      ),
     clamp_to_touch: z
       .boolean()
       .default(true)
@@ -38,7 +46,7 @@ export default definePlugin({
           'outside the touch only invites being picked off',
       ),
   }),
-  reloadable: ['alpha', 'min_level_size', 'clamp_to_touch'],
+  reloadable: ['alpha', 'min_level_size', 'mirror_no_book', 'clamp_to_touch'],
   examples: [
     { title: 'defaults (ALPHA_FAIR 0.2)', with: {} },
     { title: 'ignore top levels under 50 shares', with: { alpha: 0.2, min_level_size: 50 } },
@@ -48,7 +56,8 @@ export default definePlugin({
     const fairs = new Map<string, number>()
     return {
       run(input: FairValueInput): FairValueOutput | PullQuotes {
-        const top = yesTop(input.books, cfg.min_level_size)
+        const books = cfg.mirror_no_book ? input.books : { yes: input.books.yes, no: EMPTY_BOOK }
+        const top = yesTop(books, cfg.min_level_size)
         const reason = unquotable(input, top, cfg.min_level_size)
         if (reason !== undefined) {
           // After a gap the old average is stale: the next good book restarts from its own microprice.
@@ -76,6 +85,20 @@ export default definePlugin({
     }
   },
 })
+
+/** Stands in for the NO book when it is not mirrored in: no level on either side. */
+const EMPTY_BOOK: BookView = {
+  tokenId: '',
+  state: 'fresh',
+  stateReason: '',
+  tickSize: 0.01,
+  updatedAt: 0,
+  bestBid: () => undefined,
+  bestAsk: () => undefined,
+  bids: () => [],
+  asks: () => [],
+  levelsAhead: () => 0,
+}
 
 /** Why the books give no fair value, or undefined when they do. */
 function unquotable(input: FairValueInput, top: YesTop, minSize: number): string | undefined {
