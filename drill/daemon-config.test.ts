@@ -33,5 +33,7 @@ test('the derived config loads: the polymarket exchange on the simulator, sqlite
   expect(config.exchange.use === 'polymarket' && config.exchange.with.data_api_url).toBe(`${base}/data-api`)
   expect(config.server.port).toBe(40002)
   expect(stages.persist[0]?.config).toMatchObject({ path: derived.dbPath })
-  expect(stages.source[0]?.config).toMatchObject({ path: join(ROOT, 'markets.csv') })
+  // The paper default lists the simulator's own markets; the drill keeps that source (it reaches the drill's
+  // simulator on loopback through the polymarket exchange's Gamma URL).
+  expect(stages.source[0]?.def.name).toBe('sim-markets')
 })

@@ -76,7 +76,7 @@ describe('the daemon process', () => {
     ]) {
       expect(out.text).toContain(plugin)
     }
-    expect(out.text).toContain('Initial market selection: 4 markets loaded from sim-markets')
+    expect(out.text).toContain('Initial market selection: 5 markets loaded from sim-markets')
     // Wait until at least one market is quoting, as /status shows it.
     let quoting = 0
     for (let i = 0; i < 100 && quoting === 0; i++) {
@@ -132,7 +132,7 @@ describe('the daemon process', () => {
     expect(block).toContain('mode       paper')
     expect(block).toContain('exchange   embedded simulator, scenario default')
     expect(block).toMatch(/account {4}0x[0-9a-f]{40} \(throwaway paper key/)
-    expect(block).toContain('markets    4: "Will')
+    expect(block).toContain('markets    5: "Will')
     expect(block).toContain(`dashboard  http://127.0.0.1:${port}/`)
     await readUntil(proc, /"msg":"fill (BUY|SELL) [^"]*"/, out, 30_000)
     await readUntil(proc, /"msg":"summary: \d+ markets quoted/, out)

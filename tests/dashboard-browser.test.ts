@@ -96,7 +96,7 @@ test.skipIf(!haveBrowser)(
 
     // The markets of the paper default, each with its question.
     const markets = d.universe.markets()
-    expect(markets.length).toBe(4)
+    expect(markets.length).toBe(5) // the default scenario's markets, its V2 market included
     expect(await rows(page).count()).toBe(markets.length)
     for (const m of markets) {
       await expect(page.locator(`tr[data-market="${m.conditionId}"] .question`).textContent()).resolves.toBe(m.question)
@@ -171,7 +171,7 @@ test.skipIf(!haveBrowser)(
     await http?.stop()
     ;({ daemon, http } = await startPaperDaemon('second'))
     await page.waitForSelector('body[data-feed="live"]', { timeout: 20_000 })
-    expect(await rows(page).count()).toBe(4)
+    expect(await rows(page).count()).toBe(5)
     expect(errors).toEqual([])
     await page.screenshot({ path: join(dir, 'dashboard.png') })
   },

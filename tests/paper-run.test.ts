@@ -58,7 +58,7 @@ describe('paper run on the default scenario', () => {
     const daemon = await startDaemon({ loaded: res.loaded, builtins, log, clock, exchange })
     let stopped = false
     try {
-      expect(daemon.universe.markets()).toHaveLength(4)
+      expect(daemon.universe.markets()).toHaveLength(sim.markets.length) // every market of the scenario, V2 included
       await clock.sleep(SIM_MS)
       expect(clock.now() - startedAt).toBeGreaterThanOrEqual(SIM_MS)
 
