@@ -2,7 +2,7 @@
 // be measured is "n/a (why)", never a guess.
 import { existsSync, readFileSync } from 'node:fs'
 import { daemonLogFile, scanLog } from './log-scan.ts'
-import { cpuPercent, type ProcSample } from './proc-stats.ts'
+import { cpuPercent, mainThreadShares, type ProcSample } from './proc-stats.ts'
 import {
   bucketQuantile,
   familiesMatching,
@@ -17,6 +17,9 @@ export interface Figure {
   readonly text: string
   /** the number behind the text, in the unit the label names; absent when not measured */
   readonly value?: number
+  /** for distributions: median and p99 in ms (for a histogram, the bounds of the buckets that hold them) */
+  readonly p50Ms?: number
+  readonly p99Ms?: number
   readonly source: string
 }
 export type Figures = Record<string, Figure>
@@ -44,16 +47,24 @@ function histogramFigure(h: HistogramWindow | undefined, name: string, what: str
   if (!h) return na(`no ${what} metric`)
   if (h.count === 0) return na(`${name}: no observations in the window`)
   const mean = h.sum / h.count
+  const ms = (b: ReturnType<typeof bucketQuantile>) => (b && 'upTo' in b ? b.upTo * 1000 : undefined)
+  const p50Ms = ms(bucketQuantile(h, 0.5))
+  const p99Ms = ms(bucketQuantile(h, 0.99))
   return {
+    ...(p50Ms !== undefined ? { p50Ms } : {}),
+    ...(p99Ms !== undefined ? { p99Ms } : {}),
     text: `p50 ${bound(bucketQuantile(h, 0.5), 's')}, p99 ${bound(bucketQuantile(h, 0.99), 's')}, mean ${fmt(mean * 1000)} ms (n ${fmt(h.count)})`,
     value: mean,
     source: `${name} (bucket bounds)`,
   }
 }
 
-function procFigures(samples: readonly ProcSample[], who: string): { rss: Figure; cpu: Figure } {
-  if (samples.length < 2)
-    return { rss: na(`fewer than 2 /proc samples of the ${who}`), cpu: na(`no /proc samples of the ${who}`) }
+function procFigures(samples: readonly ProcSample[], who: string): { rss: Figure; cpu: Figure; main: Figure } {
+  if (samples.length < 2) {
+    const none = na(`fewer than 2 /proc samples of the ${who}`)
+    return { rss: none, cpu: none, main: none }
+  }
+  const shares = mainThreadShares(samples[0]!, samples.at(-1)!)
   const rss = samples.map((s) => mb(s.rssBytes))
   const perSec = samples.slice(1).map((s, i) => cpuPercent(samples[i]!, s))
   const overall = cpuPercent(samples[0]!, samples.at(-1)!)
@@ -67,6 +78,11 @@ function procFigures(samples: readonly ProcSample[], who: string): { rss: Figure
       text: `${fmt(overall)}% (1 s samples: median ${fmt(q(perSec, 0.5))}%, p99 ${fmt(q(perSec, 0.99))}%)`,
       value: overall,
       source: '/proc/<pid>/stat utime+stime, % of one core',
+    },
+    main: {
+      text: `on CPU ${fmt(shares.run)}%, waiting for a CPU ${fmt(shares.wait)}%`,
+      value: shares.wait,
+      source: '/proc/<pid>/schedstat of the main thread, % of wall time (waiting = the machine is busy elsewhere)',
     },
   }
 }
@@ -85,6 +101,8 @@ function lagFromProbe(file: string | undefined, from: number, to: number): Figur
   return {
     text: `p50 ${fmt(q(xs, 0.5), 1)} ms, p99 ${fmt(q(xs, 0.99), 1)} ms, max ${fmt(Math.max(...xs))} ms (n ${fmt(xs.length)})`,
     value: q(xs, 0.99),
+    p50Ms: q(xs, 0.5),
+    p99Ms: q(xs, 0.99),
     source: 'harness probe preloaded in the daemon: lateness of a 10 ms timer (the daemon has no lag metric)',
   }
 }
@@ -126,6 +144,7 @@ export function computeFigures(run: SizeRun, limitSec: number): Figures {
   const s = procFigures(run.simProc, 'simulator')
   f.daemonRss = d.rss
   f.daemonCpu = d.cpu
+  f.daemonMainThread = d.main
   f.rssPerMarket =
     d.rss.value === undefined
       ? na('no RSS')

@@ -10,6 +10,9 @@ export interface ProcSample {
   readonly rssBytes: number
   /** user + system CPU seconds since the process started */
   readonly cpuSec: number
+  /** the main (JavaScript) thread: ns on a CPU and ns runnable but waiting for one (/proc/<pid>/schedstat) */
+  readonly mainRunNs: number
+  readonly mainWaitNs: number
 }
 
 export function readProc(pid: number): ProcSample | undefined {
@@ -22,7 +25,14 @@ export function readProc(pid: number): ProcSample | undefined {
     const utime = Number(rest[11])
     const stime = Number(rest[12])
     if (!Number.isFinite(rssKb) || !Number.isFinite(utime)) return undefined
-    return { at: performance.now(), rssBytes: rssKb * 1024, cpuSec: (utime + stime) / USER_HZ }
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number)
+    return {
+      at: performance.now(),
+      rssBytes: rssKb * 1024,
+      cpuSec: (utime + stime) / USER_HZ,
+      mainRunNs: run ?? Number.NaN,
+      mainWaitNs: wait ?? Number.NaN,
+    }
   } catch {
     return undefined // the process is gone
   }
@@ -31,6 +41,12 @@ export function readProc(pid: number): ProcSample | undefined {
 /** CPU use between two samples, in % of one core. */
 export function cpuPercent(a: ProcSample, b: ProcSample): number {
   return (100 * (b.cpuSec - a.cpuSec)) / ((b.at - a.at) / 1000)
+}
+
+/** The main thread's share of wall time on a CPU and waiting for one (the machine's other load), in %. */
+export function mainThreadShares(a: ProcSample, b: ProcSample): { run: number; wait: number } {
+  const wallNs = (b.at - a.at) * 1e6
+  return { run: (100 * (b.mainRunNs - a.mainRunNs)) / wallNs, wait: (100 * (b.mainWaitNs - a.mainWaitNs)) / wallNs }
 }
 
 export function machine(): { cpus: number; memTotalMb: number; model: string; loadAvg: string } {

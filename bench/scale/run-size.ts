@@ -87,7 +87,10 @@ async function startSim(opts: SizeOptions): Promise<{ sim: Child; urls: SimUrls 
     outPath: join(opts.dir, 'sim.out'),
   })
   const m = await waitForOutput(sim, /Admin\s+(http:\/\/\S+)/, 120_000)
-  if (!m) throw new Error(`simulator did not come up in 120 s (see ${sim.outPath})`)
+  if (!m) {
+    const tail = (await Bun.file(sim.outPath).text()).trim().split('\n').slice(-3).join(' | ')
+    throw new Error(`simulator did not come up (exit ${sim.proc.exitCode ?? 'none'} or 120 s): ${tail}`)
+  }
   const text = (await Bun.file(sim.outPath).text()).split('\n')
   const field = (label: string) => {
     const line = text.find((l) => l.startsWith(label))

@@ -32,5 +32,6 @@ export function generateScenario(markets: number, usdPerMarket: number, template
   })
   const balanceUsd = markets * usdPerMarket
   const doc = { ...template, name: `scale-${markets}`, seed: 1, initial_balance_usd: balanceUsd, markets: list }
-  return { yaml: stringify(doc), markets, balanceUsd } satisfies GeneratedScenario
+  // Copies share nested objects; written out in full, since YAML aliases at this count trip the parser's limit.
+  return { yaml: stringify(doc, { aliasDuplicateObjects: false }), markets, balanceUsd } satisfies GeneratedScenario
 }

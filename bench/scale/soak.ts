@@ -9,11 +9,13 @@ import { parseDuration } from '../../sim/scenario.ts'
 import { stopAll, stopChildrenOnSignal } from './children.ts'
 import { formatProfile, type ProfileSummary, summarizeProfile } from './cpu-profile.ts'
 import { computeFigures, type Figures } from './figures.ts'
+import { compareSizes, formatGrowth } from './growth.ts'
 import { machine } from './proc-stats.ts'
 import { runSize, type SizeRun } from './run-size.ts'
 
 export const SOAK_USAGE = `usage: bun bench/scale/soak.ts [--markets 100,500,1000] [--duration 60s] [--warmup 60s] [--startup 180s]
-       [--usd-per-market 2500] [--cpu-prof] [--heap-stats] [--out result.json] [--keep] [--markdown]`
+       [--usd-per-market 2500] [--cpu-prof] [--heap-stats] [--out result.json] [--keep] [--markdown]
+       bun bench/scale/soak.ts --report <result.json> [--markdown]`
 
 export interface SoakOptions {
   readonly markets: readonly number[]
@@ -45,6 +47,7 @@ export interface SoakResult {
 /** Rows of the table: figure key → label. */
 export const ROWS: readonly (readonly [string, string])[] = [
   ['daemonCpu', 'daemon CPU'],
+  ['daemonMainThread', 'daemon main thread'],
   ['daemonRss', 'daemon RSS'],
   ['rssPerMarket', 'RSS / market'],
   ['loopLag', 'event-loop lag'],
@@ -142,6 +145,8 @@ export function formatTable(r: SoakResult, markdown: boolean): string {
     lines.push('', line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line))
   }
   for (const s of r.sizes) for (const p of s.problems) lines.push(`${s.markets} markets: ${p}`)
+  const growth = compareSizes(r.sizes)
+  if (growth) lines.push('', formatGrowth(growth))
   lines.push('', 'sources:')
   for (const [k, label] of ROWS) {
     const src = r.sizes.map((s) => s.figures[k]?.source).find((x) => x)
@@ -194,7 +199,12 @@ function parseOptions(argv: string[]): (SoakOptions & { out: string; markdown: b
   }
 }
 
-if (import.meta.main) {
+if (import.meta.main && process.argv[2] === '--report') {
+  // Re-prints the table of an earlier run's JSON.
+  const file = process.argv[3]
+  if (!file) throw new Error('usage: bun bench/scale/soak.ts --report <result.json> [--markdown]')
+  console.log(formatTable((await Bun.file(file).json()) as SoakResult, process.argv.includes('--markdown')))
+} else if (import.meta.main) {
   const opts = parseOptions(process.argv.slice(2))
   if (typeof opts === 'string') {
     console.error(opts ? `${opts}\n${SOAK_USAGE}` : SOAK_USAGE)
