@@ -87,6 +87,28 @@ function procFigures(samples: readonly ProcSample[], who: string): { rss: Figure
   }
 }
 
+/** Least-squares slope of RSS over the window: memory that grows with time rather than with markets. */
+function rssDrift(samples: readonly ProcSample[]): Figure {
+  if (samples.length < 10) return na('fewer than 10 RSS samples')
+  const t0 = samples[0]!.at
+  const xs = samples.map((p) => (p.at - t0) / 60_000)
+  const ys = samples.map((p) => mb(p.rssBytes))
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length
+  let num = 0
+  let den = 0
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my)
+    den += (xs[i]! - mx) ** 2
+  }
+  const slope = num / den
+  return {
+    text: `${slope >= 0 ? '+' : ''}${fmt(slope, 1)} MB/min`,
+    value: slope,
+    source: 'least-squares slope of the 1 s RSS samples over the window',
+  }
+}
+
 function lagFromProbe(file: string | undefined, from: number, to: number): Figure {
   if (!file || !existsSync(file)) return na('no lag metric and no probe samples')
   const xs: number[] = []
@@ -153,6 +175,7 @@ export function computeFigures(run: SizeRun, limitSec: number): Figures {
           value: d.rss.value / run.markets,
           source: 'median RSS / markets (includes the fixed base)',
         }
+  f.rssDrift = rssDrift(run.daemonProc)
   f.simRss = s.rss
   f.simCpu = s.cpu
 

@@ -35,6 +35,8 @@ export interface SoakSize {
   readonly heap?: unknown
   readonly profile?: ProfileSummary
   readonly dir: string
+  /** the samples behind the figures (not the /metrics scrapes, which are large) */
+  readonly raw?: Omit<SizeRun, 'before' | 'after'>
 }
 
 export interface SoakResult {
@@ -49,7 +51,8 @@ export const ROWS: readonly (readonly [string, string])[] = [
   ['daemonCpu', 'daemon CPU'],
   ['daemonMainThread', 'daemon main thread'],
   ['daemonRss', 'daemon RSS'],
-  ['rssPerMarket', 'RSS / market'],
+  ['rssPerMarket', 'RSS / market (incl. base)'],
+  ['rssDrift', 'RSS drift in the window'],
   ['loopLag', 'event-loop lag'],
   ['loopLagProbe', 'event-loop lag (probe)'],
   ['frameToDirty', 'frame → market dirty'],
@@ -109,7 +112,8 @@ export async function runSoak(opts: SoakOptions, log: (m: string) => void): Prom
       if (file) profile = summarizeProfile(join(run.profileDir, file), 25)
       else problems.push('no .cpuprofile written (the daemon did not exit normally)')
     }
-    sizes.push({ markets, figures, problems, dir, ...(heap ? { heap } : {}), ...(profile ? { profile } : {}) })
+    const { before: _before, after: _after, ...raw } = run
+    sizes.push({ markets, figures, problems, dir, raw, ...(heap ? { heap } : {}), ...(profile ? { profile } : {}) })
     if (!opts.keep && !profile) rmSync(dir, { recursive: true, force: true })
   }
   return {
