@@ -232,6 +232,21 @@ export function computeFigures(run: SizeRun, limitSec: number): Figures {
           }
     const stageErrors = delta(before, after, 'mm_stage_errors_total') ?? 0
     f.stageErrors = { text: fmt(stageErrors), value: stageErrors, source: 'mm_stage_errors_total' }
+    // The per-signer order budget, once the daemon exposes one: every matching family, deltas for counters.
+    const budget = familiesMatching(after, /budget|token_bucket/i)
+    f.rateBudget =
+      budget.length === 0
+        ? na('the daemon has no rate-budget metric')
+        : {
+            text: budget
+              .map((n) =>
+                after.types.get(n) === 'counter'
+                  ? `${n} +${fmt(delta(before, after, n) ?? 0)}`
+                  : `${n} ${fmt(total(after, n) ?? Number.NaN, 2)}`,
+              )
+              .join(', '),
+            source: 'families matching /budget|token_bucket/ (counters: change in the window; others: at its end)',
+          }
     const ws = total(after, 'mm_ws_connected')
     f.daemonWsUp =
       ws === undefined
@@ -239,6 +254,7 @@ export function computeFigures(run: SizeRun, limitSec: number): Figures {
         : { text: fmt(ws), value: ws, source: 'mm_ws_connected (sum) at window end' }
   } else {
     for (const k of [
+      'rateBudget',
       'frameToDirty',
       'dirtyToSent',
       'ordersPerSec',

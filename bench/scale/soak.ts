@@ -58,6 +58,7 @@ export const ROWS: readonly (readonly [string, string])[] = [
   ['frameToDirty', 'frame → market dirty'],
   ['dirtyToSent', 'dirty → orders sent'],
   ['ordersPerSec', 'orders sent / s'],
+  ['rateBudget', 'rate budget'],
   ['restingOrders', 'orders resting'],
   ['allResting', 'start → every market has orders'],
   ['allQuoted', 'start → every market quoted (/status)'],
