@@ -11,14 +11,14 @@ import { generateScenario } from './scenario.ts'
 const dir = mkdtempSync(join(tmpdir(), 'mm-scale-test-'))
 
 describe('generated scenario', () => {
-  test('N markets the simulator accepts, with distinct condition ids and tokens, flow copied from the default', () => {
-    const g = generateScenario(9, 2500)
+  test('500 markets the simulator accepts (YAML without aliases), with distinct condition ids and tokens, flow copied from the default', () => {
+    const g = generateScenario(500, 2500)
     const scenario = parseScenario(g.yaml, 'generated')
     const markets = buildMarkets(scenario, 0)
-    expect(markets).toHaveLength(9)
-    expect(new Set(markets.map((m) => m.conditionId)).size).toBe(9)
-    expect(new Set(markets.flatMap((m) => m.tokens)).size).toBe(18)
-    expect(scenario.initial_balance_usd).toBe(9 * 2500)
+    expect(markets).toHaveLength(500)
+    expect(new Set(markets.map((m) => m.conditionId)).size).toBe(500)
+    expect(new Set(markets.flatMap((m) => m.tokens)).size).toBe(1000)
+    expect(scenario.initial_balance_usd).toBe(500 * 2500)
     // Market 5 is the second template (btc-above-150k) again: same tick and maker flow.
     expect(scenario.markets[5]?.tick_size).toBe(0.001)
     expect(scenario.markets[5]?.dynamics.makers.count).toBe(3)
