@@ -14,7 +14,8 @@ for (const file of files) {
   for (const r of await mod.default()) rows.push({ ...r, suite })
 }
 
-const fmt = (n: number, digits = 2) => (n >= 100 ? n.toFixed(0) : n.toFixed(digits))
+// A figure a bench could not measure is NaN and shows as n/a, never as a number.
+const fmt = (n: number, digits = 2) => (!Number.isFinite(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n.toFixed(digits))
 const table = [
   ['suite', 'operation', 'count', 'median µs', 'p99 µs', 'ops/s', 'ratio', 'note'],
   ...rows.map((r) => [
