@@ -4,13 +4,14 @@ import type { LoadedConfig } from '../pipeline/config/load.ts'
 import { type Daemon, startDaemon } from '../pipeline/daemon.ts'
 import { type ExchangeHost, simulatorHost } from '../pipeline/exchange.ts'
 import { createFastSigner } from '../plugins/execute/clob/fast-signer.ts'
+import { createClobPlugin } from '../plugins/execute/clob/index.ts'
 import { builtins } from '../plugins/index.ts'
 import type { Fill } from '../schemas/domain.ts'
 import { type Scenario, startSimulator } from '../sim/index.ts'
 import { createVirtualClock, type VirtualClock } from './clock.ts'
 import { loadBacktestConfig, type Overrides } from './config.ts'
+import { inProcessTransport } from './inproc/clob-transport.ts'
 import { createInProcessExchange, DEFAULT_LATENCY, type Latency } from './inproc/exchange.ts'
-import { inProcessClob } from './inproc/execute-plugin.ts'
 import { installTransport, LAB_HTTP, LAB_WS } from './inproc/transport.ts'
 import { createRecorder, type RunRecord } from './recorder.ts'
 import { scenarioSource } from './scenario-source.ts'
@@ -142,7 +143,7 @@ export async function runBacktest(spec: RunSpec, onProgress?: (simDoneMs: number
   })
   const plugins = [
     ...builtins.filter((p) => http || !(p.stage === 'execute' && p.name === 'clob')),
-    ...(http ? [] : [inProcessClob(ex)]),
+    ...(http ? [] : [createClobPlugin(inProcessTransport(ex))]),
     scenarioSource(sim.markets, (events) => {
       recorder = createRecorder({
         events,

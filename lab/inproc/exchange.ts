@@ -30,6 +30,8 @@ export const DEFAULT_LATENCY: Latency = { restMs: 60, wsMs: 30 }
 export interface RestAnswer {
   readonly status: number
   readonly body: unknown
+  /** The answer's headers (Poly-RateLimit-*, Retry-After), as a live exchange sends them. */
+  readonly headers: Headers
 }
 
 export interface InProcessExchange {
@@ -123,6 +125,7 @@ export function createInProcessExchange(
       const route = find(method, path)
       let status = 404
       let answer: unknown = { error: 'not found' }
+      let headers = new Headers()
       if (route) {
         const text = body === undefined ? '' : JSON.stringify(body)
         const ctx: Ctx = {
@@ -136,10 +139,11 @@ export function createInProcessExchange(
         }
         const res = await route.handler(ctx)
         status = res.status
+        headers = res.headers
         answer = JSON.parse(await res.text()) as unknown
       }
       await after(half)
-      return { status, body: answer }
+      return { status, body: answer, headers }
     },
     positions() {
       const a = engine.findAccount(addr)

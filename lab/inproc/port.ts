@@ -1,11 +1,13 @@
 import { isV2Order, OrderType, orderToJsonV1, orderToJsonV2, type SignedOrder } from '@polymarket/clob-client-v2'
 import { z } from 'zod'
 import {
+  classifyAnswer,
   DataPositionSchema,
   ExchangeError,
   type ExchangePort,
   postOutcome,
 } from '../../plugins/execute/clob/exchange-port.ts'
+import type { BucketName } from '../../plugins/execute/clob/rate-budget.ts'
 import { WireOrderSchema, WireTradeSchema } from '../../plugins/execute/clob/user-channel-wire.ts'
 import type { InProcessExchange, RestAnswer } from './exchange.ts'
 
@@ -24,14 +26,27 @@ const HeartbeatSchema = z.object({ heartbeat_id: z.string() })
 const BalanceSchema = z.object({ balance: z.string().regex(/^\d+$/) })
 const END_CURSOR = 'LTE='
 
+/** The same reading of a failed answer as the live port's (429, 425, restricted modes, Retry-After). */
 function fail(what: string, a: RestAnswer): ExchangeError {
-  const kind = a.status === 429 ? 'rate-limited' : a.status >= 400 && a.status < 500 ? 'rejected' : 'ambiguous'
-  return new ExchangeError(`${what}: ${a.status}`, kind, a.status, undefined, a.body)
+  return classifyAnswer(a.status, a.body, `${what}: ${a.status}`, a.headers.get('Retry-After') ?? undefined)
 }
 
-export function createInProcessPort(ex: InProcessExchange): ExchangePort {
+/** Which of the signer's buckets a trading route is counted in: its answer's headers go to the rate budget. */
+const BUCKET_OF: Readonly<Record<string, BucketName>> = {
+  'POST /orders': 'orders',
+  'DELETE /orders': 'cancels',
+  'DELETE /order': 'cancels',
+  'DELETE /cancel-all': 'cancels',
+}
+
+export function createInProcessPort(
+  ex: InProcessExchange,
+  onHeaders?: (bucket: BucketName, headers: Headers) => void,
+): ExchangePort {
   async function ok(what: string, method: string, path: string, query?: Record<string, string>, body?: unknown) {
     const a = await ex.call(method, path, query, body)
+    const bucket = BUCKET_OF[`${method} ${path}`]
+    if (bucket) onHeaders?.(bucket, a.headers)
     if (a.status < 200 || a.status >= 300) throw fail(what, a)
     return a.body
   }
