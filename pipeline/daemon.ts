@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client'
 import pkg from '../package.json' with { type: 'json' }
+import type { MmConfig } from '../schemas/config.ts'
 import type { AccountShare } from '../stages/account-share.ts'
 import { type Account, createAccount } from './account.ts'
 import {
@@ -23,6 +24,9 @@ import { createTokenNames, type TokenNames } from './market-names.ts'
 import { type CoreMetrics, createMetricsRegistry, createPluginMetrics } from './metrics.ts'
 import { createOperatorHolds, type OperatorHolds } from './operator-holds.ts'
 import { createOperatorView, logHealthChanges } from './operator-view.ts'
+import { checkAccount } from './preflight/check-account.ts'
+import { evaluate } from './preflight/checks.ts'
+import { formatFindings } from './preflight/format.ts'
 import { startProcessMetrics } from './process-metrics.ts'
 import { createQuotePlane, type QuotePlane } from './quote-plane.ts'
 import { type InstanceChange, planReload } from './reload-plan.ts'
@@ -148,6 +152,24 @@ function quotingNow(quotes: QuotePlane | undefined): { quoted: number; pulled: n
   return { quoted, pulled }
 }
 
+/**
+ * Live on Polymarket (or a simulator it is pointed at): the account is checked as `mm preflight` does before the
+ * daemon quotes, and a start on an account the exchange would refuse (a missing allowance, a key of another signer,
+ * closed-only) stops here with every problem listed, not at the first order.
+ */
+async function preflightAtStart(config: MmConfig, exchange: ExchangeHost, dryRun: boolean, log: Logger) {
+  if (config.exchange.use !== 'polymarket' || !config.exchange.with.preflight || dryRun) return
+  const findings = evaluate(await checkAccount(exchange, false))
+  const problems = findings.filter((f) => f.severity === 'problem')
+  for (const w of findings.filter((f) => f.severity === 'warn')) log.warn(`preflight: ${w.check}: ${w.detail}`)
+  if (problems.length === 0) return
+  await exchange.stop()
+  throw new Error(
+    `preflight found ${problems.length} problem(s) with the account:\n${formatFindings(problems)}` +
+      '(exchange.with.preflight: false skips this check)',
+  )
+}
+
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { log } = opts
   const clock = opts.clock ?? realClock
@@ -161,6 +183,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let exchange: ExchangeHost
   try {
     exchange = opts.exchange ?? (await startExchange(opts.loaded.config, log))
+    await preflightAtStart(opts.loaded.config, exchange, dryRun, log)
   } catch (err) {
     processMetrics.stop()
     throw err

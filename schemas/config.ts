@@ -76,6 +76,13 @@ export const PolymarketExchangeSchema = z.strictObject({
     api_key: z.string().optional().describe('L2 API key; derived with L1 when unset (secret)'),
     api_secret: z.string().optional().describe('L2 API secret (secret)'),
     api_passphrase: z.string().optional().describe('L2 API passphrase (secret)'),
+    preflight: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Before quoting, check the account as `mm preflight` does (key, allowances by spender, pUSD, closed-only, ' +
+          'clock); any problem stops the start with every one listed',
+      ),
   }),
 })
 

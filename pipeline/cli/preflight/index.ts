@@ -1,16 +1,15 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadClobClient } from '../../../plugins/execute/clob/client.ts'
-import { createFastSigner } from '../../../plugins/execute/clob/fast-signer.ts'
 import { builtins } from '../../../plugins/index.ts'
 import { formatIssues } from '../../config/errors.ts'
 import type { Env } from '../../config/interpolate.ts'
 import { loadConfig } from '../../config/load.ts'
 import { startExchange } from '../../exchange.ts'
 import { createLogger } from '../../logger.ts'
-import { gatherAccountFacts } from './account-facts.ts'
-import { evaluate, type Finding } from './checks.ts'
+import { checkAccount } from '../../preflight/check-account.ts'
+import { evaluate } from '../../preflight/checks.ts'
+import { formatFindings } from '../../preflight/format.ts'
 
 /**
  * `mm preflight --config <file> [--probe-order] [--json]`: the account as production sees it, before any quote.
@@ -20,25 +19,6 @@ import { evaluate, type Finding } from './checks.ts'
 export interface PreflightIo {
   stdout(text: string): void
   stderr(text: string): void
-}
-
-const MARK: Record<Finding['severity'], string> = { ok: 'ok  ', warn: 'warn', problem: 'FAIL' }
-
-export function formatFindings(findings: readonly Finding[]): string {
-  const width = Math.max(...findings.map((f) => f.check.length))
-  const lines = findings.flatMap((f) => [
-    `${MARK[f.severity]}  ${f.check.padEnd(width)}  ${f.detail}`,
-    ...(f.fix && f.severity !== 'ok' ? [`      ${' '.repeat(width)}  → ${f.fix}`] : []),
-  ])
-  const problems = findings.filter((f) => f.severity === 'problem').length
-  const warns = findings.filter((f) => f.severity === 'warn').length
-  lines.push(
-    '',
-    problems === 0
-      ? `ready to trade (${warns} warning(s))`
-      : `${problems} problem(s), ${warns} warning(s): not ready to trade`,
-  )
-  return `${lines.join('\n')}\n`
 }
 
 export async function runPreflight(argv: string[], io: PreflightIo, env?: Env): Promise<number> {
@@ -66,27 +46,11 @@ export async function runPreflight(argv: string[], io: PreflightIo, env?: Env): 
   const { log } = createLogger({ silent: true })
   const host = await startExchange(res.loaded.config, log)
   try {
-    const { privateKey } = host.credentials
-    if (!privateKey) {
+    if (!host.credentials.privateKey) {
       io.stderr('mm preflight: no private key (PK) in the environment\n')
       return 1
     }
-    const signer = createFastSigner(privateKey)
-    const built = await loadClobClient({
-      host: host.endpoints.clobUrl,
-      chainId: host.endpoints.chainId,
-      signer,
-      credentials: host.credentials,
-    })
-    const facts = await gatherAccountFacts({
-      client: built.client,
-      creds: built.creds,
-      credsSource: built.credsSource,
-      signer,
-      credentials: host.credentials,
-      endpoints: host.endpoints,
-      probeOrder: values['probe-order'] === true,
-    })
+    const facts = await checkAccount(host, values['probe-order'] === true)
     const findings = evaluate(facts)
     if (values.json) io.stdout(`${JSON.stringify({ exchange: host.endpoints.clobUrl, findings }, null, 2)}\n`)
     else

@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { computeAddress } from 'ethers'
+import { builtins } from '../../../plugins/index.ts'
 import { startSimulator } from '../../../sim/index.ts'
+import { loadConfig } from '../../config/load.ts'
+import { startDaemon } from '../../daemon.ts'
+import { createMemoryLogger } from '../../logger.ts'
 import { runPreflight } from './index.ts'
 
 // `mm preflight --config mm.polymarket.yaml` with the simulator's URLs in the environment, as the issue asks: the
@@ -87,6 +91,18 @@ describe('mm preflight against the simulator', () => {
       /FAIL\s+orders admitted\s+the probe order was refused: .*maker address not allowed, please use the deposit wallet flow/,
     )
     expect(r.out).toContain('must use the deposit-wallet flow')
+    expect(sim.openOrders(funder)).toEqual([])
+  })
+
+  test('a live start on an account without allowances stops before quoting, with every problem listed', async () => {
+    const { env, funder, signer } = account()
+    await admin(`/accounts/${funder}`, { allowances: 'none', signer })
+    const res = await loadConfig(CONFIG, { builtins, env })
+    if (!res.ok) throw new Error(JSON.stringify(res.issues))
+    const { log } = createMemoryLogger()
+    const started = startDaemon({ loaded: res.loaded, builtins, log })
+    await expect(started).rejects.toThrow(/preflight found 8 problem\(s\) with the account/)
+    await expect(started).rejects.toThrow(/missing allowance for ExchangeV3/)
     expect(sim.openOrders(funder)).toEqual([])
   })
 

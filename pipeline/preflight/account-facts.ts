@@ -7,7 +7,7 @@ import {
   Side,
 } from '@polymarket/clob-client-v2'
 import { z } from 'zod'
-import type { Credentials, ExchangeEndpoints } from '../../context.ts'
+import type { Credentials, ExchangeEndpoints } from '../context.ts'
 import type { AssetType as Asset } from './spenders.ts'
 
 /**

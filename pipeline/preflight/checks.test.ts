@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { getContractConfig } from '@polymarket/clob-client-v2'
 import type { AccountFacts } from './account-facts.ts'
 import { evaluate } from './checks.ts'
-import { formatFindings } from './index.ts'
+import { formatFindings } from './format.ts'
 
 const c = getContractConfig(137)
 const ALL = (addrs: string[]) =>
