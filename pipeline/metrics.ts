@@ -79,6 +79,12 @@ export function createCoreMetrics(registry: Registry) {
       labelNames: ['reason'],
       registers: r,
     }),
+    rewardsScore: new Gauge({
+      name: 'mm_rewards_score',
+      help: "Estimated liquidity-rewards score (Q_min, protocol §5) of a market's current quotes",
+      labelNames: ['condition_id'],
+      registers: r,
+    }),
     quoteLatency: new Histogram({
       name: 'mm_quote_to_order_seconds',
       help: 'From market dirty to the execute stage done',

@@ -5,6 +5,7 @@ import { type BookPair, isPull, marketTrades, type RiskVerdict } from '../stages
 import type { BuiltPipeline, EngineServices, Instance } from './build.ts'
 import type { Health } from './health.ts'
 import { fairProblem, halfSpreadProblem, orderProblem, quoteProblem } from './output-checks.ts'
+import { type RewardsScore, rewardsScoreOf } from './rewards.ts'
 
 /** What the quote plane last decided for a market, for /status. */
 export interface MarketQuoteState {
@@ -16,6 +17,8 @@ export interface MarketQuoteState {
   quote: YesQuote | undefined
   verdict: RiskVerdict | undefined
   orders: readonly OrderIntent[]
+  /** Estimated liquidity-rewards score of `orders` (protocol §5); undefined on a market without rewards. */
+  rewardsScore: RewardsScore | undefined
   /** Why the market has no quotes now; undefined while quoting. */
   pulledFor: string | undefined
 }
@@ -131,6 +134,8 @@ export function createQuotePlane(
     const changed = s.pulledFor !== reason
     s.pulledFor = reason
     s.orders = []
+    if (s.rewardsScore) metrics.core.rewardsScore.set({ condition_id: s.market.conditionId }, 0)
+    s.rewardsScore = undefined
     if (changed) {
       log[quotedOnce.has(s.market.conditionId) ? 'info' : 'debug'](
         `pull ${s.market.conditionId.slice(0, 10)}… (${s.market.question}): ${reason}`,
@@ -213,6 +218,8 @@ export function createQuotePlane(
       for (const o of orders) check(p.layer, orderProblem(market, books, o))
       s.quote = layered.quote
       s.orders = orders
+      s.rewardsScore = rewardsScoreOf(market, books, orders)
+      if (s.rewardsScore) metrics.core.rewardsScore.set({ condition_id: market.conditionId }, s.rewardsScore.score)
       // Until a market's first quote, "pulled" only means "starting": not news (the startup block lists it).
       if (s.pulledFor !== undefined && quotedOnce.has(market.conditionId))
         log.info(`quoting ${market.conditionId.slice(0, 10)}… (${market.question}) again`)
@@ -338,6 +345,7 @@ export function createQuotePlane(
             fair: undefined,
             sigma: undefined,
             quote: undefined,
+            rewardsScore: undefined,
             verdict: undefined,
             orders: [],
             pulledFor: undefined,

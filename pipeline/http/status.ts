@@ -43,6 +43,8 @@ export function buildStatus(daemon: Daemon) {
       sigma: q?.sigma ?? null,
       quote: q?.pulledFor === undefined ? (q?.quote ?? null) : null,
       pulled_for: q?.pulledFor ?? null,
+      /** Estimated liquidity-rewards score of the current quotes (Q_min, against the size-adjusted mid). */
+      rewards_score: q?.pulledFor === undefined && q?.rewardsScore ? q.rewardsScore : null,
       risk: q?.verdict ? { state: q.verdict.state, reason: q.verdict.reason } : null,
       orders: p.execute.handler.liveOrders(m.conditionId),
       /** Orders of this market held back by the signer's rate budget, and for how long yet. */

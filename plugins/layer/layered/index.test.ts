@@ -251,6 +251,33 @@ describe('layered', () => {
       expect(out.quote.bid).toBe(0.48)
     })
 
+    test('the mid is the size-adjusted one: a thin better bid does not pull the scoring levels toward it', async () => {
+      const h = await exact({ rewards_aware: true })
+      // A 10-share bid at 0.50 over the 0.48 bid of 2000: the adjusted mid stays at 0.50 ((0.48 + 0.52) / 2),
+      // where the plain one would be 0.51 and put the scoring bid at 0.49.
+      const thinTop = bookPair({
+        bids: [
+          [0.5, 10],
+          [0.48, 2000],
+        ],
+        asks: [[0.52, 2000]],
+      })
+      const out = outOf(h.run(input({ market: rewarded, quote: wide, books: thinTop })))
+      expect(out.orders.find((o) => o.quoteSide === 'bid' && o.layer === 0)?.price).toBe(0.48)
+    })
+
+    test('one side scoring alone earns a third (nothing outside [0.10, 0.90]): the other side is brought in', async () => {
+      const h = await exact({ rewards_aware: true })
+      // A reservation of 0.47 (long inventory) alone would keep the bid at 0.46 (never buy above it) while the ask
+      // moves in to 0.52. One side alone would score a third: the bid is brought in to 0.48 too.
+      const skewed: YesQuote = { ...wide, reservation: 0.47 }
+      const out = outOf(h.run(input({ market: rewarded, quote: skewed })))
+      const l0 = (side: 'bid' | 'ask') => out.orders.find((o) => o.quoteSide === side && o.layer === 0)
+      expect(l0('ask')?.price).toBe(0.48) // BUY NO at 0.48 = YES ask 0.52, inside v
+      expect(l0('bid')?.price).toBe(0.48) // brought in past the reservation: both sides score
+      expect(l0('bid')?.size).toBe(1000)
+    })
+
     test('a rewards layer is not split: it sells only when holdings cover the whole target', async () => {
       const h = await exact({ rewards_aware: true })
       const some = outOf(h.run(input({ market: rewarded, quote: wide, position: position(900, 0) })))

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { definePlugin } from '../../../pipeline/define-plugin.ts'
+import { adjustedMid } from '../../../pipeline/rewards.ts'
 import type { OrderIntent, QuoteSide } from '../../../schemas/domain.ts'
 import { DurationSchema, formatDuration } from '../../../schemas/duration.ts'
 import type { LayerInput, LayerOutput, PullQuotes, SideAllowance } from '../../../stages/io.ts'
@@ -174,8 +175,12 @@ function layer(cfg: LayeredConfig, seed: number, mHash: number, input: LayerInpu
   const rMin = market.rewardsMinSize
   const rSpread = market.rewardsMaxSpread
   if (cfg.rewards_aware && rMin !== undefined && rSpread !== undefined && rSpread > 0) {
-    if (!Number.isNaN(top.bid) && !Number.isNaN(top.ask)) {
-      const midT = (top.bid + top.ask) / 2 / tick
+    // Scored against the size-cutoff-adjusted mid (§5, §7.6): a thin top level does not move it. A book without
+    // that much depth on a side has no adjusted mid: the plain one stands in.
+    const cut = adjustedMid(books, rMin)
+    const adjMid = Number.isNaN(cut) ? (top.bid + top.ask) / 2 : cut
+    if (!Number.isNaN(adjMid)) {
+      const midT = adjMid / tick
       const vT = rSpread / 100 / tick
       // Scoring needs a distance from the mid strictly under v: the farthest such level on each side. Moving in
       // stops at the mid, at the reservation price (never buy above or sell below it) and short of the
@@ -183,14 +188,24 @@ function layer(cfg: LayeredConfig, seed: number, mHash: number, input: LayerInpu
       const bidQ = Math.floor(midT - vT + 1e-9) + 1
       const askQ = Math.ceil(midT + vT - 1e-9) - 1
       const rT = quote.reservation / tick
-      if (bid0 < bidQ && bidQ < midT - 1e-9 && bidQ <= rT + 1e-9 && bidQ <= bidLimit && bidQ < ask0 && bidQ >= 1) {
-        bid0 = bidQ
-      }
-      if (ask0 > askQ && askQ > midT + 1e-9 && askQ >= rT - 1e-9 && askQ >= askLimit && askQ > bid0) {
-        if (askQ <= steps - 1) ask0 = askQ
-      }
-      if (bid0 >= bidQ) bidTarget = rMin
-      if (ask0 <= askQ) askTarget = rMin
+      const bidFits = (reservation: boolean) =>
+        bidQ < midT - 1e-9 && (!reservation || bidQ <= rT + 1e-9) && bidQ <= bidLimit && bidQ < ask0 && bidQ >= 1
+      const askFits = (reservation: boolean) =>
+        askQ > midT + 1e-9 &&
+        (!reservation || askQ >= rT - 1e-9) &&
+        askQ >= askLimit &&
+        askQ > bid0 &&
+        askQ <= steps - 1
+      if (bid0 < bidQ && bidFits(true)) bid0 = bidQ
+      if (ask0 > askQ && askFits(true)) ask0 = askQ
+      // One side scoring alone earns a third inside [0.10, 0.90] and nothing outside it: bring the other side in
+      // too (past the reservation price, never past the mid or the book) when risk lets it quote.
+      const bidScores = () => bid0 >= bidQ
+      const askScores = () => ask0 <= askQ
+      if (bidScores() && !askScores() && verdict.ask.allowed && askFits(false)) ask0 = askQ
+      if (askScores() && !bidScores() && verdict.bid.allowed && bidFits(false)) bid0 = bidQ
+      if (bidScores()) bidTarget = rMin
+      if (askScores()) askTarget = rMin
     }
   }
 
