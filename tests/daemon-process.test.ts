@@ -154,6 +154,8 @@ describe('the daemon process', () => {
     expect(metrics).toContain('mm_quote_to_order_seconds_bucket{le="60"}')
     expect(metrics).toMatch(/mm_process_resident_memory_bytes \d+/)
     expect(metrics).toMatch(/mm_process_start_time_seconds \d+/)
+    // The default scenario's markets pay rewards: the quotes' estimated score is shown per market.
+    expect(metrics).toMatch(/mm_rewards_score\{condition_id="0x[0-9a-f]+"\} \d/)
     proc.kill('SIGINT')
     await readUntil(proc, /session summary/, out)
     expect(await proc.exited).toBe(0)
