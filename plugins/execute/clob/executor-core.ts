@@ -4,7 +4,7 @@ import { ExchangeError } from './exchange-port.ts'
 import type { ExecutorDeps } from './executor.ts'
 import { applyOrderEvent, type OrderEvent, type TrackedOrder } from './order-state.ts'
 import { createOrderStore, type OrderStore } from './order-store.ts'
-import type { BucketName, Want } from './rate-budget.ts'
+import { type BucketName, PRIORITY, type Want } from './rate-budget.ts'
 import { createRequestBudget, type Endpoint, parseRetryAfter, type RequestBudget } from './request-budget.ts'
 
 /**
@@ -31,6 +31,8 @@ export interface MarketWait {
   /** ms: since when the market waits, and how long the budget said it needs. */
   readonly since: number
   readonly waitMs: number
+  /** PRIORITY of what waits: a first placement outranks every requote. */
+  readonly priority: number
 }
 
 /** What the exchange takes right now (§7.6): a restart takes nothing, cancel-only no posts, post-only post-only posts. */
@@ -217,13 +219,43 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
   }
   let sharedWarnedAt = Number.NEGATIVE_INFINITY
 
+  /**
+   * Markets whose first placement waits, per bucket (id → when it last asked): while any asked recently, requotes
+   * leave them the tokens. A market that stops asking (pulled, deselected) no longer counts after FIRST_FRESH_MS.
+   */
+  const firstWaiting = { orders: new Map<string, number>(), cancels: new Map<string, number>() }
+  const REQUOTE_YIELD_MS = 250
+  const FIRST_FRESH_MS = 5_000
+  function firstPending(bucket: BucketName, except: string | undefined): boolean {
+    const t = now()
+    for (const [id, at] of firstWaiting[bucket]) {
+      if (t - at > FIRST_FRESH_MS) firstWaiting[bucket].delete(id)
+      else if (id !== except) return true
+    }
+    return false
+  }
+
   async function spend(bucket: BucketName, cost: number, want: Want, conditionId?: string): Promise<number> {
-    let wait = await budget.acquire(bucket, cost, want)
+    // A market with nothing resting must not starve behind the others' requotes: a first placement waiting for
+    // the budget (it may have timed out of the queue and be retrying) takes the tokens before any requote does.
+    let wait =
+      want.priority >= PRIORITY.requote && firstPending(bucket, conditionId)
+        ? Math.max(REQUOTE_YIELD_MS, budget.waitMs(bucket, cost))
+        : await budget.acquire(bucket, cost, want)
     if (wait === 0) wait = await spendShared(bucket, cost)
     if (conditionId !== undefined) {
+      if (wait > 0 && want.priority === PRIORITY.initial) firstWaiting[bucket].set(conditionId, now())
+      else if (wait === 0 || want.priority !== PRIORITY.initial) firstWaiting[bucket].delete(conditionId)
       const before = waiting.get(conditionId)
       if (wait === 0) waiting.delete(conditionId)
-      else waiting.set(conditionId, { bucket, orders: cost, since: before?.since ?? now(), waitMs: wait })
+      else
+        waiting.set(conditionId, {
+          bucket,
+          orders: cost,
+          since: before?.since ?? now(),
+          waitMs: wait,
+          priority: want.priority,
+        })
       if ((before === undefined) !== (wait === 0)) metrics.marketsWaiting(waiting.size)
     }
     return wait
