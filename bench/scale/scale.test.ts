@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildMarkets, parseScenario } from '../../sim/scenario.ts'
+import { buildMarkets, loadScenario, parseScenario } from '../../sim/scenario.ts'
 import { summarizeProfile } from './cpu-profile.ts'
 import { scanLog } from './log-scan.ts'
 import { bucketQuantile, histogramDelta, parsePrometheus } from './prometheus.ts'
@@ -19,9 +19,11 @@ describe('generated scenario', () => {
     expect(new Set(markets.map((m) => m.conditionId)).size).toBe(500)
     expect(new Set(markets.flatMap((m) => m.tokens)).size).toBe(1000)
     expect(scenario.initial_balance_usd).toBe(500 * 2500)
-    // Market 5 is the second template (btc-above-150k) again: same tick and maker flow.
-    expect(scenario.markets[5]?.tick_size).toBe(0.001)
-    expect(scenario.markets[5]?.dynamics.makers.count).toBe(3)
+    // The templates (the default scenario's markets) repeat: market n + 1 is the second one (btc-above-150k) again,
+    // same tick and maker flow.
+    const n = loadScenario('default').markets.length
+    expect(scenario.markets[n + 1]?.tick_size).toBe(0.001)
+    expect(scenario.markets[n + 1]?.dynamics.makers.count).toBe(3)
   })
 })
 

@@ -75,7 +75,8 @@ export function decodeTests(captures: string): void {
     })
 
     test('the open BTC market builds the Market its fields say', () => {
-      const g = GammaMarketSchema.parse(json('gamma_market.json'))
+      // The capture predates Gamma's `version` field (§7.1): it is a V1 market, read as one.
+      const g = GammaMarketSchema.parse({ version: 'v1', ...(json('gamma_market.json') as object) })
       const [token1 = '', token2 = ''] = g.clobTokenIds ?? []
       expect(buildMarket({ token1, token2, origin: 'r' }, g)).toMatchObject({
         kind: 'market',
