@@ -81,6 +81,15 @@ export interface GatherOptions {
   readonly now?: () => number
 }
 
+/** Gamma's JSON-text fields: text that is not JSON reads as absent (the market is then not used), never a throw. */
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
 function message(err: unknown): string {
   const e = err as { message?: string; status?: number; data?: unknown; error?: unknown }
   const body = e?.data ?? e?.error
@@ -136,7 +145,9 @@ export async function gatherAccountFacts(o: GatherOptions): Promise<AccountFacts
   })
   const v1 = markets?.find((m) => m.version !== 'v2' && m.clobTokenIds && m.acceptingOrders !== false)
   const v2 = markets?.find((m) => m.version === 'v2' && (m.positionIds?.length ?? 0) > 0 && m.acceptingOrders !== false)
-  const v1Token = v1?.clobTokenIds ? z.array(z.string()).catch([]).parse(JSON.parse(v1.clobTokenIds))[0] : undefined
+  const v1Token = v1?.clobTokenIds
+    ? z.array(z.string()).catch([]).parse(jsonOrUndefined(v1.clobTokenIds))[0]
+    : undefined
   const v2Token = v2?.positionIds?.[0]
 
   const collateral = await allowances('COLLATERAL')
