@@ -282,6 +282,30 @@ describe('when the budget binds', () => {
     expect(tokens()).toEqual(['1111', '1111', '3333', '3333'])
   })
 
+  test('a first placement that was held comes back before the requotes: they yield the refilled tokens to it', async () => {
+    // Without queueing (no budget wait), a held first placement retries later; if the requotes of quoted markets
+    // took every refill first, a market would stay unquoted for as long as the others keep moving.
+    const srv = server()
+    const { ex, clock } = rig(srv, { tier: tiny })
+    const fresh = testMarket({ conditionId: `0x${'cd'.repeat(32)}`, yesTokenId: '3333', noTokenId: '4444' })
+    await ex.setMarkets([m, fresh])
+    expect((await ex.run({ market: m, books, quote, orders: bids(2), now: clock.now() })).placed).toBe(2)
+    expect((await ex.run({ market: fresh, books, quote, orders: bids(2, 0.38, fresh), now: clock.now() })).placed).toBe(
+      0,
+    )
+    ;(clock as ManualClock).advance(2500)
+    // The bucket is full again; m's requote asks first and is held so that fresh's retry gets the tokens.
+    const requote = await ex.run({ market: m, books, quote, orders: bids(2, 0.3), now: clock.now() })
+    expect(requote.placed).toBe(0)
+    expect(ex.waitingFor(m.conditionId)?.bucket).toBe('orders')
+    expect((await ex.run({ market: fresh, books, quote, orders: bids(2, 0.38, fresh), now: clock.now() })).placed).toBe(
+      2,
+    )
+    // With no first placement waiting, the requote goes out on the next refill.
+    ;(clock as ManualClock).advance(2500)
+    expect((await ex.run({ market: m, books, quote, orders: bids(2, 0.3), now: clock.now() })).placed).toBe(2)
+  })
+
   test('a pull is not stuck behind placements: risk-reducing cancels have their own bucket and go first', async () => {
     const srv = server()
     const { ex, clock } = rig(srv, { tier: tiny, maxBudgetWaitMs: 5000 })
