@@ -42,7 +42,7 @@ export async function startSimProcess(opts: { seed: number; scenario?: string; o
     Bun.sleep(30_000).then(() => Promise.reject(new Error('simulator did not start in 30 s'))),
   ])
   const line = (label: string) => new RegExp(`^${label}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? ''
-  const markets = [...text.matchAll(/^market\s+\S+\s+(0x[0-9a-f]+)\s+YES (\d+)\s+NO (\d+)/gm)].map((m) => ({
+  const markets = [...text.matchAll(/^market\s+\S+\s+(?:v\d\s+)?(0x[0-9a-f]+)\s+YES (\d+)\s+NO (\d+)/gm)].map((m) => ({
     conditionId: m[1] as string,
     tokens: [m[2] as string, m[3] as string] as [string, string],
   }))

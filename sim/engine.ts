@@ -2,6 +2,7 @@
 // reservation by open orders, taker fees and settlement. Pure and synchronous: time comes from `now()`, ids from a
 // seeded PRNG, and every state change is reported through `onEvent` in the order the wire should show it.
 import { YesBook } from './book.ts'
+import { priceOf } from './catalog.ts'
 import {
   type Account,
   type EngineEvent,
@@ -71,6 +72,20 @@ export function createEngine(opts: EngineOptions) {
   const newTradeId = () => {
     const h = hex(16)
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`
+  }
+
+  // Shares credited by hand (a transfer in, as the admin route models it) are holdings the Data API lists like any
+  // other: the position follows the balance, valued at the market's price when they arrive.
+  function syncPosition(a: Account, tokenId: string, micro: number): void {
+    const size = micro / 1_000_000
+    const pos = a.positions.get(tokenId) ?? { size: 0, avgPrice: 0, totalBought: 0, realizedPnl: 0 }
+    const loc = byToken.get(tokenId)
+    if (size > pos.size && loc) {
+      const px = priceOf(loc.market, loc.outcome)
+      pos.avgPrice = (pos.avgPrice * pos.size + px * (size - pos.size)) / size
+    }
+    pos.size = Math.max(0, size)
+    a.positions.set(tokenId, pos)
   }
 
   function account(address: string, unlimited = false): Account {
@@ -444,7 +459,10 @@ export function createEngine(opts: EngineOptions) {
     setBalances(address: string, cash?: number, tokens?: Record<string, number>): Account {
       const a = account(address)
       if (cash !== undefined) a.cash = cash
-      for (const [t, v] of Object.entries(tokens ?? {})) a.tokens.set(t, v)
+      for (const [t, v] of Object.entries(tokens ?? {})) {
+        a.tokens.set(t, v)
+        syncPosition(a, t, v)
+      }
       return a
     },
     now,

@@ -433,3 +433,21 @@ describe('failed settlement', () => {
     }
   })
 })
+
+describe('shares credited by hand', () => {
+  test('the Data API lists them as holdings, as it lists shares transferred in on chain', async () => {
+    const holder = '0x00000000000000000000000000000000000000c1'
+    const res = await fetch(`${sim.urls.admin}/balances`, {
+      method: 'POST',
+      body: JSON.stringify({ address: holder, tokens: { [no]: 250 } }),
+    })
+    expect(res.ok).toBe(true)
+    const rows = (await (await fetch(`${sim.urls.dataApi}/positions?user=${holder}`)).json()) as {
+      asset: string
+      size: number
+      avgPrice: number
+    }[]
+    expect(rows.map((r) => [r.asset, r.size])).toEqual([[no, 250]])
+    expect(rows[0]?.avgPrice).toBeGreaterThan(0)
+  })
+})
