@@ -33,6 +33,12 @@ export interface PeerRisk {
 export interface AccountShare {
   /** Take `cost` tokens if the bucket holds them: 0 when granted, otherwise ms until it will (nothing taken). */
   reserve(spec: BucketSpec, cost: number): Promise<number>
+  /**
+   * The exchange counted `remaining` tokens after one of our requests: the shared bucket holds no more than that.
+   * Grants run ahead of arrivals (a request reserved, then delayed on its way, meets a bucket the exchange refilled
+   * only to its burst), so without this the instances' estimate drifts above the exchange's.
+   */
+  observe(spec: BucketSpec, remaining: number): Promise<void>
   publish(risk: InstanceRisk): Promise<void>
   peers(day: number): Promise<PeerRisk>
 }

@@ -202,7 +202,7 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
     const limit = budget.tier()[bucket]
     try {
       const wait = await share.reserve(
-        { signer: deps.factory.signerAddress, bucket, ratePerSec: limit.perSec, burst: limit.burst },
+        { signer: deps.factory.signerAddress, bucket, ratePerSec: limit.perSec * budget.safety(), burst: limit.burst },
         cost,
       )
       if (wait > 0) budget.refund(bucket, cost)

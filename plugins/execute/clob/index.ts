@@ -13,6 +13,7 @@ import { createHeartbeat, type Heartbeat } from './heartbeat.ts'
 import { createOrderFactory } from './order-factory.ts'
 import { createOrderBudget } from './rate-budget.ts'
 import { createReconciler, type Reconciler } from './reconcile.ts'
+import { withSharedHeaders } from './shared-headers.ts'
 import { type ClobTransport, httpTransport } from './transport.ts'
 import { type UserChannel, userSilenceMs } from './user-channel.ts'
 
@@ -164,7 +165,7 @@ export function createClobPlugin(transport: ClobTransport = httpTransport) {
               signer,
               credentials: creds,
               endpoints: resources.exchange,
-              budget,
+              budget: withSharedHeaders(budget, () => resources.accountShare(), factory.signerAddress),
               owns,
               clock,
               log,

@@ -89,6 +89,8 @@ export interface OrderBudget {
   onSuccess(bucket: BucketName): void
   state(bucket: BucketName): BucketState
   tier(): TierLimits
+  /** Fraction of the refill rate we allow ourselves (instances sharing the signer's buckets use it too). */
+  safety(): number
 }
 
 export interface OrderBudgetOptions {
@@ -350,5 +352,6 @@ export function createOrderBudget(opts: OrderBudgetOptions): OrderBudget {
       }
     },
     tier: () => tier,
+    safety: () => safety,
   }
 }

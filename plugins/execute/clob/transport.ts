@@ -21,7 +21,8 @@ export interface ConnectArgs {
   readonly signer: FastSigner
   readonly credentials: Credentials
   readonly endpoints: ExchangeEndpoints
-  readonly budget: OrderBudget
+  /** Where trading answers' rate-limit headers go. */
+  readonly budget: Pick<OrderBudget, 'onHeaders'>
   readonly owns: (conditionId: string) => boolean
   readonly clock: Clock
   readonly log: Logger

@@ -38,6 +38,15 @@ export function createAccountShare(sql: SQL, owner: Owner): AccountShare {
       if (before >= cost) return 0
       return Math.ceil(((cost - before) / spec.ratePerSec) * 1000)
     },
+    async observe(spec, remaining) {
+      const signer = spec.signer.toLowerCase()
+      await sql`
+        UPDATE signer_buckets SET
+          tokens = LEAST(${remaining}::float8, ${spec.burst}::float8,
+            tokens + ((extract(epoch from clock_timestamp()) * 1000)::bigint - updated_ms) * ${spec.ratePerSec}::float8 / 1000),
+          updated_ms = (extract(epoch from clock_timestamp()) * 1000)::bigint
+        WHERE signer = ${signer} AND bucket = ${spec.bucket}`
+    },
     async publish(r) {
       await sql`
         INSERT INTO instance_risk (account, mode, instance, day, pnl_usd, exposure_usd, halted, updated_at)

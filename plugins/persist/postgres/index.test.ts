@@ -101,6 +101,23 @@ describe.skipIf(!pg)('postgres persist plugin', () => {
     await b.stop?.()
   })
 
+  test("the exchange's remaining count lowers the shared bucket, never raises it", async () => {
+    const a = await open('oa')
+    const b = await open('ob')
+    const share = a.accountShare?.()
+    const spec = { signer: '0xOBSERVED', bucket: 'orders', ratePerSec: 1, burst: 60 }
+    expect(await share?.reserve(spec, 10)).toBe(0) // 50 left by our count
+    // The exchange says 4 are left (requests it counted that we reserved earlier met a full bucket there).
+    await b.accountShare?.().observe(spec, 4)
+    expect(await share?.reserve(spec, 10)).toBeGreaterThan(0)
+    expect(await share?.reserve(spec, 4)).toBe(0)
+    // A higher count than ours does not add tokens.
+    await b.accountShare?.().observe(spec, 60)
+    expect(await share?.reserve(spec, 5)).toBeGreaterThan(0)
+    await a.stop?.()
+    await b.stop?.()
+  })
+
   test('each instance sees the others’ daily PnL and exposure, not its own and not another day’s', async () => {
     const a = await open('pa')
     const b = await open('pb')

@@ -12,6 +12,7 @@ function peersAt(pnlUsd: number, instances = ['pod-1']) {
   let failing = false
   const share: AccountShare = {
     reserve: async () => 0,
+    observe: async () => {},
     async publish(r) {
       if (failing) throw new Error('connection refused')
       published.push(r)
