@@ -121,14 +121,12 @@ export function createCanceller(core: ExecutorCore): Canceller {
       for (const o of targets) pending.ids.add(o.id)
       return
     }
-    const wait = Math.max(
-      budget.waitMs('cancels', Math.min(targets.length, budget.burst('cancels'))),
-      core.modeBlocks('cancel'),
-    )
+    const byBudget = budget.waitMs('cancels', Math.min(targets.length, budget.burst('cancels')))
+    const byMode = core.modeBlocks('cancel')
+    const wait = Math.max(byBudget, byMode)
     const ms = Number.isFinite(wait) ? Math.max(1, wait) : 1000
-    log.warn(
-      `${core.nameMarket(conditionId)}: cancel of ${targets.length} orders held by the rate budget, retry in ${ms} ms`,
-    )
+    const why = byMode >= byBudget && byMode > 0 ? `the exchange (${core.modeState().mode})` : 'the rate budget'
+    log.warn(`${core.nameMarket(conditionId)}: cancel of ${targets.length} orders held by ${why}, retry in ${ms} ms`)
     const entry = { ids: new Set(targets.map((o) => o.id)), reason, stop: () => {} }
     cancelRetries.set(conditionId, entry)
     entry.stop = clock.setTimeout(() => {

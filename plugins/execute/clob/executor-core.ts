@@ -305,8 +305,14 @@ export function createExecutorCore(deps: ExecutorDeps): ExecutorCore {
             ? 'post-only'
             : undefined
     if (!next) return false
-    modeStreak = mode === next ? modeStreak + 1 : 1
     const told = parseRetryAfter(e.retryAfter, now())
+    // Requests sent together at the end of a pause are answered together: their refusals are one probe, not one
+    // each (five markets' cancels once doubled the pause five times, to 30 s, while the orders went on filling).
+    if (mode === next && now() < modeUntil) {
+      if (told !== undefined) modeUntil = Math.max(modeUntil, now() + told)
+      return true
+    }
+    modeStreak = mode === next ? modeStreak + 1 : 1
     const pause = told ?? Math.min(MODE_PAUSE_MAX_MS, MODE_PAUSE_MS * 2 ** (modeStreak - 1))
     if (mode !== next)
       log.warn(`exchange ${next.replace('-', ' ')}: pausing what it refuses, probing again in ${pause} ms`)

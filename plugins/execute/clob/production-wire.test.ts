@@ -346,6 +346,34 @@ describe('exchange modes (§7.6)', () => {
     expect(srv.state.resting.size).toBe(2)
   })
 
+  test('several markets refused at once by one restart pause once, not once per answer: their cancels go out when it ends', async () => {
+    // Seen in the drill: five markets' cancels answered 425 together doubled the pause five times (2 → 30 s), and
+    // the orders kept filling for 26 s after the exchange was back.
+    const srv = server()
+    srv.state.restartRetryAfter = undefined
+    const { ex, clock } = rig(srv)
+    const ms = Array.from({ length: 5 }, (_, i) =>
+      testMarket({ conditionId: `0x${String(i + 1).repeat(64)}`, yesTokenId: `${i + 1}1`, noTokenId: `${i + 1}2` }),
+    )
+    await ex.setMarkets(ms)
+    const bookOf = (x: Market): BookPair => ({ yes: book(x.yesTokenId), no: book(x.noTokenId) })
+    for (const x of ms) await ex.run({ market: x, books: bookOf(x), quote, orders: bids(1, 0.38, x), now: clock.now() })
+    expect(srv.state.resting.size).toBe(5)
+    srv.state.mode = 'restarting'
+    const pullAll = () =>
+      Promise.all(ms.map((x) => ex.run({ market: x, books: bookOf(x), quote, orders: [], now: clock.now() })))
+    await pullAll()
+    // The first pause (1 s) ends while the exchange is still restarting: every market's cancel goes out together.
+    ;(clock as ManualClock).advance(1000)
+    await pullAll()
+    expect(srv.state.resting.size).toBe(5)
+    srv.state.mode = 'normal'
+    ;(clock as ManualClock).advance(2500)
+    await Promise.all(ms.map((x) => ex.run({ market: x, books: bookOf(x), quote, orders: [], now: clock.now() })))
+    expect(srv.state.resting.size).toBe(0)
+    expect(ex.status().exchangeMode).toBe('normal')
+  })
+
   test('cancel-only: what must be cancelled still is, and nothing is posted until it ends', async () => {
     const srv = server()
     const { ex, clock } = rig(srv)

@@ -41,6 +41,8 @@ export function startWireServer(opts: WireServerOptions = {}) {
   }
   const state = {
     mode: 'normal' as 'normal' | 'restarting' | 'cancel-only' | 'post-only',
+    /** Retry-After of a 425; undefined: none (the protocol notes document no header on it). */
+    restartRetryAfter: '1' as string | undefined,
     resting: new Map<string, WireOrderRow>(),
     heartbeatId: '',
     /** Heartbeats accepted; the next answer of one is dropped (the connection closes) while > 0. */
@@ -91,7 +93,12 @@ export function startWireServer(opts: WireServerOptions = {}) {
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
 
   function modeRefusal(kind: 'post' | 'cancel', postOnly: boolean): Response | undefined {
-    if (state.mode === 'restarting') return json({ error: 'service not ready' }, 425, { 'Retry-After': '1' })
+    if (state.mode === 'restarting')
+      return json(
+        { error: 'service not ready' },
+        425,
+        state.restartRetryAfter === undefined ? {} : { 'Retry-After': state.restartRetryAfter },
+      )
     if (kind === 'post' && state.mode === 'cancel-only')
       return json(
         { error: 'Trading is currently cancel-only. New orders are not accepted, but cancels are allowed.' },
