@@ -1,6 +1,6 @@
-// Every fault kind the drill knows how to inject, each as a patch of POST /admin/faults (or another admin route).
-// A kind is used only when the running simulator accepts it (probe), so the drill runs on today's simulator and
-// picks up the kinds it adds later without a change here.
+// Every fault kind the drill injects, each as a patch of POST /admin/faults (or another admin route) in the shape
+// the simulator's admin schemas take. The drill probes each kind first and reports one the simulator refuses, so a
+// simulator and a drill that drift apart show it in the report instead of injecting nothing.
 
 export type Rng = () => number
 
@@ -25,13 +25,19 @@ export interface FaultKind {
   /** Worth a long episode (silences, delays): the defects behind them need more than a second to show. */
   readonly long?: boolean
   /** Candidate shapes, tried in order at probe time; the first the simulator accepts is the one used. */
-  readonly shapes: ReadonlyArray<(rng: Rng, markets: readonly DrillMarket[]) => FaultAction>
+  readonly shapes: ReadonlyArray<(rng: Rng, ctx: FaultContext) => FaultAction>
+}
+
+/** What a shape may aim at: the drill's markets and the daemon's account (its signer). */
+export interface FaultContext {
+  readonly markets: readonly DrillMarket[]
+  readonly account: string
 }
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T
 const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng()
 const faults = (body: Record<string, unknown>): FaultAction => ({ route: '/faults', body })
-const market = (rng: Rng, ms: readonly DrillMarket[]) => pick(rng, ms)
+const market = (rng: Rng, ctx: FaultContext) => pick(rng, ctx.markets)
 
 /** Routes the daemon uses, trading and ledger alike (paths as the simulator serves them). */
 export const FAULT_ROUTES: ReadonlyArray<{ path: string; method?: 'GET' | 'POST' | 'DELETE' }> = [
@@ -62,6 +68,8 @@ const channelKinds = (name: string, make: (rng: Rng) => Record<string, unknown>,
   }))
 
 const modes = ['restarting', 'cancel_only', 'post_only'] as const
+/** Each market's tick as the drill last set it, so a change always changes it. */
+const ticks = new Map<string, number>()
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   ...(['market', 'user'] as const).map(
@@ -114,8 +122,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   {
     name: 'market not accepting orders',
     shapes: [
-      (rng, ms) => {
-        const m = market(rng, ms)
+      (rng, ctx) => {
+        const m = market(rng, ctx)
         return {
           route: '/markets',
           body: { condition_id: m.conditionId, accepting_orders: false },
@@ -124,35 +132,20 @@ export const FAULT_KINDS: readonly FaultKind[] = [
       },
     ],
   },
-  // Kinds of the production-faults work in sim/: shapes as announced; whichever the simulator accepts is used.
   {
     name: 'heartbeat_lose',
-    shapes: [
-      (rng) => faults({ heartbeat_lose: { count: 1 + Math.floor(rng() * 3) } }),
-      (rng) => faults({ heartbeat_lose: 1 + Math.floor(rng() * 3) }),
-      () => faults({ heartbeat_lose: true }),
-      (rng) => faults({ heartbeat_lose: Math.round(between(rng, 0.3, 1) * 100) / 100 }),
-    ],
+    shapes: [(rng) => faults({ heartbeat_lose: { count: 1 + Math.floor(rng() * 3) } })],
   },
   {
+    // The production behaviour's per-signer token buckets, emptied at once (they refill at the tier's rate).
     name: 'rate_limit_exhaust',
+    instant: true,
     shapes: [
-      () => faults({ rate_limit_exhaust: true }),
-      (rng) => faults({ rate_limit_exhaust: { route: pick(rng, ['/order', '/orders', '/cancel-all']) } }),
-      (rng) => faults({ rate_limit_exhaust: { path: pick(rng, ['/order', '/orders']) } }),
-      (rng) => faults({ rate_limit_exhaust: { duration_ms: Math.round(between(rng, 1000, 10000)) } }),
-      (rng) => faults({ rate_limit_exhaust: { bucket: pick(rng, ['orders', 'cancels', 'data']) } }),
+      (rng, ctx) =>
+        faults({ rate_limit_exhaust: { address: ctx.account, bucket: pick(rng, ['order', 'cancel', 'both']) } }),
     ],
   },
-  {
-    name: 'ws_frozen',
-    long: true,
-    shapes: [
-      () => faults({ ws_frozen: true }),
-      () => faults({ ws_frozen: true, ws_channel: 'market' }),
-      () => faults({ ws_frozen: { channel: 'market' } }),
-    ],
-  },
+  { name: 'ws_frozen', long: true, shapes: [() => faults({ ws_frozen: true })] },
   ...modes.map(
     (mode): FaultKind => ({
       name: `exchange_mode ${mode}`,
@@ -161,31 +154,20 @@ export const FAULT_KINDS: readonly FaultKind[] = [
           ...faults({ exchange_mode: { mode } }),
           off: { route: '/faults', body: { exchange_mode: { mode: 'normal' } } },
         }),
-        () => ({ ...faults({ exchange_mode: mode }), off: { route: '/faults', body: { exchange_mode: 'normal' } } }),
-        () => ({ route: '/mode', body: { mode }, off: { route: '/mode', body: { mode: 'normal' } } }),
       ],
     }),
   ),
   {
+    // The exchange changes a market's tick (0.01 ↔ 0.001): announced on the market channel, applied to new orders.
     name: 'tick size change',
+    instant: true,
     shapes: [
-      ...['tick_size', 'tick_size_change', 'tick_change'].map(
-        (key) =>
-          (rng: Rng, ms: readonly DrillMarket[]): FaultAction => {
-            const m = market(rng, ms)
-            return faults({ [key]: { condition_id: m.conditionId, tick_size: m.tickSize >= 0.01 ? 0.001 : 0.01 } })
-          },
-      ),
-      (rng, ms) => {
-        const m = market(rng, ms)
-        return {
-          route: '/markets',
-          body: { condition_id: m.conditionId, tick_size: m.tickSize >= 0.01 ? 0.001 : 0.01 },
-        }
-      },
-      (rng, ms) => {
-        const m = market(rng, ms)
-        return { route: '/tick', body: { condition_id: m.conditionId, tick_size: m.tickSize >= 0.01 ? 0.001 : 0.01 } }
+      (rng, ctx) => {
+        const m = market(rng, ctx)
+        const now = ticks.get(m.conditionId) ?? m.tickSize
+        const next = now >= 0.01 ? 0.001 : 0.01
+        ticks.set(m.conditionId, next)
+        return { route: '/markets', body: { condition_id: m.conditionId, tick_size: next } }
       },
     ],
   },
@@ -195,15 +177,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 export const MARKET_CLOSE: FaultKind = {
   name: 'market close',
   instant: true,
-  shapes: [
-    ...['market_close', 'close_market', 'market_closed'].map(
-      (key) =>
-        (rng: Rng, ms: readonly DrillMarket[]): FaultAction =>
-          faults({ [key]: { condition_id: market(rng, ms).conditionId } }),
-    ),
-    (rng, ms) => ({ route: '/markets', body: { condition_id: market(rng, ms).conditionId, closed: true } }),
-    (rng, ms) => ({ route: '/markets/close', body: { condition_id: market(rng, ms).conditionId } }),
-  ],
+  shapes: [(rng, ctx) => ({ route: '/markets', body: { condition_id: market(rng, ctx).conditionId, closed: true } })],
 }
 
 /** Faults armed just before a restart: the transient errors a daemon meets at start (issue 14). */

@@ -37,14 +37,20 @@ const BOGUS_MARKET: DrillMarket = { conditionId: `0x${'0'.repeat(64)}`, tokens: 
  * are probed on a market that does not exist, so probing changes nothing: "market not found" (404) means the
  * simulator understood the request. Other kinds are applied for an instant, then reset.
  */
-export async function probeKinds(admin: string, kinds: readonly FaultKind[], rng: Rng): Promise<ProbeResult> {
+export async function probeKinds(
+  admin: string,
+  kinds: readonly FaultKind[],
+  rng: Rng,
+  account: string,
+): Promise<ProbeResult> {
   const supported: SupportedKind[] = []
   const unsupported: ProbeResult['unsupported'] = []
   for (const kind of [...kinds, MARKET_CLOSE]) {
     let answer = ''
     let found = -1
     for (let i = 0; i < kind.shapes.length && found < 0; i++) {
-      const action = (kind.shapes[i] as (r: Rng, m: readonly DrillMarket[]) => FaultAction)(rng, [BOGUS_MARKET])
+      const shape = kind.shapes[i] as FaultKind['shapes'][number]
+      const action = shape(rng, { markets: [BOGUS_MARKET], account })
       const res = await postAdmin(admin, action.route, action.body)
       answer += `${answer ? ' | ' : ''}${res.status} ${res.text}`
       const tiedToMarket = JSON.stringify(action.body).includes(BOGUS_MARKET.conditionId)

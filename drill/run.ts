@@ -3,7 +3,15 @@
 import { mkdirSync } from 'node:fs'
 import { Wallet } from 'ethers'
 import { deriveDaemonConfig } from './daemon-config.ts'
-import { type DrillMarket, FAULT_KINDS, type FaultAction, MARKET_CLOSE, type Rng, START_FAULTS } from './fault-kinds.ts'
+import {
+  type DrillMarket,
+  FAULT_KINDS,
+  type FaultAction,
+  type FaultKind,
+  MARKET_CLOSE,
+  type Rng,
+  START_FAULTS,
+} from './fault-kinds.ts'
 import { judgeLedger } from './final-ledger.ts'
 import { endEpisode, postAdmin, probeKinds, type SupportedKind, startEpisode } from './injector.ts'
 import { round } from './invariants.ts'
@@ -66,7 +74,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     tickSize: m.tick_size,
   }))
   // Its own generator: which kinds a simulator supports must not shift the schedule of the ones it does.
-  const probe = await probeKinds(admin, FAULT_KINDS, seededRng(0))
+  const probe = await probeKinds(admin, FAULT_KINDS, seededRng(0), address)
   const regular = probe.supported.filter((s) => s.kind !== MARKET_CLOSE)
   const close = probe.supported.find((s) => s.kind === MARKET_CLOSE)
   opts.progress(
@@ -86,7 +94,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
 
   const shapeOf = new Map(probe.supported.map((s) => [s.kind.name, s] as const))
   const actionOf = (s: SupportedKind): FaultAction =>
-    (s.kind.shapes[s.shape] as (r: Rng, m: readonly DrillMarket[]) => FaultAction)(rng, markets)
+    (s.kind.shapes[s.shape] as FaultKind['shapes'][number])(rng, { markets, account: address })
   const schedule = buildSchedule({
     kinds: regular.map((s) => s.kind),
     count: opts.faults,

@@ -132,6 +132,18 @@ export function createEngine(opts: EngineOptions) {
     if (o.account.unlimited) orders.delete(o.id)
   }
 
+  /** Stop accepting and cancel every resting order of the market, then say it closed. */
+  function close(m: MarketState): void {
+    m.closed = true
+    m.accepting = false
+    const victims: SimOrder[] = []
+    for (const a of accounts.values()) for (const o of a.open) if (o.market === m) victims.push(o)
+    for (const o of victims) cancelOrder(o)
+    flushBook(m)
+    for (const o of victims) if (!o.account.unlimited) emit({ type: 'order', kind: 'CANCELLATION', order: o })
+    emit({ type: 'market_closed', market: m })
+  }
+
   function checkTick(market: MarketState): void {
     const p = market.lastTradePrice
     if (p === undefined || market.baseTick < 100) return
@@ -437,17 +449,33 @@ export function createEngine(opts: EngineOptions) {
       const closed: MarketState[] = []
       for (const m of markets) {
         if (m.closed || Date.parse(m.spec.endDate) > nowMs) continue
-        m.closed = true
-        m.accepting = false
-        const victims: SimOrder[] = []
-        for (const a of accounts.values()) for (const o of a.open) if (o.market === m) victims.push(o)
-        for (const o of victims) cancelOrder(o)
-        flushBook(m)
-        for (const o of victims) if (!o.account.unlimited) emit({ type: 'order', kind: 'CANCELLATION', order: o })
-        emit({ type: 'market_closed', market: m })
+        close(m)
         closed.push(m)
       }
       return closed
+    },
+    /** Admin: close a market before its end date (the drill's "market closes"); false when unknown. */
+    closeMarket(conditionId: string): boolean {
+      const m = byCondition.get(conditionId)
+      if (!m) return false
+      if (!m.closed) close(m)
+      return true
+    },
+    /**
+     * Admin: the exchange changes a market's tick size. Resting orders keep their prices (production leaves them;
+     * a coarser grid refuses only new orders off it); the price-driven hysteresis works around the new size.
+     */
+    setTickSize(conditionId: string, tickSize: number): boolean {
+      const m = byCondition.get(conditionId)
+      if (!m) return false
+      const want = tickToUnits(tickSize)
+      m.baseTick = want
+      if (want !== m.tick) {
+        const old = m.tick
+        m.tick = want
+        emit({ type: 'tick_size_change', market: m, oldTick: old, newTick: want })
+      }
+      return true
     },
     setAccepting(conditionId: string, accepting: boolean): boolean {
       const m = byCondition.get(conditionId)

@@ -295,6 +295,56 @@ describe('end of a market', () => {
   })
 })
 
+describe('admin: market changes for drills', () => {
+  test('a tick size change is announced on the market channel and applies to new orders; a close cancels and refuses', async () => {
+    const s = await startTestSimulator({ markets: [{ slug: 'adm', question: 'Admin?', tick_size: 0.01 }] })
+    try {
+      const [y] = s.markets[0]!.tokens
+      const id = s.markets[0]!.conditionId
+      const a = clobClient(s.urls.clob, alice, await deriveCreds(s.urls.clob, alice))
+      const ws = new WebSocket(`${s.urls.ws}/ws/market`)
+      const frames: string[] = []
+      ws.onmessage = (e) => frames.push(String(e.data))
+      await new Promise((r) => {
+        ws.onopen = r
+      })
+      ws.send(JSON.stringify({ assets_ids: [y], type: 'market', custom_feature_enabled: true }))
+      while (frames.length === 0) await Bun.sleep(5)
+      const admin = (body: unknown) =>
+        fetch(`${s.urls.clob}/admin/markets`, { method: 'POST', body: JSON.stringify(body) })
+      const early = await a
+        .createAndPostOrder({ tokenID: y, price: 0.305, size: 10, side: Side.BUY }, { tickSize: '0.001' })
+        .catch((e: unknown) => ({ success: false, errorMsg: String(e) }))
+      expect(early.success).not.toBe(true)
+      expect((await admin({ condition_id: id, tick_size: 0.02 })).status).toBe(400)
+      expect((await admin({ condition_id: '0xnone', tick_size: 0.001 })).status).toBe(404)
+      expect((await admin({ condition_id: id, tick_size: 0.001 })).status).toBe(200)
+      for (let i = 0; i < 200 && !frames.some((f) => f.includes('tick_size_change')); i++) await Bun.sleep(5)
+      const change = JSON.parse(frames.find((f) => f.includes('tick_size_change')) ?? '{}') as Record<string, unknown>
+      expect(change).toMatchObject({ old_tick_size: '0.01', new_tick_size: '0.001' })
+      // The official client caches a token's tick size: a fresh one sees the new size.
+      const b = clobClient(s.urls.clob, alice, await deriveCreds(s.urls.clob, alice))
+      const fine = await b.createAndPostOrder(
+        { tokenID: y, price: 0.305, size: 10, side: Side.BUY },
+        { tickSize: '0.001' },
+      )
+      expect(fine.success).toBe(true)
+      expect((await admin({ condition_id: id, closed: true })).status).toBe(200)
+      expect(s.openOrders(alice.address)).toEqual([])
+      for (let i = 0; i < 200 && !frames.some((f) => f.includes('market_resolved')); i++) await Bun.sleep(5)
+      expect(frames.some((f) => f.includes('market_resolved'))).toBe(true)
+      const late = await b.createAndPostOrder(
+        { tokenID: y, price: 0.3, size: 10, side: Side.BUY },
+        { tickSize: '0.001' },
+      )
+      expect(late.errorMsg).toBe('the market is not yet ready to process new orders')
+      ws.close()
+    } finally {
+      await s.stop()
+    }
+  })
+})
+
 describe('robustness', () => {
   test('garbage on every route never produces a 5xx', async () => {
     const paths = [

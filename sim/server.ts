@@ -47,6 +47,13 @@ const AdminBalanceSchema = z.object({
   tokens: z.record(z.string().regex(/^\d+$/), z.number().nonnegative()).optional().describe('shares per token id'),
 })
 
+const MarketAdminSchema = z.strictObject({
+  condition_id: z.string(),
+  accepting_orders: z.boolean().optional(),
+  tick_size: z.union([z.literal(0.1), z.literal(0.01), z.literal(0.001), z.literal(0.0001)]).optional(),
+  closed: z.literal(true).optional().describe('Close the market now: orders cancelled, nothing accepted (final)'),
+})
+
 export function startServer(d: ServerDeps): Server<SocketData> {
   const clob = createClobRoutes({
     engine: d.engine,
@@ -213,12 +220,21 @@ export function startServer(d: ServerDeps): Server<SocketData> {
     }
     if (ctx.method === 'POST' && p === '/admin/markets') {
       const body = parseBody(ctx)
-      const parsed = body.ok
-        ? z.object({ condition_id: z.string(), accepting_orders: z.boolean() }).safeParse(body.value)
-        : undefined
-      if (!parsed?.success) return error(400, 'expected {condition_id, accepting_orders}')
-      if (!d.engine.setAccepting(parsed.data.condition_id, parsed.data.accepting_orders))
-        return error(404, 'market not found')
+      const parsed = body.ok ? MarketAdminSchema.safeParse(body.value) : undefined
+      if (!parsed?.success)
+        return error(
+          400,
+          `expected {condition_id, accepting_orders?, tick_size?: 0.1|0.01|0.001|0.0001, closed?: true}${
+            parsed
+              ? `: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`
+              : ''
+          }`,
+        )
+      const { condition_id: id, accepting_orders, tick_size, closed } = parsed.data
+      if (!d.engine.market(id)) return error(404, 'market not found')
+      if (accepting_orders !== undefined) d.engine.setAccepting(id, accepting_orders)
+      if (tick_size !== undefined) d.engine.setTickSize(id, tick_size)
+      if (closed) d.engine.closeMarket(id)
       return json({ ok: true })
     }
     return error(404, 'not found')
