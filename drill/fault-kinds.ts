@@ -32,6 +32,8 @@ export interface FaultKind {
 export interface FaultContext {
   readonly markets: readonly DrillMarket[]
   readonly account: string
+  /** Each market's tick as this drill last set it, so a tick change always changes it. */
+  readonly ticks: Map<string, number>
 }
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)] as T
@@ -68,8 +70,6 @@ const channelKinds = (name: string, make: (rng: Rng) => Record<string, unknown>,
   }))
 
 const modes = ['restarting', 'cancel_only', 'post_only'] as const
-/** Each market's tick as the drill last set it, so a change always changes it. */
-const ticks = new Map<string, number>()
 
 export const FAULT_KINDS: readonly FaultKind[] = [
   ...(['market', 'user'] as const).map(
@@ -164,9 +164,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
     shapes: [
       (rng, ctx) => {
         const m = market(rng, ctx)
-        const now = ticks.get(m.conditionId) ?? m.tickSize
-        const next = now >= 0.01 ? 0.001 : 0.01
-        ticks.set(m.conditionId, next)
+        const next = (ctx.ticks.get(m.conditionId) ?? m.tickSize) >= 0.01 ? 0.001 : 0.01
+        ctx.ticks.set(m.conditionId, next)
         return { route: '/markets', body: { condition_id: m.conditionId, tick_size: next } }
       },
     ],

@@ -50,7 +50,7 @@ export async function probeKinds(
     let found = -1
     for (let i = 0; i < kind.shapes.length && found < 0; i++) {
       const shape = kind.shapes[i] as FaultKind['shapes'][number]
-      const action = shape(rng, { markets: [BOGUS_MARKET], account })
+      const action = shape(rng, { markets: [BOGUS_MARKET], account, ticks: new Map() })
       const res = await postAdmin(admin, action.route, action.body)
       answer += `${answer ? ' | ' : ''}${res.status} ${res.text}`
       const tiedToMarket = JSON.stringify(action.body).includes(BOGUS_MARKET.conditionId)

@@ -93,8 +93,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const env = { PK: wallet.privateKey }
 
   const shapeOf = new Map(probe.supported.map((s) => [s.kind.name, s] as const))
+  const faultContext = { markets, account: address, ticks: new Map<string, number>() }
   const actionOf = (s: SupportedKind): FaultAction =>
-    (s.kind.shapes[s.shape] as FaultKind['shapes'][number])(rng, { markets, account: address })
+    (s.kind.shapes[s.shape] as FaultKind['shapes'][number])(rng, faultContext)
   const schedule = buildSchedule({
     kinds: regular.map((s) => s.kind),
     count: opts.faults,

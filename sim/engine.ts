@@ -462,8 +462,9 @@ export function createEngine(opts: EngineOptions) {
       return true
     },
     /**
-     * Admin: the exchange changes a market's tick size. Resting orders keep their prices (production leaves them;
-     * a coarser grid refuses only new orders off it); the price-driven hysteresis works around the new size.
+     * Admin: the exchange changes a market's tick size. Resting orders keep their prices (an assumption: the
+     * protocol notes say nothing of orders off a coarser grid); new ones must be on it. The price-driven hysteresis
+     * works around the new size.
      */
     setTickSize(conditionId: string, tickSize: number): boolean {
       const m = byCondition.get(conditionId)

@@ -256,6 +256,19 @@ describe('scenario faults', () => {
   })
 })
 
+/** A market-channel socket subscribed to `token`, once its first frame (the book) has arrived. */
+async function marketFrames(s: Simulator, token: string): Promise<{ ws: WebSocket; frames: string[] }> {
+  const ws = new WebSocket(`${s.urls.ws}/ws/market`)
+  const frames: string[] = []
+  ws.onmessage = (e) => frames.push(String(e.data))
+  await new Promise((r) => {
+    ws.onopen = r
+  })
+  ws.send(JSON.stringify({ assets_ids: [token], type: 'market', custom_feature_enabled: true }))
+  while (frames.length === 0) await Bun.sleep(5)
+  return { ws, frames }
+}
+
 describe('end of a market', () => {
   test('at its end date a market closes: orders cancelled, REST shows closed, WS sends market_resolved', async () => {
     const clk = createManualClock(Date.UTC(2026, 0, 1))
@@ -267,14 +280,7 @@ describe('end of a market', () => {
       const [y] = s.markets[0]!.tokens
       const a = clobClient(s.urls.clob, alice, await deriveCreds(s.urls.clob, alice))
       expect((await a.createAndPostOrder({ tokenID: y, price: 0.3, size: 10, side: Side.BUY })).success).toBe(true)
-      const ws = new WebSocket(`${s.urls.ws}/ws/market`)
-      const frames: string[] = []
-      ws.onmessage = (e) => frames.push(String(e.data))
-      await new Promise((r) => {
-        ws.onopen = r
-      })
-      ws.send(JSON.stringify({ assets_ids: [y], type: 'market', custom_feature_enabled: true }))
-      while (frames.length === 0) await Bun.sleep(5)
+      const { ws, frames } = await marketFrames(s, y!)
       clk.advance(11_000)
       expect(s.openOrders(alice.address)).toEqual([])
       const m = (await (await fetch(`${s.urls.clob}/markets/${s.markets[0]!.conditionId}`)).json()) as Record<
@@ -302,14 +308,7 @@ describe('admin: market changes for drills', () => {
       const [y] = s.markets[0]!.tokens
       const id = s.markets[0]!.conditionId
       const a = clobClient(s.urls.clob, alice, await deriveCreds(s.urls.clob, alice))
-      const ws = new WebSocket(`${s.urls.ws}/ws/market`)
-      const frames: string[] = []
-      ws.onmessage = (e) => frames.push(String(e.data))
-      await new Promise((r) => {
-        ws.onopen = r
-      })
-      ws.send(JSON.stringify({ assets_ids: [y], type: 'market', custom_feature_enabled: true }))
-      while (frames.length === 0) await Bun.sleep(5)
+      const { ws, frames } = await marketFrames(s, y!)
       const admin = (body: unknown) =>
         fetch(`${s.urls.clob}/admin/markets`, { method: 'POST', body: JSON.stringify(body) })
       const early = await a

@@ -369,7 +369,7 @@ describe('exchange modes (§7.6)', () => {
     expect(srv.state.resting.size).toBe(5)
     srv.state.mode = 'normal'
     ;(clock as ManualClock).advance(2500)
-    await Promise.all(ms.map((x) => ex.run({ market: x, books: bookOf(x), quote, orders: [], now: clock.now() })))
+    await pullAll()
     expect(srv.state.resting.size).toBe(0)
     expect(ex.status().exchangeMode).toBe('normal')
   })
